@@ -1,0 +1,126 @@
+"""Every error becomes an RFC 9457 problem document; nothing leaks a stack trace."""
+from __future__ import annotations
+
+import logging
+
+from flask import g, jsonify, request
+from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from app.extensions import db
+from app.services.errors import DomainError
+
+log = logging.getLogger("caseos.errors")
+TYPE_BASE = "https://caseos.dev/problems/"
+
+
+def problem(status: int, title: str, detail: str | None = None, *, code: str | None = None,
+            errors: dict | None = None, headers: dict | None = None, **extra):
+    body = {"type": TYPE_BASE + (code or str(status)), "title": title, "status": status,
+            "detail": detail or title, "instance": request.path}
+    if code:
+        body["code"] = code
+    if errors:
+        body["errors"] = errors
+    if g.get("request_id"):
+        body["request_id"] = g.request_id
+    body.update({k: v for k, v in extra.items() if v is not None})
+    resp = jsonify(body)
+    resp.status_code = status
+    resp.mimetype = "application/problem+json"
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def _flatten(messages) -> dict:
+    """webargs nests errors by location ({"json": {...}}); clients want field -> messages."""
+    out = {}
+    if isinstance(messages, dict):
+        for loc, errs in messages.items():
+            if loc in ("json", "query", "form", "files", "headers", "path", "view_args") and isinstance(errs, dict):
+                out.update({str(k): v if isinstance(v, list) else [v] if isinstance(v, str) else v
+                            for k, v in errs.items()})
+            else:
+                out[str(loc)] = errs if isinstance(errs, (list, dict)) else [str(errs)]
+    return out
+
+
+def _rollback():
+    try:
+        db.session.rollback()
+    except Exception:  # the connection may be the thing that failed
+        pass
+
+
+def init_app(app):
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        _rollback()
+        code = err.extra.pop("code", None) or err.code
+        headers = err.extra.pop("headers", None)
+        return problem(err.status, err.title, err.detail, code=code, errors=err.errors, headers=headers, **err.extra)
+
+    @app.errorhandler(ValidationError)
+    def _marshmallow(err: ValidationError):
+        _rollback()
+        msgs = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+        return problem(422, "Validation failed", "Some fields are not valid.", code="validation_failed",
+                       errors=_flatten({"json": msgs}))
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(err):
+        limit = app.config.get("MAX_UPLOAD_BYTES")
+        return problem(413, "Payload too large", f"The upload is larger than the limit of {limit} bytes.",
+                       code="too_large")
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        data = getattr(err, "data", None) or {}
+        status = err.code or 500
+        if status == 422 and "messages" in data:
+            return problem(422, "Validation failed", "Some fields are not valid.", code="validation_failed",
+                           errors=_flatten(data["messages"]))
+        if status == 400 and "messages" in data:
+            return problem(400, "Malformed request", "The request body is not valid JSON.", code="malformed",
+                           errors=_flatten(data["messages"]))
+        headers = {}
+        if status == 405 and err.valid_methods:
+            headers["Allow"] = ", ".join(err.valid_methods)
+        if status == 429:
+            retry = getattr(err, "retry_after", None)
+            headers["Retry-After"] = str(int(retry)) if retry else "60"
+            return problem(429, "Too many requests", "Too many attempts; wait before trying again.",
+                           code="rate_limited", headers=headers)
+        detail = err.description if status != 500 else None
+        return problem(status, err.name, detail, headers=headers)
+
+    @app.errorhandler(OperationalError)
+    def _db_down(err):
+        _rollback()
+        log.error("database unavailable", extra={"error": type(err.orig).__name__ if getattr(err, "orig", None) else type(err).__name__})
+        return problem(503, "Service unavailable", "The database is unavailable; try again shortly.",
+                       code="dependency_down", headers={"Retry-After": "5"})
+
+    @app.errorhandler(Exception)
+    def _unexpected(err):
+        _rollback()
+        from app.services.storage import StorageError
+        if isinstance(err, StorageError):
+            return problem(503, "Service unavailable", "Document storage is unavailable; try again shortly.",
+                           code="dependency_down", headers={"Retry-After": "5"})
+        try:
+            import redis
+            if isinstance(err, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+                return problem(503, "Service unavailable", "A dependency is unavailable; try again shortly.",
+                               code="dependency_down", headers={"Retry-After": "5"})
+        except ImportError:
+            pass
+        if isinstance(err, DBAPIError) and err.connection_invalidated:
+            return problem(503, "Service unavailable", "The database is unavailable; try again shortly.",
+                           code="dependency_down", headers={"Retry-After": "5"})
+        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+        return problem(500, "Internal server error",
+                       "Something went wrong on our side. Quote the request id if you contact support.",
+                       code="internal_error")

@@ -1,0 +1,64 @@
+"""Operations: liveness, readiness, Prometheus metrics, the API docs page."""
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, Response, abort, jsonify, send_from_directory
+
+from app.services import health, metrics
+
+bp = Blueprint("ops", __name__)
+
+DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+DOCS_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>CaseOS API</title>
+<link rel="stylesheet" href="/api/v1/docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/api/v1/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/api/v1/docs/assets/init.js"></script></body></html>"""
+DOCS_INIT = "window.ui = SwaggerUIBundle({url: '/api/v1/openapi.json', dom_id: '#swagger-ui'});"
+
+
+@bp.get("/healthz")
+def healthz():
+    """The process is up."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    """Database, broker and storage reachable; 503 naming what is down."""
+    checks = health.check_all()
+    down = sorted(k for k, v in checks.items() if v != "ok")
+    body = {"status": "ok" if not down else "unavailable", "checks": checks, "down": down}
+    resp = jsonify(body)
+    if down:
+        resp.status_code = 503
+        resp.headers["Retry-After"] = "5"
+    return resp
+
+
+@bp.get("/metrics")
+def metrics_():
+    """Prometheus text format: queue depths, jobs and task durations, failures by code."""
+    data, content_type = metrics.render()
+    return Response(data, content_type=content_type)
+
+
+@bp.get("/api/v1/docs")
+def docs():
+    """Browsable API documentation (Swagger UI served from this server, strict CSP)."""
+    resp = Response(DOCS_HTML, content_type="text/html; charset=utf-8")
+    resp.headers["Content-Security-Policy"] = DOCS_CSP
+    return resp
+
+
+@bp.get("/api/v1/docs/assets/<path:name>")
+def docs_asset(name):
+    if name == "init.js":
+        return Response(DOCS_INIT, content_type="application/javascript")
+    if name not in ("swagger-ui.css", "swagger-ui-bundle.js"):
+        abort(404)
+    import swagger_ui_bundle
+    resp = send_from_directory(os.path.abspath(swagger_ui_bundle.swagger_ui_path), name, max_age=86400)
+    return resp

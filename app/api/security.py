@@ -1,0 +1,94 @@
+"""Authentication (bearer token or session cookie), CSRF, tenant principal, security headers.
+
+Authentication is global: every route needs a signed-in user unless it is listed in
+PUBLIC_ENDPOINTS, so a new route cannot be left open by forgetting a decorator.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask import current_app, g, request, session
+from flask_login import current_user
+
+from app.extensions import login_manager
+from app.services import accounts, context
+from app.services.errors import Forbidden, Unauthorized
+from app.services.tenancy import Principal, principal_for
+
+PUBLIC_ENDPOINTS = {
+    "auth.register", "auth.login", "ops.healthz", "ops.readyz", "ops.metrics", "ops.docs",
+    "api-docs.openapi_json", "static", "documents.download_signed", "deadlines.personal_calendar",
+    "ops.docs_asset",
+}
+CSRF_EXEMPT = {"auth.register", "auth.login"}
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+_REQ_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+@login_manager.user_loader
+def _no_session_user(_user_id):
+    # Sessions are resolved server-side by the request loader (revocable), never from the cookie alone.
+    return None
+
+
+@login_manager.request_loader
+def _load_from_request(req):
+    auth = req.headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer ":
+        found = accounts.resolve_token(auth[7:].strip(), "bearer")
+        if found:
+            g.auth_method, g.token = "bearer", found[1]
+            return found[0]
+        return None
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        found = accounts.resolve_token(sid, "session")
+        if found:
+            g.auth_method, g.token = "cookie", found[1]
+            return found[0]
+    return None
+
+
+def _before():
+    rid = request.headers.get("X-Request-Id", "")
+    g.request_id = rid if _REQ_ID.match(rid) else uuid.uuid4().hex
+    context.request_id.set(g.request_id)
+    context.client_ip.set(request.remote_addr)
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if not current_user.is_authenticated:
+        raise Unauthorized("Sign in, or send a bearer token.")
+    if request.method in UNSAFE and g.get("auth_method") == "cookie" and request.endpoint not in CSRF_EXEMPT:
+        if not accounts.csrf_valid(current_app.config["SECRET_KEY"], session.get("sid", ""),
+                                   request.headers.get("X-CSRF-Token")):
+            raise Forbidden("Missing or wrong X-CSRF-Token header (get one from GET /api/v1/auth/csrf).",
+                            code="csrf_failed")
+    return None
+
+
+def current_principal() -> Principal:
+    """The signed-in user acting in the organization the request selected."""
+    if "principal" not in g:
+        g.principal = principal_for(current_user._get_current_object(), request.headers.get("X-Organization-Id"))
+    return g.principal
+
+
+def _headers(resp):
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    resp.headers.setdefault("X-Frame-Options", "DENY")
+    resp.headers.setdefault("Referrer-Policy", "no-referrer")
+    resp.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    resp.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+    if request.path.startswith("/api/") and "Cache-Control" not in resp.headers:
+        resp.headers["Cache-Control"] = "no-store"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if g.get("request_id"):
+        resp.headers["X-Request-Id"] = g.request_id
+    return resp
+
+
+def init_app(app):
+    app.before_request(_before)
+    app.after_request(_headers)

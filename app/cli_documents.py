@@ -1,0 +1,1 @@
+"""Operator commands for documents, keys and the search index."""

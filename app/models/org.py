@@ -1,0 +1,32 @@
+"""Organizations (tenants) and memberships with roles."""
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import Timestamps, UUIDPk, enum_column
+
+ROLES = ("OWNER", "MEMBER", "VIEWER")
+
+
+class Organization(UUIDPk, Timestamps, db.Model):
+    __tablename__ = "organizations"
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    personal: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
+    # Whether documents may be sent to an external AI provider at all (off by default).
+    allow_external_ai: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
+
+
+class Membership(UUIDPk, Timestamps, db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (sa.UniqueConstraint("user_id", "organization_id", name="uq_membership_user_org"),)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    organization_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"),
+                                                       nullable=False, index=True)
+    role: Mapped[str] = enum_column(ROLES, "membership_role", nullable=False)
+
+    user = relationship("User", back_populates="memberships")
+    organization = relationship("Organization", lazy="joined")

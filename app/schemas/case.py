@@ -1,0 +1,121 @@
+from marshmallow import fields, validate
+
+from app.models.case import CASE_STATUSES, CASE_TYPES, COURT_TYPES, PARTY_ROLES
+from app.schemas.common import OutSchema, PageArgs, StrictSchema, page_of
+
+JURISDICTION = validate.Regexp(r"^[A-Z]{2}(-[A-Z0-9]{2,6})?$", error="Use a code such as US-FED, US-WV or US-MA.")
+
+
+class CaseIn(StrictSchema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    description = fields.String(allow_none=True, validate=validate.Length(max=20000))
+    case_type = fields.String(required=True, validate=validate.OneOf(CASE_TYPES))
+    court_type = fields.String(required=True, validate=validate.OneOf(COURT_TYPES))
+    jurisdiction = fields.String(required=True, validate=JURISDICTION)
+    county = fields.String(allow_none=True, validate=validate.Length(max=120))
+    case_number = fields.String(allow_none=True, validate=validate.Length(max=120))
+    filing_deadline = fields.Date(allow_none=True)
+    dispute_amount = fields.Decimal(allow_none=True, places=2, as_string=True,
+                                    validate=validate.Range(min=0, max=999999999999))
+    status = fields.String(validate=validate.OneOf(CASE_STATUSES))
+
+
+class CasePatch(CaseIn):
+    """Any subset of the case fields (instantiate with partial=True)."""
+
+
+class DeadlineBrief(OutSchema):
+    id = fields.UUID(required=True)
+    title = fields.String(required=True)
+    due_date = fields.Date(required=True)
+    due_time = fields.Time(allow_none=True)
+    status = fields.String(required=True)
+
+
+class CaseOut(OutSchema):
+    id = fields.UUID(required=True)
+    organization_id = fields.UUID(required=True)
+    title = fields.String(required=True)
+    description = fields.String(allow_none=True)
+    case_type = fields.String(required=True, validate=validate.OneOf(CASE_TYPES))
+    court_type = fields.String(required=True, validate=validate.OneOf(COURT_TYPES))
+    jurisdiction = fields.String(required=True)
+    county = fields.String(allow_none=True)
+    case_number = fields.String(allow_none=True)
+    filing_deadline = fields.Date(allow_none=True)
+    dispute_amount = fields.Decimal(allow_none=True, places=2, as_string=True)
+    status = fields.String(required=True, validate=validate.OneOf(CASE_STATUSES))
+    document_count = fields.Integer()
+    next_deadlines = fields.List(fields.Nested(DeadlineBrief))
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class CaseEnvelope(OutSchema):
+    case = fields.Nested(CaseOut, required=True)
+
+
+CaseList = page_of(CaseOut, "CaseList")
+
+
+class CaseListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(CASE_STATUSES))
+    case_type = fields.String(validate=validate.OneOf(CASE_TYPES))
+    q = fields.String(validate=validate.Length(max=200))
+
+
+class TimelineItem(OutSchema):
+    date = fields.DateTime(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    resource_id = fields.String()
+
+
+class Timeline(OutSchema):
+    items = fields.List(fields.Nested(TimelineItem), required=True)
+
+
+class PartyIn(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    role = fields.String(required=True, validate=validate.OneOf(PARTY_ROLES))
+    contact = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+class PartyPatch(PartyIn):
+    """Any subset of the party fields (instantiate with partial=True)."""
+
+
+class PartyOut(OutSchema):
+    id = fields.UUID(required=True)
+    case_id = fields.UUID(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(PARTY_ROLES))
+    contact = fields.String(allow_none=True)
+    source_document_id = fields.UUID(allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class PartyList(OutSchema):
+    items = fields.List(fields.Nested(PartyOut), required=True)
+
+
+class PartyEnvelope(OutSchema):
+    party = fields.Nested(PartyOut, required=True)
+
+
+class ConflictArgs(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class ConflictOut(OutSchema):
+    case_id = fields.UUID(required=True)
+    case_title = fields.String(required=True)
+    case_number = fields.String(allow_none=True)
+    party_id = fields.UUID(required=True)
+    party_name = fields.String(required=True)
+    role = fields.String(required=True)
+    score = fields.Float(required=True)
+
+
+class ConflictList(OutSchema):
+    items = fields.List(fields.Nested(ConflictOut), required=True)

@@ -1,0 +1,29 @@
+from marshmallow import fields, validate
+
+from app.models.org import ROLES
+from app.schemas.auth import OrganizationOut
+from app.schemas.common import OutSchema, StrictSchema
+
+
+class OrganizationIn(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class OrganizationUpdateIn(StrictSchema):
+    allow_external_ai = fields.Boolean(required=True)
+
+
+class OrganizationList(OutSchema):
+    items = fields.List(fields.Nested(OrganizationOut), required=True)
+
+
+class MemberIn(StrictSchema):
+    email = fields.Email(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class MemberOut(OutSchema):
+    id = fields.UUID(required=True)
+    user_id = fields.UUID(required=True)
+    organization_id = fields.UUID(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))

@@ -1,0 +1,64 @@
+"""The audit trail: append-only, each event chained to the previous by SHA-256."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditEvent
+from app.models.base import utcnow
+from app.services import context
+
+GENESIS = "0" * 64
+
+
+def _digest(prev_hash: str, ev: AuditEvent) -> str:
+    body = json.dumps({
+        "prev": prev_hash, "at": ev.created_at.isoformat(), "org": str(ev.organization_id or ""),
+        "user": str(ev.user_id or ""), "action": ev.action, "type": ev.resource_type,
+        "id": ev.resource_id or "", "case": str(ev.case_id or ""), "ip": ev.client_ip or "",
+        "details": ev.details or {},
+    }, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def record(action: str, resource_type: str, resource_id=None, *, user=None, organization_id=None,
+           case_id=None, details: dict | None = None) -> AuditEvent:
+    """Append an audit event in the caller's transaction (it commits with the change it describes)."""
+    if db.engine.dialect.name == "postgresql":
+        # Serialize appends so two transactions never chain to the same predecessor.
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(727001)"))
+    prev = db.session.execute(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    ev = AuditEvent(
+        created_at=utcnow(), organization_id=organization_id, user_id=getattr(user, "id", user),
+        action=action, resource_type=resource_type, resource_id=str(resource_id) if resource_id else None,
+        case_id=case_id, client_ip=context.client_ip.get(), request_id=context.request_id.get(),
+        details=details, prev_hash=prev or GENESIS,
+    )
+    ev.hash = _digest(ev.prev_hash, ev)
+    db.session.add(ev)
+    db.session.flush()
+    return ev
+
+
+def verify_chain() -> tuple[bool, int | None, int]:
+    """Walk the chain; return (ok, id of the first broken event or None, events checked)."""
+    prev, count = GENESIS, 0
+    rows = db.session.execute(sa.select(AuditEvent).order_by(AuditEvent.id)).scalars()
+    for ev in rows:
+        count += 1
+        if ev.prev_hash != prev or _digest(ev.prev_hash, ev) != ev.hash:
+            return False, ev.id, count
+        prev = ev.hash
+    return True, None, count
+
+
+def list_events(org_id, case_id=None, page=1, per_page=20):
+    q = sa.select(AuditEvent).where(AuditEvent.organization_id == org_id)
+    if case_id:
+        q = q.where(AuditEvent.case_id == case_id)
+    total = db.session.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar()
+    items = db.session.execute(q.order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    return items, total

@@ -1,0 +1,226 @@
+"""File typing by content, safe file names and Content-Disposition headers.
+
+Pure functions: no Flask, no I/O. ``sniff`` looks at the first bytes of an upload (8 KiB is plenty)
+and never at its name, so a PNG called ``order.pdf`` is a PNG and an HTML page called ``notes.txt``
+is refused.
+"""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from urllib.parse import quote
+
+__all__ = [
+    "SUPPORTED_TYPES",
+    "SNIFF_BYTES",
+    "sniff",
+    "safe_filename",
+    "content_disposition",
+    "extension_for",
+]
+
+SNIFF_BYTES = 8192
+
+SUPPORTED_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff", "text/plain")
+
+_EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/tiff": ".tif",
+    "text/plain": ".txt",
+}
+
+# Binary formats we recognise and refuse (checked before the text heuristics).
+_REFUSED_MAGIC = (
+    b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08",  # zip, docx, xlsx, odt, epub, jar
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",  # OLE2: .doc, .xls, .msg
+    b"GIF87a", b"GIF89a",
+    b"RIFF",  # webp, avi, wav
+    b"MZ",  # Windows executables
+    b"\x7fELF",
+    b"\x1f\x8b",  # gzip
+    b"BZh",
+    b"\xfd7zXZ\x00",
+    b"7z\xbc\xaf\x27\x1c",
+    b"Rar!\x1a\x07",
+    b"{\\rtf",
+    b"%!PS",  # PostScript is a program, not a document we render
+    b"\x00\x00\x00\x0cjP  ",  # JPEG 2000
+    b"BM",  # bitmap
+    b"8BPS",  # Photoshop
+    b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe",  # Mach-O / Java class
+    b"SQLite format 3\x00",
+)
+
+# HTML / XML / SVG: text that a browser could execute. Start-of-file patterns per the WHATWG MIME
+# sniffing standard, plus tags that have no business in a plain-text court document.
+_MARKUP_START = re.compile(
+    rb"^\s*<(?:!doctype\s+html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p|"
+    rb"!--|\?xml|svg|meta|link|form|img|object|embed)[\s>/]",
+    re.IGNORECASE,
+)
+_MARKUP_ANYWHERE = re.compile(
+    rb"<(?:script|html|body|iframe|svg|object|embed|meta\s+http-equiv)[\s>/]|<\?xml\s",
+    re.IGNORECASE,
+)
+
+
+def sniff(head: bytes) -> str | None:
+    """Content type of a file judged from its first bytes, or None when unsupported.
+
+    Returns one of SUPPORTED_TYPES. HTML/XML/SVG, office documents, archives, executables, WebP,
+    GIF and anything that is neither one of the supported binary formats nor printable text give None.
+    """
+    if not head:
+        return None
+    head = bytes(head[:SNIFF_BYTES])
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "image/tiff"
+    # PDF readers accept junk before the header as long as it is within the first 1024 bytes.
+    if b"%PDF-" in head[:1024]:
+        return "application/pdf"
+    if head.startswith(_REFUSED_MAGIC):
+        return None
+    return "text/plain" if _looks_like_text(head) else None
+
+
+def _looks_like_text(head: bytes) -> bool:
+    text = decode_text_head(head)
+    if text is None:
+        return False
+    raw = head.lstrip(b"\xef\xbb\xbf")
+    if _MARKUP_START.match(raw) or _MARKUP_ANYWHERE.search(raw):
+        return False
+    if text.lstrip("\ufeff").lstrip().lower().startswith(("<!doctype", "<html", "<?xml", "<svg", "<script")):
+        return False  # UTF-16 markup
+    if not text.strip():
+        return False  # only whitespace: nothing to index
+    bad = sum(1 for ch in text if _is_binaryish(ch))
+    return bad <= max(1, len(text) // 50)  # at most 2 % control characters
+
+
+def _is_binaryish(ch: str) -> bool:
+    if ch in "\t\n\r\f\v\x1a":  # \x1a: DOS end-of-file marker
+        return False
+    cat = unicodedata.category(ch)
+    return cat == "Cc" or ch in "\ufffd\ufffe\uffff"
+
+
+def decode_text_head(head: bytes) -> str | None:
+    """Decode the head of a text file: UTF-8 (tolerating a cut multibyte sequence at the end),
+    UTF-16 with a BOM, or latin-1. None when it contains NUL bytes or cannot be text."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and not head.startswith(b"\xff\xfe\x00\x00"):
+        body = head[2:]
+        if len(body) % 2:
+            body = body[:-1]
+        try:
+            text = body.decode("utf-16-le" if head[:2] == b"\xff\xfe" else "utf-16-be")
+        except UnicodeDecodeError:
+            # a surrogate pair cut at the end of the head
+            try:
+                text = body[:-2].decode("utf-16-le" if head[:2] == b"\xff\xfe" else "utf-16-be")
+            except UnicodeDecodeError:
+                return None
+        return None if "\x00" in text else text
+    if b"\x00" in head:
+        return None
+    body = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multibyte character cut by the 8 KiB window is fine; anything else falls back to latin-1.
+        if exc.reason == "unexpected end of data" and exc.start >= len(body) - 3:
+            try:
+                return body[: exc.start].decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+    text = body.decode("latin-1")
+    # In latin-1, bytes 0x80-0x9f are C1 control characters: cp1252 text uses them for quotes and dashes.
+    try:
+        return body.decode("cp1252")
+    except UnicodeDecodeError:
+        return text
+
+
+def extension_for(content_type: str) -> str:
+    return _EXTENSIONS.get(content_type, "")
+
+
+# --------------------------------------------------------------------------------------------- names
+
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
+_FORBIDDEN_CHARS = set('"\'`<>:|?*\\/;')
+_MAX_NAME = 150
+
+
+def safe_filename(name: str, default: str = "document") -> str:
+    """A file name that is safe to store, show and send back in a header.
+
+    Strips any directory part (POSIX or Windows), control and bidi-override characters, quotes and
+    characters reserved on common file systems; normalises to NFC; collapses whitespace; trims leading
+    and trailing dots/spaces; caps the length at 150 characters keeping the extension. Falls back to
+    ``default`` ("document") when nothing usable is left.
+    """
+    if not isinstance(name, str):
+        name = "" if name is None else str(name)
+    name = unicodedata.normalize("NFC", name)
+    # Directory parts from either convention ("C:\\Users\\x\\a.pdf", "../../etc/passwd").
+    name = re.split(r"[\\/]", name)[-1]
+    out = []
+    for ch in name:
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            continue  # controls, bidi overrides, zero-width, surrogates, private use, unassigned
+        if ch in _FORBIDDEN_CHARS:
+            out.append("_")
+            continue
+        out.append(" " if cat == "Zs" else ch)
+    name = re.sub(r"\s+", " ", "".join(out))
+    name = re.sub(r"_{2,}", "_", name)
+    name = name.strip(" .")
+    if not name or set(name) <= set("._- "):
+        return default
+    if _WINDOWS_RESERVED.match(name):
+        name = "_" + name
+    if len(name) > _MAX_NAME:
+        stem, ext = os.path.splitext(name)
+        if not ext or len(ext) > 16:
+            stem, ext = name, ""
+        name = stem[: _MAX_NAME - len(ext)].rstrip(" .") + ext
+    return name or default
+
+
+def _ascii_fallback(name: str) -> str:
+    def to_ascii(part: str) -> str:
+        part = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode("ascii")
+        part = re.sub(r"[^A-Za-z0-9 !#$&+,.^_`{}~()\[\]=@-]", "_", part)
+        return re.sub(r"_{2,}", "_", part)
+
+    stem, ext = os.path.splitext(name)
+    stem = to_ascii(stem).strip(" .")
+    ext = to_ascii(ext)
+    if not re.fullmatch(r"\.[A-Za-z0-9]{1,16}", ext):
+        stem, ext = to_ascii(name).strip(" ."), ""
+    if not re.search(r"[A-Za-z0-9]", stem):
+        stem = "document"
+    return stem + ext
+
+
+def content_disposition(filename: str, attachment: bool = True) -> str:
+    """Content-Disposition value per RFC 6266 / RFC 8187.
+
+    ``attachment; filename="ascii fallback.pdf"; filename*=UTF-8''percent%20encoded.pdf``
+    (``inline`` when attachment is False). The name goes through ``safe_filename`` first, so it can
+    never break out of the header (no quotes, backslashes, CR/LF).
+    """
+    disposition = "attachment" if attachment else "inline"
+    name = safe_filename(filename)
+    fallback = _ascii_fallback(name)
+    encoded = quote(name, safe="!#$&+-.^_`|~", encoding="utf-8")
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"

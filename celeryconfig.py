@@ -1,0 +1,61 @@
+"""Celery settings, derived from the same environment as the app (config.py)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from kombu import Queue
+
+from config import Config
+
+# Longest hard time limit of any task (seconds); the broker's visibility timeout must exceed
+# twice this so a long task is never redelivered while it still runs (tests check it).
+TASK_TIME_LIMIT = 30 * 60
+VISIBILITY_TIMEOUT = 3 * TASK_TIME_LIMIT
+REMINDER_SCAN_SECONDS = 120
+
+QUEUES = ("default", "ocr", "ai")
+
+
+def from_config(cfg: Config) -> dict:
+    return {
+        "broker_url": cfg.CELERY_BROKER_URL,
+        "result_backend": cfg.CELERY_RESULT_BACKEND,
+        "task_ignore_result": True,  # the job table is the truth, not Celery results
+        "task_serializer": "json", "result_serializer": "json", "accept_content": ["json"],
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_time_limit": TASK_TIME_LIMIT,
+        "task_soft_time_limit": TASK_TIME_LIMIT - 60,
+        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT,
+                                     "socket_timeout": 10, "socket_connect_timeout": 5},
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_timeout": 5,
+        "task_default_queue": "default",
+        "task_queues": [Queue(q) for q in QUEUES],
+        # Slow OCR and model calls never block quick steps.
+        "task_routes": {"documents.ocr": {"queue": "ocr"}, "documents.analyse": {"queue": "ai"},
+                        "assistant.research": {"queue": "ai"}},
+        "task_always_eager": cfg.CELERY_TASK_ALWAYS_EAGER,
+        "task_eager_propagates": False,
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+        "worker_hijack_root_logger": False,
+        "include": ["workers.tasks.extract", "workers.tasks.ocr", "workers.tasks.analyse", "workers.tasks.index",
+                    "workers.tasks.notify", "workers.tasks.forms", "workers.tasks.reminders",
+                    "workers.tasks.maintenance", "workers.tasks.research"],
+        "beat_schedule": {
+            "reminders.scan": {"task": "reminders.send_due", "schedule": timedelta(seconds=REMINDER_SCAN_SECONDS),
+                               "options": {"expires": REMINDER_SCAN_SECONDS - 20}},
+            "deadlines.mark_missed": {"task": "reminders.mark_missed", "schedule": timedelta(minutes=30),
+                                      "options": {"expires": 600}},
+            "jobs.sweep": {"task": "maintenance.sweep", "schedule": timedelta(seconds=60),
+                           "options": {"expires": 50}},
+        },
+        "beat_schedule_filename": f"{cfg.VAR_DIR}/celerybeat-schedule",
+        "timezone": "UTC",
+    }
+
+
+# Module-level names so `celery.config_from_object("celeryconfig")` works on its own.
+globals().update(from_config(Config()))
