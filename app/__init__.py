@@ -10,6 +10,8 @@ def create_app(config: Config | None = None) -> Flask:
     """Build the Flask app: configuration, extensions, blueprints, error handlers."""
     config = config or Config()
     app = Flask(__name__)
+    from app.request import CaseOSRequest
+    app.request_class = CaseOSRequest
     app.config.from_mapping(config.as_dict())
     app.config["CASEOS_CONFIG"] = config
 

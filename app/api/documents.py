@@ -1,3 +1,152 @@
-from flask_smorest import Blueprint
+"""Documents: upload (streamed, encrypted), read back, download, delete, reprocess."""
+from datetime import datetime, timedelta, timezone
 
-bp = Blueprint("documents", __name__, url_prefix="/api/v1")
+from flask import Response, g, request, stream_with_context, url_for
+from flask_smorest import Blueprint
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.api.security import current_principal
+from app.extensions import db
+from app.models import Case
+from app.schemas.common import PageArgs
+from app.schemas.document import (DocumentList, DocumentOut, DownloadArgs, DownloadUrlOut, TextOut, UploadAccepted,
+                                  UploadFile, UploadForm)
+from app.services import documents, filetypes, runtime
+from app.services.errors import ValidationFailed
+from app.services.tenancy import get_visible
+from workers import pipeline
+
+bp = Blueprint("documents", __name__, url_prefix="/api/v1", description="Documents")
+
+
+@bp.before_request
+def _prepare_upload_sink():
+    """Before the multipart body is parsed, route file parts into an encrypting sink."""
+    if request.endpoint != "documents.upload" or request.method != "POST":
+        return
+    case = get_visible(current_principal(), Case, request.view_args["case_id"], write=True)
+    g.upload_case = case
+    g.upload_sinks = []
+    limit = runtime.current().config.MAX_UPLOAD_BYTES
+
+    def factory():
+        sink = documents.UploadSink(case.organization_id, limit)
+        g.upload_sinks.append(sink)
+        return sink
+    g.upload_sink_factory = factory
+
+
+@bp.teardown_request
+def _discard_sinks(exc):
+    for sink in g.pop("upload_sinks", []):
+        sink.discard()
+
+
+@bp.post("/cases/<uuid:case_id>/documents")
+@bp.arguments(UploadForm, location="form")
+@bp.arguments(UploadFile, location="files")
+@bp.response(202, UploadAccepted)
+@bp.alt_response(200, schema=UploadAccepted, description="The same bytes were already uploaded to this case "
+                 "(including a deleted document, then marked deleted): the existing document, no new job.")
+def upload(form, files, case_id):
+    """Upload a PDF, PNG, JPEG, TIFF or text file; it is encrypted as it streams in, then processed."""
+    upload_file = files.get("file")
+    if upload_file is None or not isinstance(upload_file.stream, documents.UploadSink):
+        raise ValidationFailed(errors={"file": ["Send the document as a multipart file part named 'file'."]})
+    outcome = documents.accept_upload(current_principal(), g.upload_case, upload_file.stream,
+                                      filename=upload_file.filename, title=form.get("title"),
+                                      document_type=form.get("document_type"),
+                                      is_confidential=form.get("is_confidential", True))
+    db.session.commit()
+    if outcome.duplicate:
+        return {"document": outcome.document, "job": outcome.job, "duplicate": True}, 200
+    pipeline.start(outcome.document.id, outcome.job.id)
+    return {"document": outcome.document, "job": outcome.job, "duplicate": False}
+
+
+@bp.get("/cases/<uuid:case_id>/documents")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, DocumentList)
+def list_(args, case_id):
+    """Documents of a case, newest first."""
+    items, total = documents.list_for_case(current_principal(), case_id, args["page"], args["per_page"])
+    return {"items": items, "total": total, **args}
+
+
+@bp.get("/documents/<uuid:document_id>")
+@bp.response(200, DocumentOut)
+def get(document_id):
+    """One document and its processing status."""
+    return documents.get(current_principal(), document_id)
+
+
+@bp.get("/documents/<uuid:document_id>/text")
+@bp.response(200, TextOut)
+def text(document_id):
+    """Extracted text per page, with its source (text layer or OCR) and OCR confidence."""
+    out = documents.text_of(current_principal(), document_id)
+    db.session.commit()
+    return out
+
+
+@bp.get("/documents/<uuid:document_id>/content")
+@bp.response(200, description="The original bytes, decrypted", content_type="application/octet-stream")
+def content(document_id):
+    """The original file, decrypted and streamed."""
+    doc = documents.content_of(current_principal(), document_id)
+    db.session.commit()
+    return _stream(doc)
+
+
+@bp.post("/documents/<uuid:document_id>/download-url")
+@bp.response(200, DownloadUrlOut)
+def download_url(document_id):
+    """A short-lived link to the original that works without other credentials."""
+    doc, token, ttl = documents.download_token(current_principal(), document_id)
+    db.session.commit()
+    url = url_for("documents.download_signed", document_id=doc.id, token=token, _external=True)
+    return {"url": url, "expires_at": datetime.now(timezone.utc) + timedelta(seconds=ttl)}
+
+
+@bp.get("/documents/<uuid:document_id>/download")
+@bp.arguments(DownloadArgs, location="query")
+@bp.response(200, description="The original bytes, decrypted", content_type="application/octet-stream")
+def download_signed(args, document_id):
+    """Download through a signed link (no other credentials; 404 once expired or altered)."""
+    doc = documents.resolve_download_token(document_id, args["token"])
+    db.session.commit()
+    return _stream(doc)
+
+
+@bp.delete("/documents/<uuid:document_id>")
+@bp.response(204)
+def delete(document_id):
+    """Delete a document: its stored bytes, text, analysis and index entries are erased."""
+    doc = documents.delete(current_principal(), document_id)
+    db.session.commit()
+    documents.purge_blobs(doc)
+
+
+@bp.post("/documents/<uuid:document_id>/reprocess")
+@bp.response(202, UploadAccepted)
+def reprocess(document_id):
+    """Run the pipeline again (after a failure, or with a newer analyzer)."""
+    doc, job = documents.reprocess(current_principal(), document_id)
+    db.session.commit()
+    pipeline.start(doc.id, job.id)
+    return {"document": doc, "job": job}
+
+
+def _stream(doc):
+    chunks = documents.open_plaintext(doc)
+    first = next(chunks, b"")  # fail before the headers go out if the blob is missing or altered
+    db.session.remove()  # no database connection held while bytes stream
+
+    def body():
+        yield first
+        yield from chunks
+    resp = Response(stream_with_context(body()), content_type=doc.content_type)
+    resp.headers["Content-Disposition"] = filetypes.content_disposition(doc.filename)
+    resp.headers["Content-Length"] = str(doc.size_bytes)
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp

@@ -995,7 +995,9 @@ def _child_main() -> None:  # pragma: no cover - exercised through subprocesses
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         from PIL import Image
 
-        Image.MAX_IMAGE_PIXELS = max(int(limits.max_pixels_per_page), 1)
+        # Pillow's own bomb guard as a backstop; the exact budget is checked before decoding (JPEG
+        # may exceed it by up to 64x because the decoder can scale it down by 8 in each direction).
+        Image.MAX_IMAGE_PIXELS = max(int(limits.max_pixels_per_page), 1) * 64
         value = _OPS[request["op"]](limits=limits, **request["args"])
         response = {"ok": value}
     except ProcessingError as exc:

@@ -36,6 +36,28 @@ boxes, the option for radio/choice); ``missing_required`` (required fields witho
 
 The library directory defaults to ``app/forms`` and can be redirected with the environment
 variable ``CASEOS_FORMS_DIR`` or by assigning :data:`FORMS_DIR` (tests do this).
+
+Implementation notes (pypdf 7.1.1, fpdf2 2.8):
+
+* Text appearances come from ``PdfWriter.update_page_form_field_values(None, {...},
+  auto_regenerate=True)``. Each value is passed as ``(text, "", size)``. For multiline fields the
+  text is pre-wrapped, because pypdf only wraps when the size is automatic. ``/V`` is then reset to
+  the caller's unwrapped text, so ``/V`` holds the real value while ``/AP /N`` shows the wrapped
+  layout. ``/NeedAppearances`` is true, so viewers that regenerate appearances can do so.
+* Check boxes and radio buttons are set directly: ``/V`` = ``/<export>`` on the field, and ``/AS``
+  on each widget is the export value where its ``/AP /N`` has it, otherwise ``/Off``.
+* Overflow test: string widths from fpdf2's Helvetica/Times/Courier metrics at the ``/DA`` size,
+  wrapped to the widget width (pypdf's padding subtracted). Lines have to fit the height
+  (multiline), and the length has to respect ``/MaxLen``. Auto-sized (``0 Tf``) fields may shrink
+  to 7 pt. Text that doesn't fit is written in full on an fpdf2 addendum page appended to the PDF,
+  and the field gets "See addendum, item N" (shortened for tiny boxes). A DejaVu/Arial TTF is used
+  when one is installed (``CASEOS_ADDENDUM_FONT`` overrides this); otherwise Helvetica, with
+  characters outside Latin-1 replaced.
+* Flattening: pypdf 7.1.1's ``update_page_form_field_values(flatten=True)`` only paints the fields
+  being updated and keeps the widget annotations. ``remove_annotations`` drops them without
+  painting. ``fill(flatten=True)`` therefore paints every visible widget's normal appearance (the
+  ``/AS`` state for buttons; push buttons skipped) into the page content as a form XObject mapped
+  ``/BBox`` × ``/Matrix`` → ``/Rect``, then removes the widgets and ``/AcroForm``.
 """
 
 from __future__ import annotations
@@ -206,8 +228,7 @@ def list_forms(jurisdiction: str | None = None) -> list[dict]:
             }
             if f.get("options"):
                 item["options"] = list(f["options"])
-            out_f = summary["fields"]
-            out_f.append(item)
+            summary["fields"].append(item)
         out.append(summary)
     return out
 
@@ -249,13 +270,15 @@ def _role_of(party: Any) -> str:
 def _resolve(path: str, context: Mapping[str, Any]) -> Any:
     """Resolve a dotted source path; returns None when anything along the way is missing."""
     if path == "today":
-        today = context.get("today")
-        return today if today is not None else date.today()
+        today = _get(context, "today")
+        return date.today() if today is _MISSING or today is None else today
     parts = path.split(".")
     if parts[0] == "party" and len(parts) >= 3:
         role = parts[1].upper()
         attr = ".".join(parts[2:])
-        parties = [p for p in (context.get("parties") or []) if _role_of(p) == role]
+        all_parties = _get(context, "parties")
+        all_parties = [] if all_parties is _MISSING or all_parties is None else all_parties
+        parties = [p for p in all_parties if _role_of(p) == role]
         if attr == "names":  # every party with that role, comma separated
             names = [str(_get(p, "name")) for p in parties if _get(p, "name") not in (_MISSING, None, "")]
             return ", ".join(names) if names else None
@@ -603,13 +626,17 @@ def _wrap(text: str, box: _Box, size: float, m: _Metrics) -> list[str]:
             if line:
                 lines.append(line)
                 line = ""
-            # the word alone is too long: hard-break it
+            # the word alone is too long: hard-break it (binary search for the longest prefix that fits)
             while word and m.width(word, box.font, size) > box.width:
-                cut = len(word)
-                while cut > 1 and m.width(word[:cut], box.font, size) > box.width:
-                    cut -= 1
-                lines.append(word[:cut])
-                word = word[cut:]
+                lo, hi = 1, len(word)
+                while lo < hi:
+                    mid = (lo + hi + 1) // 2
+                    if m.width(word[:mid], box.font, size) <= box.width:
+                        lo = mid
+                    else:
+                        hi = mid - 1
+                lines.append(word[:lo])
+                word = word[lo:]
             line = word
         lines.append(line)
     return lines
@@ -648,14 +675,14 @@ def _layout(text: str, box: _Box, m: _Metrics) -> tuple[str, float] | None:
     return None
 
 
-def estimate_max_chars(f_info_sizes: Iterable[tuple[float, float]], da: str | None, flags: int,
+def estimate_max_chars(sizes: Iterable[tuple[float, float]], da: str | None, flags: int,
                        maxlen: int | None) -> int:
     """Rough capacity (characters) of a text field: width / (size * 0.5) per line, lines by height."""
     _, size = _parse_da(da)
     multiline = bool(flags & _FF_MULTILINE)
-    size = size or (10.0 if multiline else 10.0)
+    size = size or 10.0  # auto-sized fields: assume 10 pt
     best = None
-    for w, h in f_info_sizes:
+    for w, h in sizes:
         per_line = max(1, int((w - 6) // (size * 0.5)))
         lines = max(1, int((h - 2) // (_LEADING * size))) if multiline else 1
         cap = per_line * lines

@@ -1,5 +1,207 @@
-"""Full-text search (filled in by the search work)."""
+"""Full-text search over document text and titles, scoped to what the caller may read.
+
+PostgreSQL: a weighted tsvector per page (title 'A' above body 'B'), a GIN index and
+websearch_to_tsquery. SQLite (embedded): a contentless FTS5 table with the same query
+syntax translated (quotes, OR, -word) and bm25 weights favouring the title. Either way the
+index holds lexemes only; snippets are cut from the decrypted text of the returned hits.
+"""
+from __future__ import annotations
+
+import html
+import re
+import shlex
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Case, Document, SearchEntry
+from app.services import documents
+from app.services.errors import ValidationFailed
+from app.services.tenancy import Principal
+
+TITLE_PAGE = 0  # the row holding a document's title
+
+
+def _is_pg() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def index_document(doc: Document) -> int:
+    """(Re)write the index rows of one document; returns the number of pages indexed."""
+    remove_document(doc)
+    pages = [p for p in documents.page_texts(doc) if p["text"].strip()]
+    rows = [(TITLE_PAGE, doc.title or "", "")] + [(p["number"], "", p["text"]) for p in pages]
+    for number, title, body in rows:
+        entry = SearchEntry(organization_id=doc.organization_id, case_id=doc.case_id, document_id=doc.id,
+                            page_number=number, document_type=doc.document_type, document_date=doc.created_at)
+        db.session.add(entry)
+        db.session.flush()
+        if _is_pg():
+            db.session.execute(sa.text(
+                "UPDATE search_entries SET tsv = setweight(to_tsvector('english', :t), 'A') || "
+                "setweight(to_tsvector('english', :b), 'B') WHERE id = :id"), {"t": title, "b": body, "id": entry.id})
+        else:
+            db.session.execute(sa.text("INSERT INTO search_fts(rowid, title, body) VALUES (:id, :t, :b)"),
+                               {"id": entry.id, "t": title, "b": body})
+    return len(pages)
+
+
+def remove_document(doc: Document):
+    """Remove a document from the index at once (deleted documents never appear in results)."""
+    entries = db.session.execute(sa.select(SearchEntry.id, SearchEntry.page_number)
+                                 .where(SearchEntry.document_id == doc.id)).all()
+    if not entries:
+        return
+    if not _is_pg():
+        # A contentless FTS5 row is deleted by replaying the exact values it was indexed with.
+        texts = {p["number"]: p["text"] for p in documents.page_texts(doc)}
+        for entry_id, number in entries:
+            title, body = (doc.title or "", "") if number == TITLE_PAGE else ("", texts.get(number, ""))
+            db.session.execute(sa.text("INSERT INTO search_fts(search_fts, rowid, title, body) "
+                                       "VALUES ('delete', :id, :t, :b)"), {"id": entry_id, "t": title, "b": body})
+    db.session.execute(sa.delete(SearchEntry).where(SearchEntry.document_id == doc.id))
 
 
 def remove_case(case_id):
-    pass
+    for doc in db.session.execute(sa.select(Document).where(Document.case_id == case_id)).scalars():
+        remove_document(doc)
+
+
+def rebuild(organization_id=None) -> int:
+    """Rebuild the index from the encrypted page text (operator command)."""
+    q = sa.select(Document).where(Document.deleted_at.is_(None), Document.status == "PROCESSED")
+    if organization_id:
+        q = q.where(Document.organization_id == organization_id)
+    n = 0
+    if not _is_pg() and organization_id is None:
+        db.session.execute(sa.text("DELETE FROM search_entries"))
+        db.session.execute(sa.text("INSERT INTO search_fts(search_fts) VALUES ('delete-all')"))
+    for doc in db.session.execute(q).scalars().all():
+        index_document(doc)
+        n += 1
+        if n % 100 == 0:
+            db.session.commit()
+    db.session.commit()
+    return n
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+def parse_websearch(q: str) -> list[list[tuple[str, bool, bool]]]:
+    """websearch syntax -> OR-ed groups of AND-ed (text, is_phrase, negated) terms.
+
+    Same precedence as PostgreSQL's websearch_to_tsquery: `a b OR c` is (a AND b) OR c.
+    """
+    try:
+        phrases = set(re.findall(r'"([^"]+)"', q))
+        parts = shlex.split(q.replace("'", " "), posix=True)
+    except ValueError:  # an unbalanced quote: read it as plain words
+        parts, phrases = q.replace('"', " ").split(), set()
+    groups: list[list[tuple[str, bool, bool]]] = [[]]
+    for raw in parts:
+        if raw.upper() == "OR" and raw not in phrases:
+            if groups[-1]:
+                groups.append([])
+            continue
+        neg = raw.startswith("-") and len(raw) > 1 and raw not in phrases
+        text = raw[1:] if neg else raw
+        words = re.findall(r"\w+", text)
+        if words:
+            groups[-1].append((" ".join(words), len(words) > 1 or text in phrases, neg))
+    return [g for g in groups if g]
+
+
+def _fts5_query(groups) -> str | None:
+    parts = []
+    for group in groups:
+        pos = ['"' + t.replace('"', "") + '"' for t, _p, n in group if not n]
+        if not pos:
+            continue  # a group of exclusions alone cannot be expressed in FTS5
+        expr = " AND ".join(pos)
+        for t, _p, n in group:
+            if n:
+                expr = f'({expr}) NOT "{t}"'
+        parts.append(f"({expr})")
+    return " OR ".join(parts) if parts else None
+
+
+def search(principal: Principal, q: str, *, case_id=None, document_type=None, date_from=None, date_to=None,
+           page=1, per_page=20) -> tuple[list[dict], int]:
+    """Documents of the selected organization matching q, best first, with highlighted snippets."""
+    q = (q or "").strip()
+    if not q:
+        raise ValidationFailed(errors={"q": ["Type something to search for."]})
+    clauses = parse_websearch(q)
+    filters = [SearchEntry.organization_id == principal.org_id]
+    if case_id:
+        filters.append(SearchEntry.case_id == case_id)
+    if document_type:
+        filters.append(SearchEntry.document_type == document_type)
+    if date_from:
+        filters.append(SearchEntry.document_date >= datetime.combine(date_from, datetime.min.time()))
+    if date_to:
+        filters.append(SearchEntry.document_date < datetime.combine(date_to, datetime.max.time()))
+    live = sa.exists().where(Document.id == SearchEntry.document_id, Document.deleted_at.is_(None),
+                             sa.exists().where(Case.id == Document.case_id, Case.deleted_at.is_(None)))
+    if _is_pg():
+        tsq = sa.func.websearch_to_tsquery("english", q)
+        rank = sa.func.ts_rank(sa.literal_column("search_entries.tsv"), tsq)
+        matches = sa.select(SearchEntry.document_id, SearchEntry.page_number, rank.label("rank")).where(
+            sa.literal_column("search_entries.tsv").op("@@")(tsq), *filters, live)
+    else:
+        fq = _fts5_query(clauses)
+        if fq is None:
+            return [], 0
+        fts = sa.table("search_fts", sa.column("rowid"))
+        rank = (-sa.func.bm25(sa.literal_column("search_fts"), 10.0, 1.0))
+        matches = (sa.select(SearchEntry.document_id, SearchEntry.page_number, rank.label("rank"))
+                   .select_from(fts).join(SearchEntry, SearchEntry.id == fts.c.rowid)
+                   .where(sa.text("search_fts MATCH :fq").bindparams(fq=fq), *filters, live))
+    sub = matches.subquery()
+    per_doc = sa.select(sub.c.document_id, sa.func.max(sub.c.rank).label("score")).group_by(sub.c.document_id).subquery()
+    total = db.session.execute(sa.select(sa.func.count()).select_from(per_doc)).scalar() or 0
+    top = db.session.execute(sa.select(per_doc.c.document_id, per_doc.c.score)
+                             .order_by(per_doc.c.score.desc(), per_doc.c.document_id)
+                             .limit(per_page).offset((page - 1) * per_page)).all()
+    if not top:
+        return [], total
+    ids = [r.document_id for r in top]
+    pages_hit: dict = {}
+    for r in db.session.execute(sa.select(sub.c.document_id, sub.c.page_number, sub.c.rank)
+                                .where(sub.c.document_id.in_(ids)).order_by(sub.c.rank.desc())):
+        pages_hit.setdefault(r.document_id, []).append(r.page_number)
+    docs = {d.id: d for d in db.session.execute(sa.select(Document).where(Document.id.in_(ids))).scalars()}
+    terms = [t for clause in clauses for t, _p, n in clause if not n]
+    items = []
+    for r in top:
+        doc = docs[r.document_id]
+        pages = [n for n in pages_hit.get(doc.id, []) if n != TITLE_PAGE][:2]
+        items.append({"document_id": doc.id, "case_id": doc.case_id, "title": doc.title,
+                      "document_type": doc.document_type, "score": round(float(r.score), 6),
+                      "pages": pages, "snippets": _snippets(doc, pages, terms)})
+    return items, total
+
+
+def _snippets(doc: Document, pages: list[int], terms: list[str], width: int = 80) -> list[str]:
+    if not pages:
+        return []
+    texts = {p["number"]: p["text"] for p in documents.page_texts(doc) if p["number"] in pages}
+    words = sorted({w.lower() for t in terms for w in re.findall(r"\w+", t) if len(w) > 1}, key=len, reverse=True)
+    if not words:
+        return []
+    # Match the word or its stem's prefix, so "evicted" highlights for a search on "eviction".
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w[:max(4, len(w) - 3)]) + r"\w*" for w in words) + r")",
+                         re.IGNORECASE)
+    out = []
+    for n in pages:
+        text = re.sub(r"\s+", " ", texts.get(n, ""))
+        m = pattern.search(text)
+        if not m:
+            continue
+        start, end = max(0, m.start() - width), min(len(text), m.end() + width)
+        frag = text[start:end]
+        escaped = pattern.sub(lambda mm: "\x00" + mm.group(0) + "\x01", frag)
+        escaped = html.escape(escaped).replace("\x00", "<mark>").replace("\x01", "</mark>")
+        out.append(("... " if start else "") + escaped + (" ..." if end < len(text) else ""))
+    return out

@@ -10,6 +10,7 @@ import contextlib
 import io
 import itertools
 import os
+import time
 import re
 import shutil
 import tempfile
@@ -266,6 +267,13 @@ class LocalStorage(Storage):
             raise BlobNotFound(key) from None
         except OSError as exc:
             raise StorageError(f"cannot stat {key}: {exc.strerror or exc}") from exc
+
+    def age_seconds(self, key: str) -> float:
+        """Seconds since the blob under key was last written."""
+        try:
+            return time.time() - os.stat(self._path(key)).st_mtime
+        except (FileNotFoundError, NotADirectoryError):
+            raise BlobNotFound(key) from None
 
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         """Yield stored keys starting with prefix, sorted, skipping in-flight temp files."""
@@ -533,6 +541,13 @@ class S3Storage(Storage):
         validate_key(key)
         with _map_s3_errors(key):
             return int(self._client.head_object(Bucket=self.bucket, Key=key)["ContentLength"])
+
+    def age_seconds(self, key: str) -> float:
+        """Seconds since the object under key was last written."""
+        validate_key(key)
+        with _map_s3_errors(key):
+            modified = self._client.head_object(Bucket=self.bucket, Key=key)["LastModified"]
+        return time.time() - modified.timestamp()
 
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         """Yield keys starting with prefix in lexicographic order (paginated)."""
