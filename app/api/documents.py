@@ -9,6 +9,7 @@ from app.api.security import current_principal
 from app.extensions import db
 from app.models import Case
 from app.schemas.common import PageArgs
+from app.schemas.analysis import AnalysisOut
 from app.schemas.document import (DocumentList, DocumentOut, DownloadArgs, DownloadUrlOut, TextOut, UploadAccepted,
                                   UploadFile, UploadForm)
 from app.services import documents, filetypes, runtime
@@ -85,6 +86,15 @@ def get(document_id):
 def text(document_id):
     """Extracted text per page, with its source (text layer or OCR) and OCR confidence."""
     out = documents.text_of(current_principal(), document_id)
+    db.session.commit()
+    return out
+
+
+@bp.get("/documents/<uuid:document_id>/analysis")
+@bp.response(200, AnalysisOut)
+def analysis(document_id):
+    """What the document is, who is involved, dates, deadlines, amounts, citations and next steps."""
+    out = documents.analysis_of(current_principal(), document_id)
     db.session.commit()
     return out
 

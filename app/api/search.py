@@ -1,3 +1,18 @@
+"""Full-text search over the documents the caller may read."""
 from flask_smorest import Blueprint
 
-bp = Blueprint("search", __name__, url_prefix="/api/v1")
+from app.api.security import current_principal
+from app.schemas.search import SearchArgs, SearchResults
+from app.services import search
+
+bp = Blueprint("search", __name__, url_prefix="/api/v1", description="Search")
+
+
+@bp.get("/search")
+@bp.arguments(SearchArgs, location="query")
+@bp.response(200, SearchResults)
+def search_(args):
+    """Search document text and titles: quotes for phrases, OR, and -word to exclude."""
+    page, per_page = args.pop("page"), args.pop("per_page")
+    items, total = search.search(current_principal(), args.pop("q"), page=page, per_page=per_page, **args)
+    return {"items": items, "page": page, "per_page": per_page, "total": total}

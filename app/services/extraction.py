@@ -235,6 +235,9 @@ def guess_language(text: str) -> str:
     (best, top), (_, second) = ranked[0], ranked[1]
     if top < 3 or top / len(words) < 0.08 or top < second * 1.25:
         return "und"
+    distinct = len(_STOPSETS[best].intersection(words))
+    if distinct < 3:  # one word repeated ("et" in lorem ipsum) is not a language
+        return "und"
     return best
 
 

@@ -427,6 +427,9 @@ def test_guess_language():
     assert guess_language("") == "und"
     assert guess_language("12345 67890 ---") == "und"
     assert guess_language("Xylophone quartz") == "und"
+    assert guess_language("Lorem ipsum dolor sit amet, consetetur sadipscing elitr, sed diam nonumy eirmod "
+                          "tempor invidunt ut labore et dolore magna aliquyam erat, sed diam voluptua. At vero "
+                          "eos et accusam et justo duo dolores et ea rebum.") == "und"
 
 
 # ------------------------------------------------------------------------------- hostile corpus

@@ -94,11 +94,15 @@ class _Doc:
         lo = max(0, start - 400)
         ss = lo
         for m in _SENT_END_RE.finditer(text, lo, start):
-            ss = m.end()
+            if _is_sentence_end(text, m):
+                ss = m.end()
         if ss == lo and lo > 0:
             ss = start - min(start - lo, 200)
-        m = _SENT_END_RE.search(text, end, min(len(text), end + 400))
-        se = m.start() + 1 if m else min(len(text), end + 200)
+        se = min(len(text), end + 200)
+        for m in _SENT_END_RE.finditer(text, end, min(len(text), end + 400)):
+            if _is_sentence_end(text, m):
+                se = m.start() + 1
+                break
         return ss, max(se, end)
 
     def _window(self, start: int, end: int, ls: int, le: int) -> tuple[int, int]:
@@ -123,6 +127,25 @@ class _Doc:
 
 _LINE_RE = re.compile(r"[^\r\n\f\v\x1c\x1d\x1e\x85\u2028\u2029]+")
 _SENT_END_RE = re.compile(r"[.!?;](?=\s+[\"'(\[]?[A-Z0-9¿¡])|\n[ \t\r]*\n|\f")
+
+
+_ABBREVIATIONS = frozenset("""
+fed r civ crim evid app bankr p u s c no nos inc corp co ltd mr ms mrs dr st v vs va w mass gen stat stats code ann jr sr
+esq ct supp cal proc fla ch dkt doc rev am pm eg ie etc ave blvd apt ste dist cir hon jan feb mar apr jun jul aug sep
+sept oct nov dec dkt ecf sec art para pl pub l n d e f g ill ilcs tex ohio pa ny nj md ga mich minn wis wash ore colo
+conn del ariz ark ky la me miss mo mont neb nev okla tenn vt wyo sup misc ex id cf see al seq approx dept div
+""".split())
+
+
+def _is_sentence_end(text: str, m: re.Match) -> bool:
+    """A '.' after an abbreviation ('Fed.', 'U.S.', 'No.') or an initial does not end a sentence."""
+    if text[m.start()] != ".":
+        return True
+    w = re.search(r"([A-Za-z]+)$", text[max(0, m.start() - 12):m.start()])
+    if not w:
+        return True
+    word = w.group(1)
+    return not (word.lower() in _ABBREVIATIONS or len(word) == 1)
 
 
 def _strip_span(text: str, a: int, b: int) -> str:
@@ -247,7 +270,7 @@ def _find_dates(doc: _Doc, language: str, jurisdiction: str | None) -> list[dict
 
 # label cues; the one nearest before the date wins
 _LABEL_CUES = [
-    ("hearing", r"hearing|trial|conference|argument|appear(?:ance)?|court\s+date|set\s+for|scheduled\s+for|"
+    ("hearing", r"hearing|trial|conference|argument|appear(?:ance)?|court[ \t]+date|set\s+for|scheduled\s+for|"
                 r"will\s+be\s+held|held\s+on|audiencia|juicio|comparecer|comparezca"),
     ("filed", r"filed|date\s+filed|file-stamped|claim\s+filed|presentad[oa]|radicad[oa]"),
     ("served", r"served|service|mailed|delivered|entregad[oa]|notificad[oa]"),
@@ -455,7 +478,7 @@ def _relative_deadlines(doc: _Doc, known: dict[str, date | None]) -> list[dict]:
             sentence = text[ss:se]
             if _NOT_AN_ACT.search(sentence) or not _OBLIGATION.search(sentence):
                 continue
-            lead = (m.group("lead") or "").lower()
+            lead = (m.groupdict().get("lead") or "").lower()
             if rx is _REL_EN and not lead and not re.search(r"\b(?:must|shall|required)\b", sentence, re.I):
                 continue
             label = _act_label(sentence)
@@ -583,7 +606,7 @@ _COURT_RES = [
         rf"(?:\s+(?P<conn>of|for|in\s+and\s+for)\s+(?:the\s+)?(?P<place>(?:city\s+(?:and|&)\s+county\s+of\s+)?{_CAPWORD}(?:\s+{_CAPWORD}){{0,3}}))"
         rf"(?:\s*,\s*(?:state\s+of\s+)?(?P<state>{_STATE_RX})\b)?", re.I)),
     ("bare", re.compile(
-        r"(?P<pre>(?:[A-Z][A-Za-z'’\-]+\s+){0,3})(?P<kind>District|Municipal|Housing|Probate\s+and\s+Family|Juvenile|Land|"
+        r"(?P<pre>(?:[A-Z][A-Za-z'’\-]+[ \t]+){0,3})(?P<kind>District|Municipal|Housing|Probate\s+and\s+Family|Juvenile|Land|"
         r"Superior|Small\s+Claims|Justice|Magistrate|DISTRICT|MUNICIPAL|HOUSING|PROBATE\s+AND\s+FAMILY|JUVENILE|LAND|"
         r"SUPERIOR|SMALL\s+CLAIMS|MAGISTRATE)\s+(?P<court>Court|COURT)(?P<dept>\s+(?:Department|DEPARTMENT))?")),
     ("tribunal", re.compile(
@@ -814,18 +837,19 @@ _V_SPLIT = re.compile(r"\s+(?:v\.?|vs\.?|versus|contra|c\.)\s+", re.I)
 _IN_RE = re.compile(r"^[ \t]*In\s+re:?\s+(?P<name>[A-Z][^\r\n]{1,80}?)(?=\s{2,}|\s+(?:No\.|Case|Docket|Bankr)|[ \t]*$)", re.M)
 _TO_FROM = re.compile(r"^[ \t]*(?P<which>To|TO|Para|PARA|From|FROM|De|DE|Landlord|Tenant)[ \t]*:[ \t]*(?:\((?P<paren>[^)]*)\)[ \t]*)?(?P<name>[^\r\n]{2,140})$",
                       re.M)
-_ATTY_FOR = re.compile(r"\b(?:attorneys?|counsel|abogad[oa]s?)\s+(?:of\s+record\s+)?(?:for|para|de)\s+(?:the\s+)?(?P<rest>[^\r\n]{0,100})", re.I)
-_SIGNED = re.compile(r"(?:^|\s)/?s/\s*(?P<name>[A-Z][A-Za-z.'’\-]*(?:\s+[A-Z][A-Za-z.'’\-]*){1,3})", re.M)
-_ESQ = re.compile(r"(?P<name>[A-Z][a-zA-Z'’\-]+\.?(?:\s+[A-Z][a-zA-Z'’\-]*\.?){1,3}),?\s+Esq(?:uire|\.)?(?![a-z])")
+_ATTY_FOR = re.compile(r"^[ \t]*(?:attorneys?|counsel|abogad[oa]s?)[ \t]+(?:of[ \t]+record[ \t]+)?(?:for|para|de)[ \t]+(?:the[ \t]+)?(?P<rest>[^\r\n]{0,100})",
+                       re.I | re.M)
+_SIGNED = re.compile(r"(?:^|[ \t])/?s/[ \t]*(?P<name>[A-Z][A-Za-z.'’\-]*(?:[ \t]+[A-Z][A-Za-z.'’\-]*){1,3})", re.M)
+_ESQ = re.compile(r"(?P<name>[A-Z][a-zA-Z'’\-]+\.?(?:[ \t]+[A-Z][a-zA-Z'’\-]*\.?){1,3}),?[ \t]+Esq(?:uire|\.)?(?![a-z])")
 _NAME_ADDRESS_ARE = re.compile(r"attorney,?\s+whose\s+name\s+and\s+address\s+(?:are|is)\s*:?\s*$", re.I)
 _MAILED_TO = re.compile(r"(?:electronically\s+)?mailed\s+to\s*:?\s*$", re.I)
-_PERSON = re.compile(r"^(?:[A-Z][a-z'’\-]+|[A-Z]\.|[A-Z]{2,}[A-Z'’\-]*)(?:\s+(?:[A-Z][a-z'’\-]+|[A-Z]\.?|[A-Z]{2,}[A-Z'’\-]*|de|del|la|van|von|der|da)){1,4}"
+_PERSON = re.compile(r"^(?:[A-Z][A-Za-z'’\-]+|[A-Z]\.)(?:\s+(?:[A-Z][A-Za-z'’\-]+|[A-Z]\.?|de|del|la|van|von|der|da)){1,4}"
                      r"(?:,?\s+(?:Jr\.?|Sr\.?|II|III|IV|Esq\.?))?$")
 _FIRM_WORDS = re.compile(r"\b(?:LLP|LLC|L\.L\.C\.|PLLC|P\.L\.L\.C\.|P\.C\.|P\.A\.|LAW|OFFICES?|GROUP|FIRM|ASSOCIATES|STREET|SUITE|AVENUE|"
                          r"BLVD|ROAD|FLOOR|COURT|CLERK|JUDGE|COUNTY|DISTRICT|DIVISION|STATE|UNITED|RESPECTFULLY|SUBMITTED|"
                          r"DATED|ATTORNEYS?|COUNSEL|CENTER|BUILDING|PLAZA|CERTIFICATE|SERVICE|INC|CORP|COMPANY|BANK|"
                          r"CORPORATION|SCHOOL|DEPARTMENT|ONE|ITS|OF|THE|AND|FOR|BY|TO)\b", re.I)
-_NAME_TRAIL_ABBR = re.compile(r"(?:\b(?:Inc|Corp|Co|Ltd|Jr|Sr|Bros|L\.L\.C|L\.L\.P|N\.A|P\.C|P\.A|S\.A|Cía|Esq)\.|\b[A-Z]\.)$")
+_NAME_TRAIL_ABBR = re.compile(r"(?:\b(?i:Inc|Corp|Co|Ltd|Jr|Sr|Bros|L\.L\.C|L\.L\.P|N\.A|P\.C|P\.A|S\.A|Cía|Esq)\.|\b[A-Z]\.)$")
 _HEADINGS = re.compile(r"\b(?:court|case|no\.|number|summons|complaint|order|motion|notice|judgment|division|county|"
                        r"commonwealth|state\s+of|docket|civil\s+action|jury|trial|petition|hearing|section|article|"
                        r"re:|page|exhibit|plaintiffs?|defendants?|v\.|vs\.?)(?![\w])", re.I)
@@ -882,7 +906,7 @@ def _left_column(line: str) -> tuple[str, int]:
     """The caption's left column of a line (text before a ')' rule or a wide gap), and its indent."""
     stripped = line.lstrip()
     indent = len(line) - len(stripped)
-    cut = re.search(r"\s{3,}|\s*\)|\s*\|\s|\s§\s", stripped)
+    cut = re.search(r"\s{3,}|\s+\)|\s+\|\s|\s§\s", stripped)
     left = stripped[:cut.start()] if cut else stripped
     return left.strip(), indent
 
@@ -947,7 +971,7 @@ def _parties(doc: _Doc, doc_context: dict) -> list[dict]:
         ls, le = lines[i]
         left, indent = _left_column(text[ls:le])
         m = _INLINE_ROLE.match(left)
-        if m and indent < 40 and not _HEADINGS.search(m.group("name")):
+        if m and indent < 40 and ":" not in m.group("name") and not _HEADINGS.search(m.group("name")):
             add(m.group("name"), _ROLE_WORDS.get(m.group("role").lower(), "OTHER"), ls, le)
 
     # 2. "Case Name: X v. Y", "Short Title:", "Re: X v. Y" (the value may wrap onto the next line)
@@ -986,7 +1010,7 @@ def _parties(doc: _Doc, doc_context: dict) -> list[dict]:
         if len(line) > 160 or ":" in line or re.search(r"\d+\s+[A-Z][\w.]*\s+\d+|\(\d{4}\)", line):
             continue
         mm = re.match(r"^(?P<a>[A-Z][^\r\n]{1,80}?)\s+(?:v\.?|vs\.?|versus)\s+(?P<b>[A-Z][^\r\n]{1,80}?)$", line)
-        if not mm or re.search(r"_{3,}", line):
+        if not mm or re.search(r"_{3,}", line) or line.endswith(","):
             continue
         ra, rb = _caption_roles(doc_context)
         add(mm.group("a"), ra, ls, le)
@@ -1065,7 +1089,11 @@ def _parties(doc: _Doc, doc_context: dict) -> list[dict]:
                 break
             nxt = doc.line_text(k + 1).strip()
             if "@" not in cur and "@" in nxt and _PERSON.match(_squash(cur)):
-                add(cur, "ATTORNEY", lines[k][0], lines[k][1])
+                suffix = re.match(r",\s*(Jr\.?|Sr\.?|II|III|IV)\b", nxt)
+                if suffix:      # "John F. Cove" / ", Jr  john.cove@..." : the suffix wrapped to the next line
+                    add(f"{cur} {suffix.group(1)}", "ATTORNEY", lines[k][0], lines[k + 1][0] + suffix.end())
+                else:
+                    add(cur, "ATTORNEY", lines[k][0], lines[k][1])
             k += 1
     return _merge_parties(found)
 
@@ -1083,7 +1111,7 @@ def _signature_name(doc: _Doc, li: int) -> tuple[str, int, int] | None:
             return sm.group("name"), s, doc.lines[j][1]
         if j == li:
             continue
-        cand = re.sub(r"\([^)]*\)", "", line).strip()
+        cand = re.sub(r"\([^)]*\)", "", _left_column(line)[0]).strip()
         cand = re.sub(r",?\s+Esq\.?$", "", cand)
         if best is None and _PERSON.match(cand) and not _FIRM_WORDS.search(cand):
             best = (cand, s, doc.lines[j][1])
@@ -1432,14 +1460,14 @@ def _document_type(doc: _Doc, ctx: dict) -> tuple[str, float]:
                     first_bonus_given = True
             else:
                 for pos, t, w in hits:
-                    if t == "correspondence":
+                    if t in ("correspondence", "form"):
                         scores[t] += w
                     else:
                         body[t] += w * 0.25
     for t in DOCUMENT_TYPES:
         scores[t] += min(body[t], 3.0)
     blanks = len(_BLANK_RE.findall(text[:50_000]))
-    scores["form"] += min(12.0, 0.6 * blanks)
+    scores["form"] += min(14.0, 0.6 * blanks)
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], DOCUMENT_TYPES.index(kv[0])))
     (top_t, top), (_sec_t, second) = ranked[0], ranked[1]
     if top < 1.5:

@@ -1,0 +1,60 @@
+"""The analysis object of the contract (GET /documents/{id}/analysis)."""
+from marshmallow import fields
+
+from app.schemas.common import OutSchema
+
+
+class _Quoted(OutSchema):
+    quote = fields.String(required=True)
+
+
+class PartyFound(_Quoted):
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+
+
+class ValueFound(_Quoted):
+    value = fields.String(required=True)
+    label = fields.String(allow_none=True)
+
+
+class CourtFound(_Quoted):
+    name = fields.String(required=True)
+
+
+class DateFound(_Quoted):
+    date = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class DeadlineFound(_Quoted):
+    due_date = fields.String(allow_none=True)
+    label = fields.String(required=True)
+    basis = fields.String(allow_none=True)
+    rule = fields.Dict(allow_none=True)
+
+
+class CitationFound(_Quoted):
+    text = fields.String(required=True)
+    kind = fields.String()
+
+
+class AnalysisOut(OutSchema):
+    document_type = fields.String(required=True)
+    document_type_confidence = fields.Float(allow_none=True)
+    summary = fields.String(required=True)
+    parties = fields.List(fields.Nested(PartyFound), required=True)
+    case_numbers = fields.List(fields.Nested(ValueFound), required=True)
+    courts = fields.List(fields.Nested(CourtFound), required=True)
+    dates = fields.List(fields.Nested(DateFound), required=True)
+    deadlines = fields.List(fields.Nested(DeadlineFound), required=True)
+    amounts = fields.List(fields.Nested(ValueFound), required=True)
+    citations = fields.List(fields.Nested(CitationFound), required=True)
+    key_concepts = fields.List(fields.String(), required=True)
+    issues = fields.List(fields.String(), required=True)
+    next_steps = fields.List(fields.String(), required=True)
+    language = fields.String(allow_none=True)
+    provider = fields.String(required=True)
+    model = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    disclaimer = fields.String(required=True)
