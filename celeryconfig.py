@@ -1,6 +1,7 @@
 """Celery settings, derived from the same environment as the app (config.py)."""
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from kombu import Queue
@@ -11,9 +12,20 @@ from config import Config
 # twice this so a long task is never redelivered while it still runs (tests check it).
 TASK_TIME_LIMIT = 30 * 60
 VISIBILITY_TIMEOUT = 3 * TASK_TIME_LIMIT
-REMINDER_SCAN_SECONDS = 120
+REMINDER_SCAN_SECONDS = int(os.environ.get("REMINDER_SCAN_SECONDS") or 120)
 
 QUEUES = ("default", "ocr", "ai")
+
+
+def _transport_options(broker_url: str, key_prefix: str | None = None) -> dict:
+    if broker_url.startswith(("redis", "rediss", "sentinel")):
+        opts = {"visibility_timeout": VISIBILITY_TIMEOUT, "socket_timeout": 10, "socket_connect_timeout": 5}
+        if key_prefix:
+            # Several deployments (or test runs) can share one Redis without taking each other's tasks.
+            opts["global_keyprefix"] = key_prefix
+        return opts
+    # kombu's SQLAlchemy transport (embedded default) has no visibility timeout; options go to create_engine.
+    return {}
 
 
 def from_config(cfg: Config) -> dict:
@@ -27,8 +39,7 @@ def from_config(cfg: Config) -> dict:
         "worker_prefetch_multiplier": 1,
         "task_time_limit": TASK_TIME_LIMIT,
         "task_soft_time_limit": TASK_TIME_LIMIT - 60,
-        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT,
-                                     "socket_timeout": 10, "socket_connect_timeout": 5},
+        "broker_transport_options": _transport_options(cfg.CELERY_BROKER_URL, cfg.CELERY_KEY_PREFIX),
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": 5,
         "task_default_queue": "default",

@@ -89,6 +89,7 @@ class Config:
         self.REDIS_URL = _env("REDIS_URL")
         self.CELERY_BROKER_URL = _env("CELERY_BROKER_URL", self.REDIS_URL or f"sqla+sqlite:///{vd / 'broker.db'}")
         self.CELERY_RESULT_BACKEND = _env("CELERY_RESULT_BACKEND")
+        self.CELERY_KEY_PREFIX = _env("CELERY_KEY_PREFIX")
         # Tests and the embedded smoke run may execute tasks in-process.
         self.CELERY_TASK_ALWAYS_EAGER = _env("CELERY_TASK_ALWAYS_EAGER", "0") == "1"
 

@@ -53,7 +53,10 @@ def pytest_configure(config):
         os.environ["TEST_DATABASE_URL"] = f"{base}/{name}"
     os.environ["DATABASE_URL"] = os.environ["TEST_DATABASE_URL"]
     os.environ.setdefault("REDIS_URL", os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1"))
-    os.environ["RATELIMIT_KEY_PREFIX"] = f"caseos-test-{uuid.uuid4().hex[:8]}"
+    run_id = uuid.uuid4().hex[:8]
+    os.environ["RATELIMIT_KEY_PREFIX"] = f"caseos-test-{run_id}"
+    # Concurrent test runs on one Redis must not take each other's tasks.
+    os.environ["CELERY_KEY_PREFIX"] = f"caseos-test-{run_id}:"
     from tests.s3server import start_moto_server
     url, stop = start_moto_server()
     _state["moto_stop"] = stop

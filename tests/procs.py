@@ -42,33 +42,97 @@ class Proc:
     def kill(self):
         self.stop(signal.SIGKILL, timeout=10)
 
+    def signal(self, sig, group=False):
+        """Send a signal to the main process only (group=False) or to its whole process group."""
+        try:
+            if group:
+                os.killpg(self.popen.pid, sig)
+            else:
+                os.kill(self.popen.pid, sig)
+        except ProcessLookupError:
+            pass
 
-def _spawn(cmd, ready_marker=None, timeout=60, env=None) -> Proc:
+    def wait(self, timeout) -> int | None:
+        """The exit code, or None if still running after timeout seconds."""
+        try:
+            return self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def children(self) -> list[int]:
+        """Pids of the direct children (a Celery worker's pool processes)."""
+        try:
+            out = Path(f"/proc/{self.popen.pid}/task/{self.popen.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(p) for p in out.split()]
+
+    def wait_for_log(self, marker: str, timeout: float = 30) -> bool:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if marker in self.log():
+                return True
+            time.sleep(0.1)
+        return False
+
+
+def _spawn(cmd, ready_marker=None, timeout=60, env=None, ready=None) -> Proc:
     fd, log_path = tempfile.mkstemp(prefix="caseos-proc-", suffix=".log")
     popen = subprocess.Popen(cmd, cwd=ROOT, stdout=fd, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                              env=dict(os.environ, **(env or {})), start_new_session=True)
     os.close(fd)
     proc = Proc(popen, log_path)
-    if ready_marker:
+    if ready_marker or ready:
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if ready_marker in proc.log():
+            if (ready_marker and ready_marker in proc.log()) or (ready and ready()):
                 return proc
             if not proc.alive():
                 raise RuntimeError(f"process exited early:\n{proc.log()[-3000:]}")
-            time.sleep(0.2)
+            time.sleep(0.1)
         proc.kill()
         raise RuntimeError(f"process not ready in {timeout}s:\n{proc.log()[-3000:]}")
     return proc
 
 
-def start_worker(name="test", concurrency=2, queues="default,ocr,ai", extra=(), env=None) -> Proc:
-    cmd = CELERY + ["worker", "-Q", queues, "-c", str(concurrency), "-n", f"{name}-{os.getpid()}@%h",
-                    "--loglevel", "INFO", "--without-gossip", "--without-mingle", *extra]
+def start_worker(name="test", concurrency=2, queues="default,ocr,ai", extra=(), env=None, app="workers") -> Proc:
+    cmd = [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", queues, "-c", str(concurrency),
+           "-n", f"{name}-{os.getpid()}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle", *extra]
     return _spawn(cmd, ready_marker=" ready.", env=env)
 
 
-def start_beat(name="beat", env=None, schedule=None) -> Proc:
+def start_beat(name="beat", env=None, schedule=None, app="workers") -> Proc:
     schedule = schedule or tempfile.mktemp(prefix="caseos-beat-")
-    cmd = CELERY + ["beat", "--loglevel", "INFO", "-s", schedule]
+    cmd = [sys.executable, "-m", "celery", "-A", app, "beat", "--loglevel", "INFO", "-s", schedule]
     return _spawn(cmd, ready_marker="beat: Starting", env=env)
+
+
+def start_web(port: int, env=None, app="wsgi:app", workers=1, timeout=60) -> Proc:
+    """gunicorn with the production settings (gevent workers) on 127.0.0.1:port; ready once /healthz answers."""
+    import urllib.request
+
+    def answers():
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                return r.status == 200
+        except OSError:
+            return False
+    cmd = [sys.executable, "-m", "gunicorn", app, "-c", str(ROOT / "gunicorn.conf.py"),
+           "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    return _spawn(cmd, env=env, ready=answers, timeout=timeout)
+
+
+def start_redis(port: int, directory: str) -> Proc:
+    """A private redis-server (no persistence) on 127.0.0.1:port, for tests that kill or restart it."""
+    import socket
+
+    def answers():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+    cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+           "--dir", directory, "--daemonize", "no"]
+    return _spawn(cmd, ready=answers, timeout=20)

@@ -7,6 +7,7 @@ model provider) propagate to Celery, which retries with backoff and jitter.
 from __future__ import annotations
 
 import logging
+import uuid
 
 from celery.exceptions import Retry
 from sqlalchemy.exc import OperationalError
@@ -40,6 +41,8 @@ def transient_errors():
 def run_document_step(task, step: str, document_id: str, job_id: str):
     """Run one step of a document's pipeline exactly once, then enqueue the next."""
     from workers import pipeline
+    # Messages carry ids as strings; SQLite's UUID type needs real UUIDs.
+    document_id, job_id = uuid.UUID(str(document_id)), uuid.UUID(str(job_id))
     job = jobs.claim(job_id, step, processing.lease_seconds())
     if job is None:
         remaining = jobs.lease_remaining(job_id)

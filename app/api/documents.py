@@ -1,8 +1,11 @@
 """Documents: upload (streamed, encrypted), read back, download, delete, reprocess."""
+import uuid
 from datetime import datetime, timedelta, timezone
 
 from flask import Response, g, request, stream_with_context, url_for
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api.security import current_principal
@@ -11,13 +14,34 @@ from app.models import Case
 from app.schemas.common import PageArgs
 from app.schemas.analysis import AnalysisOut
 from app.schemas.document import (DocumentList, DocumentOut, DownloadArgs, DownloadUrlOut, TextOut, UploadAccepted,
-                                  UploadFile, UploadForm)
+                                  UploadIn)
 from app.services import documents, filetypes, runtime
 from app.services.errors import ValidationFailed
 from app.services.tenancy import get_visible
 from workers import pipeline
 
-bp = Blueprint("documents", __name__, url_prefix="/api/v1", description="Documents")
+
+
+class _MultipartParser(FlaskParser):
+    """Form fields and file parts of one multipart body, validated (and documented) by one schema.
+
+    flask-smorest documents only one request body per operation: separate `form` and `files`
+    arguments left the form fields as invalid OpenAPI 3 `in: formData` parameters.
+    """
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "multipart": None}  # schema's RAISE
+
+    def load_multipart(self, req, schema):
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class _Blueprint(Blueprint):
+    ARGUMENTS_PARSER = _MultipartParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+                                             "multipart": "multipart/form-data"}
+
+
+bp = _Blueprint("documents", __name__, url_prefix="/api/v1", description="Documents")
 
 
 @bp.before_request
@@ -44,15 +68,14 @@ def _discard_sinks(exc):
 
 
 @bp.post("/cases/<uuid:case_id>/documents")
-@bp.arguments(UploadForm, location="form")
-@bp.arguments(UploadFile, location="files")
+@bp.arguments(UploadIn, location="multipart")
 @bp.response(202, UploadAccepted)
 @bp.alt_response(200, schema=UploadAccepted, description="The same bytes were already uploaded to this case "
                  "(including a deleted document, then marked deleted): the existing document, no new job.")
-def upload(form, files, case_id):
+def upload(form, case_id):
     """Upload a PDF, PNG, JPEG, TIFF or text file; it is encrypted as it streams in, then processed."""
-    upload_file = files.get("file")
-    if upload_file is None or not isinstance(upload_file.stream, documents.UploadSink):
+    upload_file = form.get("file")
+    if not isinstance(getattr(upload_file, "stream", None), documents.UploadSink):
         raise ValidationFailed(errors={"file": ["Send the document as a multipart file part named 'file'."]})
     outcome = documents.accept_upload(current_principal(), g.upload_case, upload_file.stream,
                                       filename=upload_file.filename, title=form.get("title"),
@@ -123,6 +146,7 @@ def download_url(document_id):
 @bp.response(200, description="The original bytes, decrypted", content_type="application/octet-stream")
 def download_signed(args, document_id):
     """Download through a signed link (no other credentials; 404 once expired or altered)."""
+    _scope_to_signed_org(args["token"])
     doc = documents.resolve_download_token(document_id, args["token"])
     db.session.commit()
     return _stream(doc)
@@ -145,6 +169,17 @@ def reprocess(document_id):
     db.session.commit()
     pipeline.start(doc.id, job.id)
     return {"document": doc, "job": job}
+
+
+def _scope_to_signed_org(token):
+    """A signed link acts for the organization it was signed for (row-level security); a bad
+    or expired link scopes to nothing and the service answers 404 as usual."""
+    from app.services import rls
+    try:
+        data = documents._serializer().loads(token, max_age=runtime.current().config.DOWNLOAD_URL_TTL)
+        rls.scope_to_orgs([uuid.UUID(str(data["o"]))])
+    except Exception:
+        rls.scope_to_orgs([])
 
 
 def _stream(doc):

@@ -28,7 +28,7 @@ def problem(status: int, title: str, detail: str | None = None, *, code: str | N
     body.update({k: v for k, v in extra.items() if v is not None})
     resp = jsonify(body)
     resp.status_code = status
-    resp.mimetype = "application/problem+json"
+    resp.mimetype = PROBLEM_CONTENT_TYPE
     for k, v in (headers or {}).items():
         resp.headers[k] = v
     return resp
@@ -54,7 +54,40 @@ def _rollback():
         pass
 
 
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def document_problems(api):
+    """Document error responses as what they are: RFC 9457 problem documents.
+
+    flask-smorest registers its own error schema ({code: int, status: str, message}) as
+    `application/json` for every status; clients (and schema checks) would expect that shape.
+    Re-register the same response components (still lazy, before any blueprint refers to
+    them) with the Problem schema and the problem+json media type.
+    """
+    import http
+
+    from flask_smorest.utils import prepare_response
+
+    from app.schemas.common import Problem
+    if api.spec is None:
+        return
+    api.ERROR_SCHEMA = Problem
+    for status in http.HTTPStatus:
+        response = {"description": status.phrase}
+        if not (100 <= status < 200) and status not in (204, 304):
+            response["schema"] = Problem
+        prepare_response(response, api.spec, PROBLEM_CONTENT_TYPE)
+        api.spec.components.response(status.name, response, lazy=True)
+    response = {"description": "An error, as an RFC 9457 problem document", "schema": Problem}
+    prepare_response(response, api.spec, PROBLEM_CONTENT_TYPE)
+    api.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
 def init_app(app):
+    from app.extensions import api
+    document_problems(api)
+
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
         _rollback()

@@ -62,6 +62,12 @@ class UploadFile(StrictSchema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
+class UploadIn(UploadForm):
+    """The whole multipart upload body: the file part and the optional form fields."""
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
+                                               "description": "The document (PDF, PNG, JPEG, TIFF or plain text)."})
+
+
 class UploadAccepted(OutSchema):
     document = fields.Nested(DocumentOut, required=True)
     job = fields.Nested(JobOut, allow_none=True)

@@ -43,8 +43,9 @@ class _Collector:
         broker = runtime.current().config.CELERY_BROKER_URL
         if client is not None and broker.startswith("redis"):
             try:
+                prefix = runtime.current().config.CELERY_KEY_PREFIX or ""
                 for q in QUEUES:
-                    depth.add_metric([q], client.llen(q))
+                    depth.add_metric([q], client.llen(prefix + q))
             except Exception:
                 pass
         yield depth

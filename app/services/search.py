@@ -153,11 +153,15 @@ def search(principal: Principal, q: str, *, case_id=None, document_type=None, da
         fq = _fts5_query(clauses)
         if fq is None:
             return [], 0
+        # bm25() only works in a plain FTS5 query: rank there (materialized), then join and group.
         fts = sa.table("search_fts", sa.column("rowid"))
-        rank = (-sa.func.bm25(sa.literal_column("search_fts"), 10.0, 1.0))
-        matches = (sa.select(SearchEntry.document_id, SearchEntry.page_number, rank.label("rank"))
-                   .select_from(fts).join(SearchEntry, SearchEntry.id == fts.c.rowid)
-                   .where(sa.text("search_fts MATCH :fq").bindparams(fq=fq), *filters, live))
+        ranked = (sa.select(fts.c.rowid.label("rid"),
+                            (-sa.func.bm25(sa.literal_column("search_fts"), 10.0, 1.0)).label("rank"))
+                  .where(sa.text("search_fts MATCH :fq").bindparams(fq=fq))
+                  .cte("fts_ranked").prefix_with("MATERIALIZED"))
+        matches = (sa.select(SearchEntry.document_id, SearchEntry.page_number, ranked.c.rank)
+                   .select_from(ranked).join(SearchEntry, SearchEntry.id == ranked.c.rid)
+                   .where(*filters, live))
     sub = matches.subquery()
     per_doc = sa.select(sub.c.document_id, sa.func.max(sub.c.rank).label("score")).group_by(sub.c.document_id).subquery()
     total = db.session.execute(sa.select(sa.func.count()).select_from(per_doc)).scalar() or 0

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Case, Membership, Organization, User
+from app.services import rls
 from app.services.errors import Forbidden, NotFound
 
 WRITE_ROLES = ("OWNER", "MEMBER")
@@ -59,6 +60,8 @@ def principal_for(user: User, requested_org: str | None) -> Principal:
         org_id = personal[0] if personal else next(iter(roles), None)
         if org_id is None:
             raise NotFound("You belong to no organization.")
+    # Second wall: the database itself shows this transaction only the user's organizations.
+    rls.scope_to_orgs(roles)
     return Principal(user=user, org_id=org_id, roles=roles)
 
 

@@ -389,20 +389,24 @@ def test_ocr_pages_parallel_first_error_propagates(tmp_path):
     from fpdf import FPDF
 
     pdf = FPDF(unit="pt", format="letter")
-    for _ in range(3):
-        pdf.add_page()
+    pdf.add_page()
+    pdf.add_page()
     pdf.add_page(format=(20000, 400))
     path = tmp_path / "bad_last_page.pdf"
     pdf.output(str(path))
     with pytest.raises(ProcessingError) as exc:
-        ocr_pages_parallel(path, PDF, [1, 2, 3, 4], workers=2)
+        ocr_pages_parallel(path, PDF, [1, 3], workers=2)
     assert exc.value.code == "page_too_large"
 
+    calls = []
+
     def boom(number, done, total):
+        calls.append(number)
         raise KeyError("callback failed")
 
     with pytest.raises(KeyError):
-        ocr_pages_parallel(path, PDF, [1, 2, 3], workers=1, on_page=boom)
+        ocr_pages_parallel(path, PDF, [1, 2], workers=1, on_page=boom)
+    assert calls == [1]  # page 2 was cancelled
 
 
 @needs_tesseract
@@ -451,12 +455,13 @@ try:
     out["pages"] = len(pages)
     out["needs_ocr"] = [p.needs_ocr for p in pages]
     out["text"] = " ".join(p.text for p in pages)[:2000]
-    # render/OCR the first page that needs it (page 1 otherwise): decompression bombs live there
-    target = next((p.number for p in pages if p.needs_ocr), 1)
-    text, conf = ocr_page(path, ctype, target)
-    out["ocr_page"] = target
-    out["ocr"] = text[:2000]
-    out["conf"] = conf
+    # render + OCR the first page that needs it (page 1 of a known image bomb otherwise)
+    target = next((p.number for p in pages if p.needs_ocr), 1 if sys.argv[2] == "render" else None)
+    if target is not None:
+        text, conf = ocr_page(path, ctype, target)
+        out["ocr_page"] = target
+        out["ocr"] = text[:2000]
+        out["conf"] = conf
 except ProcessingError as exc:
     out["error"] = exc.code
 out["seconds"] = round(time.monotonic() - started, 2)
@@ -490,7 +495,8 @@ def _run_hostile(name: str) -> tuple[int, dict | None, str, float]:
     env["PYTHONPATH"] = str(ROOT)
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-c", HOSTILE_RUNNER, str(FIX / "hostile" / name)],
+        [sys.executable, "-c", HOSTILE_RUNNER, str(FIX / "hostile" / name),
+         "render" if "ocr" in HOSTILE_EXPECTED[name] else "auto"],
         capture_output=True, timeout=120, cwd=ROOT, env=env,
     )
     elapsed = time.monotonic() - started
@@ -534,7 +540,8 @@ def test_hostile_file(name, hostile_results):
             assert expected["text"] in result["text"]
         if "ocr" in expected:
             assert expected["ocr"] in result["ocr"], result["ocr"]
-        assert 0 <= result["conf"] <= 100
+        if any(result["needs_ocr"]) or "ocr" in expected:
+            assert 0 <= result["conf"] <= 100 and isinstance(result["ocr"], str)
     assert elapsed < 90
 
 

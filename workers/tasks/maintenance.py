@@ -16,3 +16,10 @@ def sweep_orphans():
     """Delete stored blobs whose document row never committed."""
     from app.services import maintenance
     return maintenance.sweep_orphan_blobs()
+
+
+@celery.task(name="maintenance.rotate_keys", acks_late=True)
+def rotate_keys(job_id=None):
+    """Re-wrap every data key under the current master key (resumable; skips rows already done)."""
+    from app.services import keys
+    return keys.rotate_all()

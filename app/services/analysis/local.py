@@ -42,8 +42,11 @@ DISCLAIMER = (
 
 MAX_CHARS = 200_000
 MAX_QUOTE = 300
-_EYECITE_MAX_CHARS = 100_000
+MAX_ITEMS = 300          # per field: a pathological text must not produce (or cost) more
+_EYECITE_MAX_CHARS = 80_000
 _EYECITE_CHUNK = 4_000
+_EYECITE_MAX_PIECES = 40
+_EYECITE_BUDGET = 60_000      # characters handed to eyecite per document (its cost grows with citations)
 
 DOCUMENT_TYPES = ("complaint", "summons", "notice", "order", "motion", "judgment",
                   "form", "instructions", "correspondence", "other")
@@ -157,9 +160,50 @@ def _squash(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
-def _position_key(doc: _Doc, quote: str, fallback: int) -> int:
-    i = doc.text.find(quote) if quote else -1
-    return i if i >= 0 else fallback
+def _windows(text: str, trigger: re.Pattern, before: int, after: int) -> list[tuple[int, int]]:
+    """Merged spans around each trigger match, widened to line (or word) boundaries.
+
+    Expensive patterns run only inside these spans instead of over the whole text.
+    """
+    wins: list[tuple[int, int]] = []
+    n = len(text)
+    for m in trigger.finditer(text):
+        a0, b0 = max(0, m.start() - before), min(n, m.end() + after)
+        a = text.rfind("\n", max(0, a0 - 300), a0) + 1
+        if a == 0 and a0 > 300:
+            a = max(text.rfind(" ", max(0, a0 - 50), a0) + 1, a0 - 50)
+        b = text.find("\n", b0, b0 + 300)
+        if b == -1:
+            b = text.find(" ", b0, b0 + 50)
+            b = min(n, b0 + 50) if b == -1 else b
+        if wins and a <= wins[-1][1]:
+            wins[-1] = (wins[-1][0], max(wins[-1][1], b))
+        else:
+            wins.append((a, b))
+    return wins
+
+
+class _Taken:
+    """Character spans already claimed by a match (so overlapping matches are skipped), O(span)."""
+
+    def __init__(self, n: int):
+        self.mask = bytearray(n + 1)
+
+    def overlaps(self, s: int, e: int) -> bool:
+        return any(self.mask[s:e])
+
+    def take(self, s: int, e: int) -> None:
+        self.mask[s:e] = b"\x01" * (e - s)
+
+
+def _finditer_in(rx: re.Pattern, text: str, wins: list[tuple[int, int]]):
+    """rx.finditer over each window (absolute offsets), each match once."""
+    seen: set[int] = set()
+    for a, b in wins:
+        for m in rx.finditer(text, a, b):
+            if m.start() not in seen:
+                seen.add(m.start())
+                yield m
 
 
 # ----------------------------------------------------------------------------- dates
@@ -202,11 +246,6 @@ _DATE_REFUSE_BEFORE = re.compile(
 _DASH_DATE_CUE = re.compile(r"\b(?:date[ds]?|on|filed|entered|signed|served|issued|fecha|el)\s*:?\s*$", re.I)
 
 
-@functools.lru_cache(maxsize=1)
-def _weekday_re():
-    return re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo", re.I)
-
-
 def _make_date(y: int, m: int, d: int) -> date | None:
     if not (1900 <= y <= 2100):
         return None
@@ -221,17 +260,14 @@ def _find_dates(doc: _Doc, language: str, jurisdiction: str | None) -> list[dict
     text = doc.text
     day_first = language not in ("en", "und") and not (jurisdiction or "").upper().startswith("US")
     found: list[tuple[int, int, date]] = []
-    taken: list[tuple[int, int]] = []
-
-    def overlaps(s, e):
-        return any(s < te and ts < e for ts, te in taken)
+    taken = _Taken(len(text))
 
     for kind, rx in _DATE_RES:
         if kind == "dot" and not day_first:
             continue
         for m in rx.finditer(text):
             s, e = m.span()
-            if overlaps(s, e):
+            if taken.overlaps(s, e):
                 continue
             gd = m.groupdict()
             if kind in ("mdy", "dmy"):
@@ -263,20 +299,23 @@ def _find_dates(doc: _Doc, language: str, jurisdiction: str | None) -> list[dict
             if dt is None:
                 continue
             found.append((s, e, dt))
-            taken.append((s, e))
+            taken.take(s, e)
+            if len(found) >= MAX_ITEMS * 3:
+                break
     found.sort(key=lambda t: t[0])
     return [{"start": s, "end": e, "date": d} for s, e, d in found]
 
 
 # label cues; the one nearest before the date wins
 _LABEL_CUES = [
-    ("hearing", r"hearing|trial|conference|argument|appear(?:ance)?|court[ \t]+date|set\s+for|scheduled\s+for|"
+    ("hearing", r"hearing|trial|conference|meeting\s+of\s+creditors|argument|appear(?:ance)?|court[ \t]+date|set\s+for|scheduled\s+for|"
                 r"will\s+be\s+held|held\s+on|audiencia|juicio|comparecer|comparezca"),
     ("filed", r"filed|date\s+filed|file-stamped|claim\s+filed|presentad[oa]|radicad[oa]"),
     ("served", r"served|service|mailed|delivered|entregad[oa]|notificad[oa]"),
     ("entered", r"entered|entry|ordered|enter\s*:|dictad[oa]"),
-    ("issued", r"issued|date\s+of\s+(?:this\s+)?notice|notice\s+date|date\s*:|fecha\s*:|revised|rev\.|effective|emitid[oa]"),
-    ("signed", r"dated|signed|executed|firmad[oa]|\bs/"),
+    ("issued", r"issued|date\s+of\s+(?:this\s+)?notice|notice\s+date|date\s*:|fecha\s*:|emitid[oa]"),
+    ("signed", r"(?m:^)[ \t]*dated|dated\s*:|signed|executed|firmad[oa]|\bs/"),
+    ("other", r"revised|rev\.|effective|dated"),
     ("due", r"\bdue\b|deadline|vence|fecha\s+l[íi]mite"),
 ]
 _LABEL_RE = re.compile("|".join(f"(?P<{name}>\\b(?:{rx}))" for name, rx in _LABEL_CUES), re.I)
@@ -314,8 +353,12 @@ def _date_label(doc: _Doc, start: int, end: int) -> str:
             return m.lastgroup
     # a date alone on a line near the top of a letter or notice is the document's date
     li = doc.line_index(start)
-    if li < 25 and _squash(doc.line_text(li)).strip(" ,.") == _squash(text[start:end]):
-        return "issued"
+    if li < 25:
+        ls, le = doc.lines[li]
+        alone = le - ls < 80 and _squash(text[ls:le]).strip(" ,.") == _squash(text[start:end])
+        after_blank = li == 0 or text.count("\n", doc.lines[li - 1][1], ls) >= 2
+        if alone and after_blank:
+            return "issued"
     return "other"
 
 
@@ -335,8 +378,8 @@ _NUM_WORD_RE = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?
                 r"veintiuno|veintiún|veinte|treinta|sesenta|noventa|catorce|quince|trece|doce|once|diez|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve)")
 _NUM = rf"(?P<num>{_NUM_WORD_RE}\s*\(\s*\d{{1,3}}\s*\)|\d{{1,3}}|{_NUM_WORD_RE})"
 _REL_EN = re.compile(
-    rf"(?P<lead>\bwithin|\bin|\bno\s+later\s+than|\bnot\s+later\s+than|\bat\s+least|\bnot\s+less\s+than|\bno\s+less\s+than|"
-    rf"\bhave|\bhas|\bafter)?\s*\b{_NUM}[\s-]+(?P<qual>calendar|business|court|judicial|working|court\s+business)?[\s-]*"
+    rf"(?:(?P<lead>\bwithin|\bin|\bno\s+later\s+than|\bnot\s+later\s+than|\bat\s+least|\bnot\s+less\s+than|\bno\s+less\s+than|"
+    rf"\bhave|\bhas|\bafter)\s+)?\b{_NUM}[\s-]+(?P<qual>calendar|business|court|judicial|working|court\s+business)?[\s-]*"
     rf"(?P<unit>days?|hours?|weeks?|months?)\s+(?P<dir>after|from|of|following|since|before|prior\s+to)\s+"
     rf"(?P<anchor>[^.;:!?()]{{0,100}})", re.I)
 _REL_ES = re.compile(
@@ -348,10 +391,13 @@ _ANCHORS = [
     ("notice", r"(?:the\s+)?date\s+(?:of|on)\s+(?:this|the)\s+(?:notice|order|letter|summons|judgment|decision|document|demand)|"
                r"this\s+(?:notice|order|letter)\b|(?:the\s+)?date\s+(?:above|shown|written)|la\s+fecha\s+de\s+este\s+aviso"),
     ("service", r"(?:the\s+)?(?:date\s+of\s+)?(?:personal\s+)?(?:service|serving)\b|(?:you\s+(?:were|are)\s+|being\s+|it\s+(?:is|was)\s+)served|"
+                r"(?:this|the)\s+(?:summons|complaint|petition|papers?|notice|motion|order|citation)(?:\s+and\s+[\w\s]{0,30}?)?\s+"
+                r"(?:is|are|was|were|has\s+been|have\s+been)\s+served|"
                 r"(?:la\s+)?notificaci[óo]n"),
     ("receipt", r"(?:your\s+|the\s+)?(?:receipt|receiving|delivery)\b|you\s+(?:receive|received|get|got)\b|(?:la\s+)?entrega|recibir"),
     ("entry", r"(?:the\s+)?(?:date\s+of\s+)?entry\b|(?:the\s+|this\s+)?(?:judgment|order)\s+(?:is|was|being|has\s+been)\s+entered|entered\b"),
-    ("hearing", r"(?:the\s+)?(?:date\s+of\s+the\s+)?(?:scheduled\s+)?(?:hearing|trial|return\s+date|conference)\b|(?:la\s+)?audiencia|(?:el\s+)?juicio"),
+    ("hearing", r"(?:the\s+)?(?:date\s+of\s+the\s+)?(?:conclusion\s+of\s+the\s+)?(?:scheduled\s+)?(?:hearing|trial|return\s+date|conference|"
+                r"meeting\s+of\s+creditors)\b|(?:la\s+)?audiencia|(?:el\s+)?juicio"),
     ("filing", r"(?:the\s+)?(?:date\s+of\s+)?(?:the\s+)?filing\b|(?:the\s+)?(?:complaint|petition|motion)\s+(?:is|was)\s+filed|it\s+(?:is|was)\s+filed"),
     ("mailing", r"(?:the\s+)?(?:date\s+of\s+)?mailing\b|(?:it\s+|this\s+\w+\s+)?(?:was|is)\s+mailed"),
     ("docketing", r"(?:the\s+)?(?:date\s+of\s+)?docketing\b"),
@@ -372,8 +418,7 @@ _ACT_LABELS = [
     (r"\bjury\b", "File a demand for a jury trial"),
     (r"interrogator|discovery|requests?\s+for\s+production", "Answer the discovery requests"),
     (r"firearm|guns?\b|weapon", "Surrender firearms"),
-    (r"(?:pay|paying|tender|pagar|pago).{0,120}?(?:vacate|quit|move|desocupar)|(?:vacate|quit|desocupar).{0,120}?(?:pay|pagar)",
-     "Pay what you owe or move out"),
+    (r"\b(?:pay|paying|pagar)\b.{0,80}?\b(?:or|o)\b.{0,40}?\b(?:vacate|quit|move|leave|desocupar)", "Pay what you owe or move out"),
     (r"\b(?:pay|paying|tendering|pagar|pago|payment)\b", "Pay the amount owed"),
     (r"\b(?:vacate|quit|move\s+out|deliver\s+up\s+possession|leave\s+the|desocupar)\b", "Move out"),
     (r"\breply\b", "File a reply"),
@@ -449,11 +494,19 @@ def _classify_anchor(anchor_text: str) -> str | None:
     return None
 
 
+_REL_TRIGGER = re.compile(r"\b(?:days?|hours?|weeks?|months?|d[íi]as|horas|semanas|meses)\b", re.I)
+
+
 def _relative_deadlines(doc: _Doc, known: dict[str, date | None]) -> list[dict]:
     text = doc.text
     out = []
+    wins = _windows(text, _REL_TRIGGER, 80, 140)
+    examined = 0
     for rx in (_REL_EN, _REL_ES):
-        for m in rx.finditer(text):
+        for m in _finditer_in(rx, text, wins):
+            examined += 1
+            if len(out) >= MAX_ITEMS or examined > 3 * MAX_ITEMS:
+                break
             period = _parse_num(m.group("num"))
             if not period or period > 400:
                 continue
@@ -503,11 +556,13 @@ def _relative_deadlines(doc: _Doc, known: dict[str, date | None]) -> list[dict]:
     return out
 
 
-def _explicit_deadlines(doc: _Doc, dates: list[dict]) -> list[dict]:
+def _explicit_deadlines(doc: _Doc, dates: list[dict], doc_date: date | None) -> list[dict]:
     out = []
     for d in dates:
         if d["label"] != "due":
             continue
+        if doc_date is not None and d["date"] < doc_date:
+            continue                  # "the rent due on November 1" in a notice of December 1: history, not a deadline
         ss, se = doc.sentence_span(d["start"], d["end"])
         sentence = doc.text[ss:se]
         if not _OBLIGATION.search(sentence):
@@ -522,13 +577,14 @@ def _explicit_deadlines(doc: _Doc, dates: list[dict]) -> list[dict]:
 
 _CASE_PREFIX = re.compile(
     r"\b(?P<prefix>(?:(?:DC\s+)?(?:case|civil\s+action|civil\s+case|criminal\s+case|criminal|docket|index|cause|appeal|"
-    r"appellate\s+case|adversary(?:\s+proceeding)?|bankruptcy\s+case|misc\.?|expediente|caso)"
-    r"\s*(?:no\.?|number|nos?\.|num\.?|n[úu]m\.?|#)?)|(?<![\w.])no\.|(?<![\w.])#)\s*[:#.]?\s*"
-    r"(?P<val>[A-Za-z0-9][A-Za-z0-9:\-./]{1,40})", re.I)
+    r"appellate\s+case|adversary(?:\s+proceeding)?|bankruptcy\s+case|misc\.?|expediente|caso)(?![a-z])"
+    r"\s*(?:no\b\.?|number\b|nos?\.|num\b\.?|n[úu]m\b\.?|#)?)|(?<![\w.])no\.|(?<![\w.])#)\s*[:#.]?\s*"
+    r"(?:\([^)\r\n]{1,40}\)\s*[:#.]?\s*)?"
+    r"(?P<val>(?:L&T|LT|[A-Z]{1,3}&[A-Z]{1,3})\s?\d[\w\-/]{2,20}|[A-Za-z0-9][A-Za-z0-9:\-./]{1,40})", re.I)
 _CASE_EXCLUDE_BEFORE = re.compile(
     r"\b(?:bar|bbo|ardc|fax|tel|telephone|phone|receipt|claim|account|acct|form|page|document|doc|dkt|ecf|id|policy|"
     r"invoice|loan|unit|suite|apt|room|license|badge|incident|report|ref|reference|serial|exhibit|item|patent|"
-    r"registration|reg|tax|ein|ssn|check|order|bill|route|box|p\.\s?o\.|local\s+rule|rule|public\s+law|pub\.\s?l\.)\s*$", re.I)
+    r"registration|reg|tax|ein|ssn|check|order|bill|route|box|p\.\s?o\.|local\s+rule|rule|public\s+law|pub\.\s?l\.|omb)\s*$", re.I)
 _CASE_FED = re.compile(r"\b\d{1,2}:\d{2}-[a-zA-Z]{2,4}-\d{2,6}(?:-[A-Z]{2,4}){0,3}\b|\b\d{2}-(?:cv|cr|bk|mc|ap|md|mj|po|civ)-\d{2,6}\b")
 _CASE_STATE = re.compile(r"(?<![\w§.:\-])(?:(?:19|20)?\d{2})-[A-Z]{1,4}\d{0,3}[A-Z]?-\d{2,6}(?:-[A-Z])?(?![\w\-])")
 _PHONE_RE = re.compile(r"^\(?\d{3}\)?[\s.\-]?\d{3}[\s.\-]\d{4}$")
@@ -552,12 +608,16 @@ def _case_numbers(doc: _Doc) -> list[dict]:
         if re.fullmatch(r"[\d,]+\.\d{2}", val):
             return
         key = _case_key(val)
-        if key not in found:
+        if key not in found and len(found) < MAX_ITEMS:
             found[key] = {"value": val, "quote": doc.quote(s, e), "_pos": s}
 
     for m in _CASE_PREFIX.finditer(text):
         val = m.group("val")
         prefix = m.group("prefix").lower()
+        if "." in text[m.end("prefix"):m.start("val")] and not re.search(r"(?:no|nos|num|n[úu]m)\.?\s*$", prefix):
+            continue                                 # "... can be found in the AD docket. 2The flight"
+        if len(re.findall(r"\d", val)) < 3 and not re.search(r"[-:/]", val):
+            continue
         bare = prefix in ("no.", "#")
         if bare:
             if _CASE_EXCLUDE_BEFORE.search(text, max(0, m.start() - 20), m.start()):
@@ -599,12 +659,13 @@ _COURT_RES = [
                              rf"(?P<state>{_STATE_RX})\s+(?:(?P<dir>{_DIRS})\s+)?district\b", re.I)),
     ("fed_dist3", re.compile(r"(?:united\s+states|u\.\s?s\.)\s+(?P<kind>district|bankruptcy)\s+court\b", re.I)),
     ("supreme", re.compile(rf"supreme\s+court\s+(?P<app>of\s+appeals\s+)?of\s+(?:the\s+)?(?P<state>united\s+states|{_STATE_RX})\b", re.I)),
-    ("state_app", re.compile(rf"(?:(?P<state>{_STATE_RX})\s+)?court\s+of\s+appeals?(?:\s+of\s+(?P<state2>{_STATE_RX}))?\b", re.I)),
+    ("state_app", re.compile(rf"(?:(?<![\w])(?P<state>{_STATE_RX})\s+)?court\s+of\s+appeals?(?:\s+of\s+(?P<state2>{_STATE_RX}))?\b", re.I)),
     ("state", re.compile(
         rf"(?P<kind>circuit|superior|district|county|municipal|probate(?:\s+and\s+family)?|family|magistrate|chancery|"
         rf"justice|small\s+claims|housing|juvenile|common\s+pleas|civil|land|surrogate'?s?|justice\s+of\s+the\s+peace)\s+court"
-        rf"(?:\s+(?P<conn>of|for|in\s+and\s+for)\s+(?:the\s+)?(?P<place>(?:city\s+(?:and|&)\s+county\s+of\s+)?{_CAPWORD}(?:\s+{_CAPWORD}){{0,3}}))"
-        rf"(?:\s*,\s*(?:state\s+of\s+)?(?P<state>{_STATE_RX})\b)?", re.I)),
+        rf"(?:\s+(?P<conn>of|for|in\s+and\s+for)\s+(?P<the>the\s+)?(?P<place>(?:city\s+(?:and|&)\s+county\s+of\s+)?{_CAPWORD}(?:[ \t]+{_CAPWORD}){{0,3}}))"
+        rf"(?:\s*,\s*(?:state\s+of\s+)?(?P<state>{_STATE_RX})\b)?"
+        rf"(?P<county>,\s+county\s+of\s+{_CAPWORD}(?:\s+{_CAPWORD}){{0,2}})?", re.I)),
     ("bare", re.compile(
         r"(?P<pre>(?:[A-Z][A-Za-z'’\-]+[ \t]+){0,3})(?P<kind>District|Municipal|Housing|Probate\s+and\s+Family|Juvenile|Land|"
         r"Superior|Small\s+Claims|Justice|Magistrate|DISTRICT|MUNICIPAL|HOUSING|PROBATE\s+AND\s+FAMILY|JUVENILE|LAND|"
@@ -614,6 +675,7 @@ _COURT_RES = [
         rf"(?P<place>{_STATE_RX}|[A-ZÁÉÍÓÚ][\wáéíóúñ]+(?:\s+[A-ZÁÉÍÓÚ][\wáéíóúñ]+){{0,2}})"
         rf"(?P<county>,\s+Condado\s+de\s+[A-ZÁÉÍÓÚ][\wáéíóúñ]+(?:\s+[A-ZÁÉÍÓÚ][\wáéíóúñ]+){{0,2}})?")),
 ]
+_COURT_TRIGGER = re.compile(r"\bcourt\b|\btribunal\b", re.I)
 _BARE_DISTINCT = {"municipal", "housing", "probate and family", "juvenile", "land", "small claims"}
 _BARE_STOP = {"the", "in", "of", "for", "and", "a", "an", "this", "that", "said", "any", "each", "to", "at", "by",
               "from", "with", "other", "state", "your", "our", "their", "its", "his", "her", "see", "before",
@@ -692,9 +754,14 @@ def _court_name(kind: str, m: re.Match) -> str | None:
         if not place:
             return None
         conn = _squash(g["conn"]).lower()
-        name = f"{k} Court {conn} {_title(place)}"
+        the = "the " if g.get("the") else ""
+        name = f"{k} Court {conn} {the}{_title(place)}"
         if g.get("state") and g["state"].lower() not in place.lower():
             name += f", {_title(g['state'])}"
+        if g.get("county"):
+            county = _trim_place(re.sub(r"(?i)^,\s+county\s+of\s+", "", g["county"]))
+            if county:
+                name += f", County of {_title(county)}"
         return name
     if kind == "bare":
         pre = [w for w in _squash(g.get("pre") or "").split(" ") if w]
@@ -771,12 +838,13 @@ def _court_key(name: str) -> str:
 
 def _courts(doc: _Doc, jurisdiction: str | None) -> list[dict]:
     text = doc.text
-    taken: list[tuple[int, int]] = []
+    taken = _Taken(len(text))
     items: list[dict] = []
+    wins = _windows(text, _COURT_TRIGGER, 130, 160)
     for kind, rx in _COURT_RES:
-        for m in rx.finditer(text):
+        for m in _finditer_in(rx, text, wins):
             s, e = m.span()
-            if any(s < te and ts < e for ts, te in taken):
+            if taken.overlaps(s, e):
                 continue
             if kind not in ("bare", "tribunal") and not _cap_ok(m.group(0), ("court", "appeals")):
                 continue
@@ -786,12 +854,18 @@ def _courts(doc: _Doc, jurisdiction: str | None) -> list[dict]:
             if kind == "state":
                 # keep the span to what the name used (the place may have been trimmed)
                 e = s + len(m.group(0))
-            taken.append((s, e))
+            taken.take(s, e)
             items.append({"name": name, "quote": doc.quote(s, e), "_pos": s})
     items.sort(key=lambda x: x["_pos"])
     out: list[dict] = []
+    seen: set[str] = set()
     for it in items:
         key = _court_key(it["name"])
+        if key in seen:
+            continue
+        seen.add(key)
+        if len(out) >= MAX_ITEMS:
+            break
         dup = None
         for o in out:
             ok = _court_key(o["name"])
@@ -825,23 +899,40 @@ _ROLE_WORDS = {
     "demandados": "DEFENDANT", "arrendador": "LANDLORD", "arrendadora": "LANDLORD", "inquilino": "TENANT",
     "inquilina": "TENANT", "arrendatario": "TENANT", "arrendataria": "TENANT",
     "counter-plaintiff": "PLAINTIFF", "counter-defendant": "DEFENDANT", "intervenor": "OTHER",
+    "trustee": "OTHER", "undertenant": "TENANT", "undertenants": "TENANT",
 }
 _ROLE_ALT = "|".join(sorted((re.escape(k) for k in _ROLE_WORDS), key=len, reverse=True))
-_ROLE_LINE = re.compile(rf"^(?:and\s+)?(?P<role>{_ROLE_ALT})(?:\(s\)|s)?(?:\s*/\s*[A-Za-z]+)?\s*[.,;]?$", re.I)
+_ROLE_LINE = re.compile(rf"^(?:and\s+)?(?P<role>{_ROLE_ALT})(?:\(s\)|s)?(?:\s*[/-]\s*[A-Za-z]+(?:\(s\))?)?\s*[.,;]?$", re.I)
 _INLINE_ROLE = re.compile(rf"^(?P<name>.{{2,90}}?),\s+(?P<role>{_ROLE_ALT})(?:\(s\)|s)?\s*[.,;]?$", re.I)
 _LABELED_PARTY = re.compile(
-    rf"^[ \t]*(?P<role>{_ROLE_ALT})(?:\(s\))?(?:'s\s+name)?[ \t]*:[ \t]*(?P<name>[^\r\n]{{2,140}})$", re.I | re.M)
+    rf"^[ \t]*(?:[A-Z][a-z]+[ \t]+)?(?P<role>{_ROLE_ALT})(?:[ \t]*/[ \t]*(?:{_ROLE_ALT}))?(?:[ \t]*\d)?(?:\(s\))?(?:'s\s+name)?[ \t]*:[ \t]*"
+    rf"(?P<name>[^\r\n]{{2,140}})$", re.I | re.M)
+# "NOTICE TO DEFENDANT: (AVISO AL DEMANDADO):" with the name on the next line
+_ROLE_LABEL_LINE = re.compile(
+    rf"^[ \t]*(?:notice\s+to|you\s+are\s+being\s+sued\s+by)[ \t]+(?P<role>{_ROLE_ALT})(?:\(s\))?[ \t]*:[ \t]*(?:\([^)\r\n]*\)[ \t]*:?[ \t]*)?$",
+    re.I | re.M)
+_LABELED_LAWYER = re.compile(r"^[ \t]*(?:[A-Z][\w']*[ \t]+)?(?:attorney|counsel|lawyer|abogad[oa])[ \t]*:[ \t]*(?P<name>[^\r\n,]{2,80})",
+                             re.I | re.M)
+# 'Defendant Midwest Consumer Finance Corp. ("Midwest")', 'against Acme Corp. ("Acme") and Beta, Inc. ("Beta")'
+_DEFINED_PARTY = re.compile(
+    rf"\b(?P<cue>{_ROLE_ALT}|against)(?:s)?,?\s+(?P<name>[A-Z][\w.,&'’ -]{{1,80}}?(?:\n[ \t]*[\w.,&'’ -]{{1,40}}?)?)\s*\(\s*[\"“](?P<short>[^\"”\n]{{1,30}})[\"”]\s*\)"
+    rf"(?:,?\s+and\s+(?P<name2>[A-Z][\w.,&'’ -]{{1,80}}?)\s*\(\s*[\"“][^\"”\n]{{1,30}}[\"”]\s*\))?")
+_COLLECTOR = re.compile(r"(?P<name>[A-Z][\w.,&'’ -]{2,60}?)\s+is\s+a\s+debt\s+collector|"
+                        r"(?:debt|money|amount)\s+(?:that\s+)?you\s+owe\s+to\s+(?P<creditor>[A-Z][\w.,&'’ -]{2,60}?)[.;]")
 _CAPTION_LABEL = re.compile(r"^[ \t]*(?:case\s+name|short\s+title|caption|case\s+style|re|in\s+re|matter|asunto|caso)[ \t]*:[ \t]*(?P<rest>[^\r\n]*)$",
                             re.I | re.M)
+_SIGNAL = re.compile(r"(?:see|cf\.|e\.g\.|but\s+see|accord|compare|citing|quoting|in)\b", re.I)
 _V_SPLIT = re.compile(r"\s+(?:v\.?|vs\.?|versus|contra|c\.)\s+", re.I)
 _IN_RE = re.compile(r"^[ \t]*In\s+re:?\s+(?P<name>[A-Z][^\r\n]{1,80}?)(?=\s{2,}|\s+(?:No\.|Case|Docket|Bankr)|[ \t]*$)", re.M)
 _TO_FROM = re.compile(r"^[ \t]*(?P<which>To|TO|Para|PARA|From|FROM|De|DE|Landlord|Tenant)[ \t]*:[ \t]*(?:\((?P<paren>[^)]*)\)[ \t]*)?(?P<name>[^\r\n]{2,140})$",
                       re.M)
 _ATTY_FOR = re.compile(r"^[ \t]*(?:attorneys?|counsel|abogad[oa]s?)[ \t]+(?:of[ \t]+record[ \t]+)?(?:for|para|de)[ \t]+(?:the[ \t]+)?(?P<rest>[^\r\n]{0,100})",
                        re.I | re.M)
-_SIGNED = re.compile(r"(?:^|[ \t])/?s/[ \t]*(?P<name>[A-Z][A-Za-z.'’\-]*(?:[ \t]+[A-Z][A-Za-z.'’\-]*){1,3})", re.M)
-_ESQ = re.compile(r"(?P<name>[A-Z][a-zA-Z'’\-]+\.?(?:[ \t]+[A-Z][a-zA-Z'’\-]*\.?){1,3}),?[ \t]+Esq(?:uire|\.)?(?![a-z])")
+_SIGNED = re.compile(r"(?:^|[ \t])/?s/[ \t]*(?P<name>[A-Z][A-Za-z.'’\-]{0,30}(?:[ \t]+[A-Z][A-Za-z.'’\-]{0,30}){1,3})", re.M)
+_ESQ = re.compile(r"(?<![A-Za-z'’\-])(?P<name>[A-Z][a-zA-Z'’\-]{1,30}\.?(?:[ \t]+[A-Z][a-zA-Z'’\-]{0,30}\.?){1,3}),?[ \t]+Esq(?:uire|\.)?(?![a-z])")
 _NAME_ADDRESS_ARE = re.compile(r"attorney,?\s+whose\s+name\s+and\s+address\s+(?:are|is)\s*:?\s*$", re.I)
+_ATTORNEY_IS = re.compile(r"\battorney\b[^.:\n]{0,60}(?:\n[^.:\n]{0,60})?\b(?:is|are)\s*:[ \t]*(?P<rest>[^\r\n]*)", re.I)
+_END_OF_RECIPIENTS = re.compile(r"notice\s+has|following\s+document|document\s+description", re.I)
 _MAILED_TO = re.compile(r"(?:electronically\s+)?mailed\s+to\s*:?\s*$", re.I)
 _PERSON = re.compile(r"^(?:[A-Z][A-Za-z'’\-]+|[A-Z]\.)(?:\s+(?:[A-Z][A-Za-z'’\-]+|[A-Z]\.?|de|del|la|van|von|der|da)){1,4}"
                      r"(?:,?\s+(?:Jr\.?|Sr\.?|II|III|IV|Esq\.?))?$")
@@ -851,6 +942,7 @@ _FIRM_WORDS = re.compile(r"\b(?:LLP|LLC|L\.L\.C\.|PLLC|P\.L\.L\.C\.|P\.C\.|P\.A\
                          r"CORPORATION|SCHOOL|DEPARTMENT|ONE|ITS|OF|THE|AND|FOR|BY|TO)\b", re.I)
 _NAME_TRAIL_ABBR = re.compile(r"(?:\b(?i:Inc|Corp|Co|Ltd|Jr|Sr|Bros|L\.L\.C|L\.L\.P|N\.A|P\.C|P\.A|S\.A|Cía|Esq)\.|\b[A-Z]\.)$")
 _HEADINGS = re.compile(r"\b(?:court|case|no\.|number|summons|complaint|order|motion|notice|judgment|division|county|"
+                       r"district\s+of|circuit|united\s+states|parish|"
                        r"commonwealth|state\s+of|docket|civil\s+action|jury|trial|petition|hearing|section|article|"
                        r"re:|page|exhibit|plaintiffs?|defendants?|v\.|vs\.?)(?![\w])", re.I)
 
@@ -865,7 +957,7 @@ def _clean_name(raw: str) -> str | None:
     s = re.sub(rf",?\s+(?:the\s+)?(?:{_ROLE_ALT})(?:\(s\)|s)?\.?\s*$", "", s, flags=re.I)
     s = re.sub(r",\s+(?:an?|the)\s+[a-z][^,]*$", "", s)       # ", a Delaware corporation"
     s = re.sub(r",?\s+(?:individually|personally|pro\s+se)\b.*$", "", s, flags=re.I)
-    s = re.sub(r"\s+(?:and|y)\s+(?:all\s+)?(?:other|todos\s+los\s+dem[áa]s)\s+(?:occupants|ocupantes|tenants).*$", "", s, flags=re.I)
+    s = re.sub(r"\s+(?:and|y)\s+(?:all\s+)?(?:other\s+|todos\s+los\s+dem[áa]s\s+)?(?:occupants|ocupantes|tenants).*$", "", s, flags=re.I)
     s = s.strip(" ,;:-–—\t")
     if s.endswith(".") and not _NAME_TRAIL_ABBR.search(s):
         s = s[:-1].rstrip()
@@ -876,6 +968,9 @@ def _clean_name(raw: str) -> str | None:
     letters = re.findall(r"[^\W\d_]", s)
     if len(letters) < 2:
         return None
+    if re.search(r"^[\"“].*[\"”]$|^does?\s+(?:\d|[ivx]+\b)|\bdoes\s+\d+\s*(?:to|-|through)\s*\d+", s, re.I):
+        return None                                  # '"JOHN DOE"', 'DOES 1 TO 10': placeholders
+    s = s.strip('"“”')
     low = s.lower()
     if low in ("the above-named", "above-named respondents", "client", "clerk", "tenant", "landlord", "occupants",
                "all occupants", "name", "name of party", "unknown", "the court", "court staff"):
@@ -883,6 +978,29 @@ def _clean_name(raw: str) -> str | None:
     if re.match(r"^(?:the|a|an|this|your|my|our|all|any)\b", low) and not re.search(r"\b(?:inc|llc|corp|company|bank|trust)\b", low):
         return None
     return s
+
+
+_KEEP_UPPER = {"LLC", "LLP", "PLLC", "LP", "L.P.", "N.A.", "P.C.", "P.A.", "P.L.L.C.", "L.L.C.", "USA", "U.S.", "II",
+               "III", "IV", "DBA", "FSB", "NA", "PC", "PA", "LTD.", "USAA", "CT", "US"}
+
+
+def _display_name(name: str) -> str:
+    """'RIVERSIDE APARTMENTS, LLC' -> 'Riverside Apartments, LLC' (names in mixed case are left alone)."""
+    letters = [c for c in name if c.isalpha()]
+    if not letters or any(c.islower() for c in letters):
+        return name
+    out = []
+    for word in name.split(" "):
+        core = word.rstrip(",;")
+        tail = word[len(core):]
+        if core.upper() in _KEEP_UPPER or (len(core) <= 2 and core.endswith(".")):
+            out.append(core + tail)
+            continue
+        w = core.lower()
+        w = re.sub(r"(^|[-'’])([a-z])", lambda m: m.group(1) + m.group(2).upper(), w)
+        w = re.sub(r"^(Mc)([a-z])", lambda m: m.group(1) + m.group(2).upper(), w)
+        out.append(w + tail)
+    return " ".join(out)
 
 
 def _name_key(name: str) -> str:
@@ -916,27 +1034,31 @@ def _split_names(joined: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-def _parties(doc: _Doc, doc_context: dict) -> list[dict]:
-    text = doc.text
-    lines = doc.lines
+def _parties(doc: _Doc, ctx: dict) -> list[dict]:
+    """Parties and lawyers, from captions, labelled fields, notices and signature blocks."""
     found: list[dict] = []
+    for finder in (_caption_block_parties, _caption_line_parties, _labelled_parties, _notice_parties,
+                   _body_parties, _lawyer_parties):
+        for raw, role, qs, qe in finder(doc, ctx):
+            name = _clean_name(raw)
+            if name:
+                found.append({"name": _display_name(name), "role": role, "quote": doc.quote(qs, qe), "_pos": qs})
+    return _merge_parties(found)
 
-    def add(raw, role, qs, qe):
-        name = _clean_name(raw)
-        if not name:
-            return
-        found.append({"name": name, "role": role, "quote": doc.quote(qs, qe), "_pos": qs})
 
-    # 1. multi-line captions: a line that is only a role word, with the name lines above it
-    caption_zone = len(lines)
+def _caption_block_parties(doc: _Doc, ctx: dict):
+    """JOHN DOE, / Plaintiff, / v. / ACME LLC, / Defendant.  (a role line with the name lines above it)"""
+    text, lines = doc.text, doc.lines
     for i in range(min(len(lines), 4000)):
         ls, le = lines[i]
-        raw_line = text[ls:le]
-        left, indent = _left_column(raw_line)
-        if not left or len(left) > 40:
+        left, indent = _left_column(text[ls:le])
+        if not left or len(left) > 40 or indent > 40:
             continue
         m = _ROLE_LINE.match(left)
-        if not m or indent > 40:
+        if not m:
+            inline = _INLINE_ROLE.match(left)        # "JOHN DOE, Plaintiff," on one line
+            if inline and ":" not in inline.group("name") and not _HEADINGS.search(inline.group("name")):
+                yield inline.group("name"), _ROLE_WORDS.get(inline.group("role").lower(), "OTHER"), ls, le
             continue
         role = _ROLE_WORDS.get(m.group("role").lower(), "OTHER")
         names: list[tuple[str, int, int]] = []
@@ -944,100 +1066,96 @@ def _parties(doc: _Doc, doc_context: dict) -> list[dict]:
         j = i - 1
         while j >= 0 and i - j <= 6:
             js, je = lines[j]
-            if text.count("\n", je, lines[j + 1][0]) > 1 and names:
+            if names and text.count("\n", je, lines[j + 1][0]) > 1:
                 break                               # a blank line ends the name block
             l2, ind2 = _left_column(text[js:je])
             if not l2 or ind2 >= 30 or re.fullmatch(r"[)\s|:§_-]*", l2):
-                if names or skipped >= 2:
+                if names or skipped >= 2:           # the right column, or a ")" rule line
                     break
                 skipped += 1
                 j -= 1
                 continue
-            if re.fullmatch(r"(?:v\.?|vs\.?|versus|contra|and|&)", l2, re.I) or _ROLE_LINE.match(l2):
+            if re.fullmatch(r"-?\s*(?:v\.?|vs\.?|versus|against|contra|and|&)\s*-?", l2, re.I) or _ROLE_LINE.match(l2):
                 break
+            if sum(c.isalpha() for c in l2) < 0.5 * len(l2.replace(" ", "")):
+                break                               # a rule line: "-----------x"
             if _HEADINGS.search(l2) and not re.search(r"\b(?:inc|llc|corp|co|company|bank|n\.a)\b", l2, re.I):
                 break
             names.insert(0, (l2, js, je))
             j -= 1
         if names:
-            joined = " ".join(n for n, _, _ in names)
             qs, qe = names[0][1], names[-1][2]
-            for part in _split_names(joined):
-                add(part, role, qs, qe)
-        else:
-            # "JOHN DOE, Plaintiff," on one line
-            pass
-    for i in range(min(len(lines), 4000)):
-        ls, le = lines[i]
-        left, indent = _left_column(text[ls:le])
-        m = _INLINE_ROLE.match(left)
-        if m and indent < 40 and ":" not in m.group("name") and not _HEADINGS.search(m.group("name")):
-            add(m.group("name"), _ROLE_WORDS.get(m.group("role").lower(), "OTHER"), ls, le)
+            for part in _split_names(" ".join(n for n, _, _ in names)):
+                yield part, role, qs, qe
 
-    # 2. "Case Name: X v. Y", "Short Title:", "Re: X v. Y" (the value may wrap onto the next line)
+
+def _caption_line_parties(doc: _Doc, ctx: dict):
+    """'Case Name: X v. Y', 'Short Title:', 'Re: X v. Y', a one-line caption near the top, 'In re: X'."""
+    text, lines = doc.text, doc.lines
+    ra, rb = _caption_roles(ctx)
     for m in _CAPTION_LABEL.finditer(text):
         value, vs = m.group("rest").strip(), m.start("rest")
-        li = doc.line_index(m.start())
-        k = li + 1
+        k = doc.line_index(m.start()) + 1
         if not value and k < len(lines):
-            value = doc.line_text(k).strip()
-            vs = lines[k][0]
+            value, vs = doc.line_text(k).strip(), lines[k][0]
             k += 1
         ve = vs + len(value)
-        while k < len(lines) and value:
+        while k < len(lines) and value:             # the value may wrap onto the next line
             nxt = doc.line_text(k).strip()
-            if (value.endswith((",", " v.", " vs.")) or re.search(r"\bv\.?\s+\S+\s*$", value)) and nxt and \
-                    ":" not in nxt and not re.search(r"\d|court|no\.", nxt, re.I) and len(nxt) <= 40:
-                value = value + " " + nxt
-                ve = lines[k][1]
+            wraps = value.endswith((",", " v.", " vs.")) or re.search(r"\bv\.?\s+\S+\s*$", value)
+            if wraps and nxt and ":" not in nxt and not re.search(r"\d|court|no\.", nxt, re.I) and len(nxt) <= 40:
+                value, ve = value + " " + nxt, lines[k][1]
                 k += 1
                 continue
             break
         if not _V_SPLIT.search(value):
             continue
         a, b = _V_SPLIT.split(value, maxsplit=1)
-        ra, rb = _caption_roles(doc_context)
         for part in _split_names(a):
-            add(part, ra, vs, ve)
+            yield part, ra, vs, ve
         for part in _split_names(b):
-            add(part, rb, vs, ve)
-    # a caption on one line near the top: "JOHN DOE v. ACME LLC"
+            yield part, rb, vs, ve
     for i in range(min(len(lines), 60)):
         ls, le = lines[i]
         if ls > 6000:
             break
         line = text[ls:le].strip()
-        if len(line) > 160 or ":" in line or re.search(r"\d+\s+[A-Z][\w.]*\s+\d+|\(\d{4}\)", line):
-            continue
+        if len(line) > 160 or ":" in line or line.endswith(",") or _SIGNAL.match(line) or \
+                re.search(r"\d+\s+[A-Z][\w.]*\s+\d+|\(\d{4}\)|_{3,}", line):
+            continue                                # a citation ("550 U.S. 544"), a blank form, a wrapped line
         mm = re.match(r"^(?P<a>[A-Z][^\r\n]{1,80}?)\s+(?:v\.?|vs\.?|versus)\s+(?P<b>[A-Z][^\r\n]{1,80}?)$", line)
-        if not mm or re.search(r"_{3,}", line) or line.endswith(","):
-            continue
-        ra, rb = _caption_roles(doc_context)
-        add(mm.group("a"), ra, ls, le)
-        add(mm.group("b"), rb, ls, le)
-    for m in _IN_RE.finditer(text):
-        if m.start() > 8000:
-            break
-        add(m.group("name"), "OTHER", m.start(), m.end())
+        if mm:
+            yield mm.group("a"), ra, ls, le
+            yield mm.group("b"), rb, ls, le
+    for m in _IN_RE.finditer(text, 0, min(len(text), 8000)):
+        yield m.group("name"), "OTHER", m.start(), m.end()
 
-    # 3. labelled fields: "Plaintiff: Brian O'Connell, 18 Hancock Street"
+
+def _labelled_parties(doc: _Doc, ctx: dict):
+    """'Plaintiff: Brian O'Connell, 18 Hancock Street' and 'NOTICE TO DEFENDANT:' with the name below."""
+    text, lines = doc.text, doc.lines
     for m in _LABELED_PARTY.finditer(text):
-        raw = m.group("name")
-        raw = re.split(r",\s*(?=\d)|\s{3,}|\t", raw)[0]
-        add(raw, _ROLE_WORDS.get(m.group("role").lower(), "OTHER"), m.start(), m.end())
+        raw = re.split(r",\s*(?=\d)|\s{3,}|\t", m.group("name"))[0]
+        yield raw, _ROLE_WORDS.get(m.group("role").lower(), "OTHER"), m.start(), m.end()
+    for m in _ROLE_LABEL_LINE.finditer(text):
+        li = doc.line_index(m.start())
+        if li + 1 < len(lines):
+            ns, ne = lines[li + 1]
+            for part in re.split(r";\s*", text[ns:ne]):
+                yield part, _ROLE_WORDS.get(m.group("role").lower(), "OTHER"), ns, ne
 
-    # 4. notices: "To: Tenant Name" / "From: Landlord Name, Landlord"
-    lt = doc_context.get("landlord_tenant")
-    for m in _TO_FROM.finditer(text):
-        if m.start() > 8000:
-            break
+
+def _notice_parties(doc: _Doc, ctx: dict):
+    """'To: Tenant Name' / 'From: Landlord Name, Landlord' (roles from the words, or the landlord-tenant context)."""
+    text = doc.text
+    lt = ctx.get("landlord_tenant")
+    for m in _TO_FROM.finditer(text, 0, min(len(text), 8000)):
         which = m.group("which").lower()
-        raw = m.group("name")
-        if "@" in raw:
+        raw = re.sub(r"<[^<>@\s]+@[^<>\s]+>", "", m.group("name")).strip()   # "Megan Fitch <megan@x.com>"
+        if "@" in raw or not raw:
             continue
         paren = (m.group("paren") or "").lower()
         tail = re.search(rf"[,(]\s*(?P<r>{_ROLE_ALT})\s*\)?\s*$", raw, re.I)
-        role = None
         if tail:
             role = _ROLE_WORDS.get(tail.group("r").lower())
         elif "defendant" in paren:
@@ -1046,56 +1164,87 @@ def _parties(doc: _Doc, doc_context: dict) -> list[dict]:
             role = "TENANT"
         elif which in ("landlord", "tenant"):
             role = which.upper()
-        elif lt and which in ("to", "para"):
-            role = "TENANT"
-        elif lt and which in ("from", "de"):
+        elif which in ("to", "para"):
+            role = "TENANT" if lt else (None if paren else "OTHER")
+        elif which in ("from", "de") and lt:
             role = "LANDLORD"
-        if role is None:
-            continue
-        raw = re.split(r",\s*(?=\d)|\s{3,}|\t", raw)[0]
-        add(raw, role, m.start(), m.end())
+        else:
+            role = None
+        if role is not None:
+            yield re.split(r",\s*(?=\d)|\s{3,}|\t", raw)[0], role, m.start(), m.end()
 
-    # 5. lawyers: signature blocks, "/s/ Name", "Name, Esq.", "attorney, whose name and address are:"
+
+def _body_parties(doc: _Doc, ctx: dict):
+    """Parties named in the text: 'Defendant Acme Corp. ("Acme")', 'X is a debt collector'."""
+    head = doc.text[:30_000]
+    for m in _DEFINED_PARTY.finditer(head):
+        cue = m.group("cue").lower()
+        role = "DEFENDANT" if cue == "against" else _ROLE_WORDS.get(cue.rstrip("s"), _ROLE_WORDS.get(cue, "OTHER"))
+        for g in ("name", "name2"):
+            if m.group(g) and not _HEADINGS.search(m.group(g)):
+                yield m.group(g), role, m.start(g), m.end(g)
+    for m in _COLLECTOR.finditer(head):
+        g = "name" if m.group("name") else "creditor"
+        yield m.group(g), "OTHER", m.start(g), m.end(g)
+
+
+def _lawyer_parties(doc: _Doc, ctx: dict):
+    """Signature blocks, '/s/ Name', 'Name, Esq.', 'Debtor's attorney: Name', e-filing notice recipients."""
+    text, lines = doc.text, doc.lines
+    for m in _LABELED_LAWYER.finditer(text):
+        name = re.split(r"\s{3,}|\t", m.group("name"))[0]
+        if _PERSON.match(_squash(name)):
+            yield name, "ATTORNEY", m.start(), m.end()
+    for m in _ATTORNEY_IS.finditer(text):
+        rest, rs = m.group("rest").strip(), m.start("rest")
+        if not rest:
+            li = doc.line_index(m.end())
+            if li + 1 >= len(lines):
+                continue
+            rest, rs = doc.line_text(li + 1).strip(), lines[li + 1][0]
+        name = rest.split(",")[0].strip()
+        if _PERSON.match(_squash(name)) and not _FIRM_WORDS.search(name):
+            yield name, "ATTORNEY", rs, rs + len(rest)
     for m in _ATTY_FOR.finditer(text):
         li = doc.line_index(m.start())
         person = _signature_name(doc, li)
         if person:
-            add(person[0], "ATTORNEY", person[1], person[2])
-        rest = m.group("rest").strip()
-        rm = re.match(rf"(?P<r>{_ROLE_ALT})\s*$", rest, re.I)
-        if rm and li + 1 < len(lines):
+            yield person[0], "ATTORNEY", person[1], person[2]
+        rm = re.match(rf"(?P<r>{_ROLE_ALT})\s*$", m.group("rest").strip(), re.I)
+        if rm and li + 1 < len(lines):              # "Attorney for Appellant" / "Reliable Contracting Group"
             client = doc.line_text(li + 1).strip()
-            if client and _clean_name(client) and not re.search(r"\d|@", client) and not _HEADINGS.search(client):
-                add(client, _ROLE_WORDS.get(rm.group("r").lower(), "OTHER"), lines[li + 1][0], lines[li + 1][1])
-    has_lawyer_words = bool(re.search(r"\b(?:attorney|counsel|esq\.?|bar\s+no)\b", text, re.I))
-    for m in _SIGNED.finditer(text):
-        if has_lawyer_words:
-            add(m.group("name"), "ATTORNEY", m.start("name"), m.end("name"))
+            if client and not re.search(r"\d|@", client) and not _HEADINGS.search(client):
+                yield client, _ROLE_WORDS.get(rm.group("r").lower(), "OTHER"), lines[li + 1][0], lines[li + 1][1]
+    if re.search(r"\b(?:attorney|counsel|esq\.?|bar\s+no)\b", text, re.I):
+        for m in _SIGNED.finditer(text):
+            yield m.group("name"), "ATTORNEY", m.start("name"), m.end("name")
     for m in _ESQ.finditer(text):
-        add(m.group("name"), "ATTORNEY", m.start(), m.end())
+        yield m.group("name"), "ATTORNEY", m.start(), m.end()
     for i in range(len(lines) - 1):
         if _NAME_ADDRESS_ARE.search(doc.line_text(i)):
             nxt = doc.line_text(i + 1).strip()
             if _PERSON.match(nxt):
-                add(nxt, "ATTORNEY", lines[i + 1][0], lines[i + 1][1])
+                yield nxt, "ATTORNEY", lines[i + 1][0], lines[i + 1][1]
     # e-filing notices: "Notice has been electronically mailed to:" then "Name" / "email, email"
-    for i in range(len(lines)):
+    i = 0
+    while i < len(lines):
         if not _MAILED_TO.search(doc.line_text(i)):
+            i += 1
             continue
         k = i + 1
-        while k < len(lines) - 1:
+        while k < min(len(lines) - 1, i + 600):
             cur = doc.line_text(k).strip()
-            if re.search(r"notice\s+has|following\s+document|document\s+description", cur, re.I):
+            if _END_OF_RECIPIENTS.search(cur) or _MAILED_TO.search(cur):
                 break
             nxt = doc.line_text(k + 1).strip()
             if "@" not in cur and "@" in nxt and _PERSON.match(_squash(cur)):
                 suffix = re.match(r",\s*(Jr\.?|Sr\.?|II|III|IV)\b", nxt)
                 if suffix:      # "John F. Cove" / ", Jr  john.cove@..." : the suffix wrapped to the next line
-                    add(f"{cur} {suffix.group(1)}", "ATTORNEY", lines[k][0], lines[k + 1][0] + suffix.end())
+                    yield f"{cur} {suffix.group(1)}", "ATTORNEY", lines[k][0], lines[k + 1][0] + suffix.end()
                 else:
-                    add(cur, "ATTORNEY", lines[k][0], lines[k][1])
+                    yield cur, "ATTORNEY", lines[k][0], lines[k][1]
             k += 1
-    return _merge_parties(found)
+        i = k
 
 
 def _signature_name(doc: _Doc, li: int) -> tuple[str, int, int] | None:
@@ -1124,17 +1273,31 @@ def _caption_roles(ctx: dict) -> tuple[str, str]:
     return "PLAINTIFF", "DEFENDANT"
 
 
+_CORP_SUFFIX = re.compile(r"\s+(?:inc|llc|l l c|corp|corporation|co|company|ltd|n a|p c|p a|pllc|llp|lp)$")
+
+
 def _merge_parties(found: list[dict]) -> list[dict]:
     out: list[dict] = []
+    keys: list[str] = []
+    exact: dict[str, dict] = {}
     for p in sorted(found, key=lambda x: x["_pos"]):
         key = _name_key(p["name"])
+        if key in exact:
+            if exact[key]["role"] == "OTHER" and p["role"] != "OTHER":
+                exact[key]["role"] = p["role"]
+            continue
+        if len(out) >= MAX_ITEMS:
+            break
+        bare = _CORP_SUFFIX.sub("", key)
         dup = None
-        for o in out:
-            if _name_key(o["name"]) == key or _same_person(o["name"], p["name"]):
+        for o, ok in zip(out, keys):
+            if ok == key or _CORP_SUFFIX.sub("", ok) == bare or _same_person(o["name"], p["name"]):
                 dup = o
                 break
         if dup is None:
             out.append(p)
+            keys.append(key)
+            exact[key] = p
         elif dup["role"] == "OTHER" and p["role"] != "OTHER":
             dup["role"] = p["role"]
     return out
@@ -1143,8 +1306,8 @@ def _merge_parties(found: list[dict]) -> list[dict]:
 # ---------------------------------------------------------------------------- amounts
 
 _AMOUNT_RES = [
-    re.compile(r"(?<![\w.])(?:US\s?\$|\$|USD\s?|US\$)\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<cents>\.\d{1,2})?(?![\d,]*\d)(?!\.\d)"),
-    re.compile(r"(?<![\w.$,])(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<cents>\.\d{2})?\s+(?:dollars|USD|d[óo]lares)\b", re.I),
+    re.compile(r"(?<![\w.])(?:US\s?\$|\$|USD\s?|US\$)\s?(?P<num>\d{1,3}(?:,\d{3}){1,4}+|\d{1,13}+)(?P<cents>\.\d{1,2})?+(?![\d,]*\d)(?!\.\d)"),
+    re.compile(r"(?<![\w.$,])(?P<num>\d{1,3}(?:,\d{3}){1,4}+|\d{1,13}+)(?P<cents>\.\d{2})?[ \t]+(?:dollars|USD|d[óo]lares)\b", re.I),
 ]
 _AMOUNT_LABELS = [
     (r"late\s+(?:fee|charge)s?|recargos?\s+por\s+mora", "late fee"),
@@ -1152,14 +1315,19 @@ _AMOUNT_LABELS = [
     (r"attorney'?s?'?\s+fees?|attorneys'\s+fees?|honorarios", "attorney's fees"),
     (r"court\s+costs?|costs?\s+of\s+(?:court|suit)|costas", "court costs"),
     (r"security\s+deposit|dep[óo]sito", "security deposit"),
-    (r"monthly\s+rent|per\s+month|a\s+month|each\s+month|rent\s+of|renta\s+mensual|al\s+mes", "monthly rent"),
-    (r"arrears|unpaid\s+rent|rent\s+(?:due|owed)|back\s+rent|past[\s-]+due\s+rent|renta\s+(?:atrasada|adeudada)|rent\b.{0,40}\bowe", "rent owed"),
-    (r"principal", "principal balance"),
+    (r"child\s+support|spousal\s+support|alimony|manutenci[óo]n", "support payment"),
+    (r"monthly\s+rent|renta\s+mensual", "monthly rent"),
+    (r"arrears|unpaid\s+rent|rent\s+(?:due|owed|claimed)|back\s+rent|past[\s-]+due\s+rent|renta\s+(?:atrasada|adeudada)|"
+     r"rent\b.{0,40}\bowe", "rent owed"),
+    (r"per\s+month\b|a\s+month\b|each\s+month\b|al\s+mes\b", "monthly payment"),
+    (r"principal(?:\s+balance)?", "principal balance"),
+    (r"\bdebt\b", "debt"),
     (r"medical\s+expenses|medical\s+bills", "medical expenses"),
     (r"lost\s+wages", "lost wages"),
     (r"amount\s+in\s+controversy|do(?:es)?\s+not\s+exceed|exceeds?", "amount in controversy"),
     (r"balance(?:\s+due)?|amount\s+(?:due|owed)|you\s+owe|debe\s+la\s+cantidad|saldo", "amount owed"),
-    (r"judgment|total\s+amount", "judgment amount"),
+    (r"total\s+amount", "total amount"),
+    (r"judgment", "judgment amount"),
     (r"damages|demands?\s+judgment|da[ñn]os", "damages"),
     (r"small\s+claim|amount\s+claimed|claim\s+against\s+you", "amount claimed"),
     (r"fees?\b|cost\b|tarifa", "fee"),
@@ -1170,6 +1338,7 @@ _AMOUNT_LABELS = [
     (r"rent|renta|alquiler", "rent"),
     (r"asking\s+for\s+payment|payment\s+of|seeking", "amount demanded"),
 ]
+_GENERIC_AMOUNT_LABELS = {"rent", "fee", "payment", "interest", "amount demanded"}
 _AMOUNT_LABEL_RE = re.compile("|".join(f"(?P<g{i}>\\b(?:{rx}))" for i, (rx, _l) in enumerate(_AMOUNT_LABELS)), re.I)
 
 
@@ -1180,28 +1349,40 @@ def _amount_label(doc: _Doc, start: int, end: int) -> str:
     for m in _SENT_END_RE.finditer(text, lo, start):
         cut = m.end()
     before = text[cut:start]
-    after = text[end:min(len(text), end + 40)]
-    after = re.split(r"[.;\n]", after, maxsplit=1)[0]
-    best, best_pos = None, -1
-    for m in _AMOUNT_LABEL_RE.finditer(after):
-        idx = int(m.lastgroup[1:])
-        if _AMOUNT_LABELS[idx][1] in ("monthly rent", "late fee", "filing fee", "court costs", "attorney's fees"):
-            return _AMOUNT_LABELS[idx][1]
-        break
+    # "$875 per month", "$50.00 late fee": a label right after the amount
+    rest = text[end:min(len(text), end + 50)]
+    line_rest, _nl, next_line = rest.partition("\n")
+    if line_rest.strip() and len(line_rest.strip()) < 20:
+        line_rest += " " + next_line                     # "$1,980.00 por\nconcepto de renta atrasada"
+    after = re.split(r"[.;,(]", _squash(line_rest), maxsplit=1)[0]
+    after = re.sub(r"^(?:in|of|for|as|por\s+concepto\s+de|de|en)\s+", "", after.strip(), flags=re.I)
+    m = _AMOUNT_LABEL_RE.match(after)
+    if m and _AMOUNT_LABELS[int(m.lastgroup[1:])][1] in ("monthly rent", "monthly payment", "late fee", "filing fee",
+                                                           "court costs", "attorney's fees", "rent owed",
+                                                           "security deposit", "support payment"):
+        label = _AMOUNT_LABELS[int(m.lastgroup[1:])][1]
+        if label == "monthly payment" and re.search(r"\brent", before, re.I):
+            return "monthly rent"
+        return label
+    # otherwise the nearest label before it, preferring a specific one ("arrears of rent") to a generic one ("rent")
+    specific = generic = None
     for m in _AMOUNT_LABEL_RE.finditer(before):
-        if m.start() >= best_pos:
-            best, best_pos = _AMOUNT_LABELS[int(m.lastgroup[1:])][1], m.start()
-    return best or "amount"
+        label = _AMOUNT_LABELS[int(m.lastgroup[1:])][1]
+        if label in _GENERIC_AMOUNT_LABELS:
+            generic = label
+        else:
+            specific = label
+    return specific or generic or "amount"
 
 
 def _amounts(doc: _Doc) -> list[dict]:
     text = doc.text
     found: dict[str, dict] = {}
-    taken: list[tuple[int, int]] = []
+    taken = _Taken(len(text))
     for rx in _AMOUNT_RES:
         for m in rx.finditer(text):
             s, e = m.span()
-            if any(s < te and ts < e for ts, te in taken):
+            if taken.overlaps(s, e):
                 continue
             digits = m.group("num").replace(",", "")
             cents = m.group("cents") or ""
@@ -1211,9 +1392,9 @@ def _amounts(doc: _Doc) -> list[dict]:
                 continue
             if value <= 0 or value >= Decimal("1e12"):
                 continue
-            taken.append((s, e))
+            taken.take(s, e)
             key = format(value, "f")
-            if key in found:
+            if key in found or len(found) >= MAX_ITEMS:
                 continue
             found[key] = {"value": key, "label": _amount_label(doc, s, e), "quote": doc.quote(s, e), "_pos": s}
     return sorted(found.values(), key=lambda x: x["_pos"])
@@ -1235,9 +1416,10 @@ _CITE_RES = [
     ("rule", "named", re.compile(
         rf"(?P<pre>\b(?:(?:Federal\s+Circuit|Local|Circuit|Uniform\s+(?:Small\s+Claims|Summary\s+Process|District\s+Court)|"
         rf"Supreme\s+Court|Superior\s+Court|District\s+Court|Trial\s+Court|Appellate|Civil|Admin(?:istrative)?)\s+)?)"
-        rf"(?P<word>Rules?|RULES?)\s+(?P<n>\d+(?:[.:\-]\d+)*[A-Za-z]?)(?P<sub>{_SUB})"
+        rf"(?P<word>Rules?|RULES?)\s+(?P<n>\d{{1,4}}(?:[.:\-]\d+)*[A-Za-z]?)(?![\d])(?P<sub>{_SUB})"
         rf"(?P<more>(?:\s*(?:,|\band\b|\bor\b)\s*\d+(?:[.:\-]\d+)*(?:\([A-Za-z0-9]{{1,4}}\))*)*)"
         rf"(?P<frcp>\s+of\s+the\s+Federal\s+Rules\s+of\s+(?P<k>Civil|Criminal|Appellate)\s+Procedure)?")),
+    ("rule", "sct_rule", re.compile(rf"\b(?:[A-Z][a-z]{{0,5}}\.\s?){{1,2}}S\.\s?Ct\.\s?R(?:ule)?\.?\s*\d+(?:\.\d+)?{_SUB}")),
     ("rule", "nj", re.compile(rf"(?<![\w.])R\.\s?(?P<n>\d{{1,2}}:\d{{1,3}}(?:-\d+[A-Za-z]?)?){_SUB}")),
     ("statute", "mgl", re.compile(
         rf"\b(?:M\.\s?G\.\s?L\.|G\.\s?L\.|MGL|Mass\.\s?Gen\.\s?Laws(?:\s+Ann\.)?)\s*(?:ch\.|c\.|chapter)\s*(?P<ch>\d+[A-Z]?)"
@@ -1246,6 +1428,14 @@ _CITE_RES = [
     ("statute", "wva", re.compile(rf"\bW\.\s?Va\.\s?Code,?\s*(?:§§?|[Ss]ec(?:tion|\.))?\s*\d+[A-Z]?-\d+[A-Z]?(?:-\d+[a-z]?)?{_SUB}")),
     ("statute", "ilcs", re.compile(rf"\b\d{{1,4}}\s+ILCS\s+\d+/\d+(?:[\w.\-]*\w)?{_SUB}")),
     ("statute", "fla", re.compile(rf"\b(?:[Ss]ection|§)\s*\d+\.\d+[a-z]?{_SUB},?\s+(?:Florida\s+Statutes|Fla\.\s?Stat\.)(?:\s*\(\d{{4}}\))?")),
+    ("statute", "named_code", re.compile(
+        r"\b(?P<code>(?:[A-Z][a-z]+\s+(?:(?:and|of)\s+)?){0,6}(?:Code|Law|Act)(?:\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,3})?)"
+        r",?\s+(?:[Ss]ections?|§§?)\s+(?P<list>\d+[A-Za-z]?(?:[.\-:]\d+[A-Za-z]?)*(?:\([a-z0-9]{1,4}\))*"
+        r"(?:\s*(?:,|\band\b|\bor\b)\s*\d+[A-Za-z]?(?:[.\-:]\d+[A-Za-z]?)*(?:\([a-z0-9]{1,4}\))*)*)(?![\w\-])")),
+    ("statute", "dotted", re.compile(rf"\b(?:[A-Z]\.){{2,6}}(?:[A-Z][a-z]{{0,3}}\.)?\s*§§?\s*\d[\w.\-:]*?\w{_SUB}(?![\w\-])")),
+    ("rule", "state_abbr", re.compile(rf"\b(?P<a>MCR|CRC|Pa\.\s?R\.C\.P\.|Ariz\.\s?R\.\s?Civ\.\s?P\.)\s+(?P<n>\d+(?:\.\d+)*[a-z]?){_SUB}")),
+    ("statute", "state_code_abbr", re.compile(rf"\b(?P<a>MCL|CPLR|RCW|ORS|KRS|NRS|HRS|RSA|ARS|RPAPL)\s+(?!§)(?P<n>\d+(?:[.\-:]\d+)*[A-Za-z]?){_SUB}")),
+    ("statute", "acronym", re.compile(rf"\b(?P<code>[A-Z]{{3,8}})\s+§§?\s*(?P<s>\d+[\w.\-]*?){_SUB}(?![\w\-])")),
     ("statute", "code", re.compile(
         rf"\b(?:[A-Z][A-Za-z]{{0,6}}\.\s?){{1,3}}(?:Code|Stat\.|Stats\.|Laws|Gen\.\s?Laws|Rev\.\s?Stat\.)"
         rf"(?:\s(?:[A-Z][a-z]{{0,6}}\.\s?){{1,3}})?\s*(?:Ann\.\s*)?§§?\s*\d[\w.\-:]*?\w{_SUB}")),
@@ -1276,6 +1466,20 @@ def _norm_cite(kind: str, m: re.Match) -> list[tuple[str, int, int]]:
         for mm in re.finditer(r"\d+(?:\.\d+)?(?:\([A-Za-z0-9]{1,4}\))+", g["more"] or ""):
             out.append((f"{g['a']} {mm.group(0)}", m.start("more") + mm.start(), m.start("more") + mm.end()))
         return out
+    if kind == "named_code":
+        code = _squash(g["code"])
+        if len(code.split()) < 2 or re.match(r"(?:The|This|That|Under|See|Our|Your)\b", code):
+            return []
+        out = []
+        for mm in re.finditer(r"\d+[A-Za-z]?(?:[.\-:]\d+[A-Za-z]?)*(?:\([a-z0-9]{1,4}\))*", g["list"]):
+            out.append((f"{code} section {mm.group(0)}", m.start("list") + mm.start(), m.start("list") + mm.end()))
+        if out:
+            out[0] = (out[0][0], s, out[0][2])
+        return out
+    if kind == "acronym":
+        if g["code"] in ("USC", "CFR", "FRCP", "FRAP", "ILCS", "MGL", "NOTICE", "SECTION"):
+            return []
+        return [(re.sub(r"(\d)\s+\(", r"\1(", whole), s, e)]
     if kind == "named":
         pre = _squash(g["pre"] or "")
         if g.get("frcp"):
@@ -1291,6 +1495,10 @@ def _norm_cite(kind: str, m: re.Match) -> list[tuple[str, int, int]]:
     return [(re.sub(r"(\d)\s+\(", r"\1(", whole), s, e)]
 
 
+# where a reporter or code citation may be: "550 U.S. 544", "123 F.3d 45", "Tex. Prop. Code § 24.005"
+_EYECITE_TRIGGER = re.compile(r"\b\d{1,4}\s+(?:[A-Z][A-Za-z']{0,12}(?:\.\s?|\s)){1,5}(?:\d[a-z]{1,2}\s+)?\d{1,5}\b|§")
+
+
 def _eyecite_items(text: str) -> list[tuple[str, str, int, int]]:
     try:
         from eyecite import get_citations
@@ -1298,18 +1506,23 @@ def _eyecite_items(text: str) -> list[tuple[str, str, int, int]]:
     except Exception:  # eyecite missing: the regular expressions still find statutes and rules
         log.warning("eyecite unavailable; case citations will be missed", exc_info=True)
         return []
-    limit = min(len(text), _EYECITE_MAX_CHARS)
     out = []
-    pos = 0
-    while pos < limit:
-        end = min(limit, pos + _EYECITE_CHUNK)
-        if end < limit:
-            br = text.rfind("\n\n", pos + _EYECITE_CHUNK // 2, end)
-            if br == -1:
-                br = text.rfind("\n", pos + _EYECITE_CHUNK // 2, end)
-            if br != -1:
-                end = br + 1
-        chunk = text[pos:end]
+    pieces = []
+    for a, b in _windows(text[:_EYECITE_MAX_CHARS], _EYECITE_TRIGGER, 260, 140):
+        # a long run of citations is cut at line breaks: eyecite's cost grows with chunk length
+        while b - a > _EYECITE_CHUNK:
+            cut = text.rfind("\n", a + _EYECITE_CHUNK // 2, a + _EYECITE_CHUNK)
+            cut = cut + 1 if cut != -1 else a + _EYECITE_CHUNK
+            pieces.append((a, cut))
+            a = cut
+        pieces.append((a, b))
+    budget = _EYECITE_BUDGET
+    for pos, end in pieces[:_EYECITE_MAX_PIECES]:
+        if budget <= 0 or len(out) >= MAX_ITEMS:
+            break
+        budget -= end - pos
+        # eyecite misses "470\nF.3d 471": give it spaces instead (same length, same offsets)
+        chunk = re.sub(r"[\r\n\f\v]", " ", text[pos:end])
         if re.search(r"\d", chunk):
             try:
                 cites = get_citations(chunk)
@@ -1343,7 +1556,6 @@ def _eyecite_items(text: str) -> list[tuple[str, str, int, int]]:
                     out.append((core, kind, pos + s, pos + e))
                 except Exception:  # one odd citation object must not lose the others
                     log.debug("skipping an eyecite citation", exc_info=True)
-        pos = end
     return out
 
 
@@ -1352,22 +1564,27 @@ def _citations(doc: _Doc) -> list[dict]:
     items: list[tuple[int, int, str, str]] = []
     for kind, name, rx in _CITE_RES:
         for m in rx.finditer(text):
-            if name == "named" and not m.group("pre") and m.group("word").isupper() and False:
-                continue
             for t, s, e in _norm_cite(name, m):
                 items.append((s, e, t, kind))
     for t, kind, s, e in _eyecite_items(text):
         items.append((s, e, t, kind))
     items.sort(key=lambda x: (x[0], -(x[1] - x[0])))
     kept: list[tuple[int, int, str, str]] = []
+    taken = _Taken(len(text))
     for it in items:
-        if any(it[0] < k[1] and k[0] < it[1] for k in kept):
+        if taken.overlaps(it[0], it[1]):
             continue
+        taken.take(it[0], it[1])
         kept.append(it)
     out: list[dict] = []
     keys: list[str] = []
+    seen: set[str] = set()
     for s, e, t, kind in kept:
         key = _cite_key(t)
+        if key in seen:
+            continue
+        if len(out) >= MAX_ITEMS:
+            break
         base = re.sub(r"(?:\([a-z0-9]{1,4}\))+$", "", key)
         merged = False
         for i, k in enumerate(keys):
@@ -1382,6 +1599,7 @@ def _citations(doc: _Doc) -> list[dict]:
                 break
         if merged:
             continue
+        seen.add(key)
         keys.append(key)
         out.append({"text": t, "kind": kind, "quote": doc.quote(s, e), "_pos": s})
     return out
@@ -1392,6 +1610,8 @@ def _citations(doc: _Doc) -> list[dict]:
 _TYPE_CUES = [
     ("summons", r"\bsummons\b", 3), ("summons", r"you\s+are\s+(?:hereby\s+)?summoned", 3),
     ("summons", r"a\s+lawsuit\s+has\s+been\s+filed\s+against\s+you", 3), ("summons", r"\bcitaci[óo]n\b", 3),
+    ("summons", r"\bcitation\s+(?:for|in)\s+[a-z]+|you\s+have\s+been\s+sued|you\s+are\s+(?:being\s+)?sued|"
+                r"you\s+are\s+commanded\s+to\s+appear", 3),
     ("complaint", r"\bcomplaint\b", 3), ("complaint", r"\bpetition\b(?!\s+for\s+review)", 2),
     ("complaint", r"prayer\s+for\s+relief|\bwherefore\b", 2), ("complaint", r"\bcount\s+[ivx]+\b", 1.5),
     ("complaint", r"alleges\s+(?:as\s+follows|that)|sues\s+defendant", 2), ("complaint", r"\bdemanda\b", 3),
@@ -1400,21 +1620,27 @@ _TYPE_CUES = [
     ("notice", r"clerk'?s\s+notice|docketing\s+notice", 3),
     ("order", r"\border\b", 3), ("order", r"it\s+is\s+(?:hereby\s+|further\s+)?ordered", 3),
     ("order", r"\bso\s+ordered\b", 3), ("order", r"\borden\b", 2),
+    ("order", r"\bopinion\s+of\s+the\s+court\b|delivered\s+the\s+opinion|\bslip\s+opinion\b|^[ \t]*opinion[ \t]*$|"
+              r"\b(?:affirmed|reversed|remanded)\b", 2.5),
     ("motion", r"\bmotion\s+(?:to|for)\b", 3), ("motion", r"\bnotice\s+of\s+motion\b", 4),
     ("motion", r"\bmoves?\s+(?:this|the)\s+court\b", 3), ("motion", r"memorandum\s+(?:of\s+law\s+)?in\s+support", 2),
     ("motion", r"\bmoci[óo]n\b", 3),
     ("judgment", r"\bjudgment\b", 2.5), ("judgment", r"\b(?:default|final)\s+judgment\b|judgment\s+by\s+default", 2),
     ("judgment", r"ordered\s+and\s+adjudged|judgment\s+is\s+(?:hereby\s+)?entered", 3), ("judgment", r"\bsentencia\b", 3),
-    ("form", r"\bform\b", 2), ("form", r"\((?:select|check)\s+(?:one|all\s+that\s+apply)\)", 2),
+    ("form", r"\bform\b", 2), ("form", r"\((?:select|check)\s+(?:one|all\s+that\s+apply)\)", 2, True),
     ("form", r"\bformulario\b", 3),
     ("instructions", r"\binstructions?\b", 3), ("instructions", r"\bhow\s+to\b", 2.5),
     ("instructions", r"self[\s-]help|\bstep\s+\d\b", 2), ("instructions", r"what\s+(?:to\s+do|you\s+need\s+to\s+know)", 2),
     ("instructions", r"\binstrucciones\b", 3),
-    ("correspondence", r"^\s*dear\s", 4), ("correspondence", r"^\s*(?:sincerely|very\s+truly\s+yours|best\s+regards|respectfully\s+yours)", 3),
-    ("correspondence", r"^\s*re:", 1.5), ("correspondence", r"\bvia\s+(?:first[\s-]class|certified|e-?mail|facsimile|hand)", 2),
-    ("correspondence", r"^\s*estimad[oa]s?\b", 4), ("correspondence", r"^\s*atentamente", 3),
+    ("correspondence", r"^[ \t]*dear\s", 4, True), ("correspondence", r"^[ \t]*(?:sincerely|very\s+truly\s+yours|best\s+regards|respectfully\s+yours)", 3, True),
+    ("correspondence", r"^[ \t]*re:", 1.5, True), ("correspondence", r"\bvia\s+(?:first[\s-]class|certified|e-?mail|facsimile|hand)", 2, True),
+    ("correspondence", r"^[ \t]*estimad[oa]s?\b", 4, True), ("correspondence", r"^[ \t]*atentamente", 3, True),
+    ("correspondence", r"^[ \t]*(?:hi|hello|good\s+(?:morning|afternoon))\b[^\n]{0,40},[ \t]*$", 4, True),
+    ("correspondence", r"^[ \t]*(?:thanks|thank\s+you|regards|kind\s+regards|best|cheers)[,!.]?[ \t]*$", 3, True),
+    ("correspondence", r"^[ \t]*subject[ \t]*:", 1.5, True),
 ]
-_TYPE_RES = [(t, re.compile(rx, re.I | re.M), w) for t, rx, w in _TYPE_CUES]
+# (type, pattern, weight[, anywhere]): an "anywhere" cue counts fully in the body too ("Dear ...", "(check one)")
+_TYPE_RES = [(c[0], re.compile(c[1], re.I | re.M), c[2], len(c) > 3 and c[3]) for c in _TYPE_CUES]
 _BLANK_RE = re.compile(r"_{4,}|\[\s\]|☐|□")
 
 
@@ -1430,44 +1656,65 @@ def _is_title_like(seg: str) -> bool:
 
 
 def _document_type(doc: _Doc, ctx: dict) -> tuple[str, float]:
+    """Weighted cues: a title line near the top counts most, its leading cue most of all."""
     text = doc.text
     scores = {t: 0.0 for t in DOCUMENT_TYPES}
     body = {t: 0.0 for t in DOCUMENT_TYPES}
     first_bonus_given = False
-    for i, (ls, le) in enumerate(doc.lines[:3000]):
+    zone_end = 0
+    zone_limit = max(doc.first_page_end, 6000)
+    for i, (ls, le) in enumerate(doc.lines[:120]):
+        if ls >= zone_limit:
+            break
+        zone_end = le
         line = text[ls:le]
-        segs = [sg for sg in re.split(r"\s{3,}|\t", line.strip()) if sg]
-        for sg in segs:
-            title = _is_title_like(sg) and ls < max(doc.first_page_end, 6000)
-            hits = []
-            for t, rx, w in _TYPE_RES:
-                for m in rx.finditer(sg):
-                    hits.append((m.start(), t, w))
+        for sg in re.split(r"\s{3,}|\t", line.strip()):
+            if not sg:
+                continue
+            if len(sg) > 300:
+                sg = sg[:2000]               # a long paragraph: body text, counted once per cue
+                for t, rx, w, anywhere in _TYPE_RES:
+                    n = sum(1 for _ in zip(range(12), rx.finditer(sg)))
+                    if n and not anywhere:
+                        body[t] += w * 0.25 * n
+                continue
+            hits = [(m.start(), t, w, anywhere) for t, rx, w, anywhere in _TYPE_RES for m in rx.finditer(sg)]
             if not hits:
                 continue
-            if title:
+            if _is_title_like(sg):
                 mult = 3.0 if i < 20 else (2.0 if i < 60 else 1.2)
                 hits.sort()
-                lead_pos, lead_type, _ = hits[0]
+                lead_pos, lead_type = hits[0][0], hits[0][1]
                 # "NOTICE OF MOTION AND MOTION TO DISMISS" is a motion, "ORDER SETTING HEARING" an order
-                for pos, t, w in hits:
+                for pos, t, _w, _a in hits:
                     if pos == lead_pos and t == "motion":
                         lead_type = "motion"
-                for pos, t, w in hits:
+                for pos, t, w, _a in hits:
                     scores[t] += w * (mult if pos == lead_pos or t == lead_type else mult * 0.3)
                 if not first_bonus_given:
                     scores[lead_type] += 4
                     first_bonus_given = True
             else:
-                for pos, t, w in hits:
-                    if t in ("correspondence", "form"):
+                for _pos, t, w, anywhere in hits:
+                    if anywhere:
                         scores[t] += w
                     else:
                         body[t] += w * 0.25
+    rest = text[zone_end:100_000]
+    if rest:
+        for t, rx, w, anywhere in _TYPE_RES:
+            n = sum(1 for _ in zip(range(12), rx.finditer(rest)))
+            if n:
+                if anywhere:
+                    scores[t] += w * min(n, 2)
+                else:
+                    body[t] += w * 0.25 * n
     for t in DOCUMENT_TYPES:
         scores[t] += min(body[t], 3.0)
-    blanks = len(_BLANK_RE.findall(text[:50_000]))
-    scores["form"] += min(14.0, 0.6 * blanks)
+    sample = text[:50_000]
+    blanks = len(_BLANK_RE.findall(sample))
+    density = blanks * 1000 / max(len(sample), 1)          # a form is mostly blanks; an opinion has a few "___"
+    scores["form"] += min(14.0, 0.6 * blanks) * min(1.0, density / 2)
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], DOCUMENT_TYPES.index(kv[0])))
     (top_t, top), (_sec_t, second) = ranked[0], ranked[1]
     if top < 1.5:
@@ -1483,13 +1730,14 @@ _STOPWORDS = {
     "es": "el la los las de que y en usted su por para con una del se es no debe este esta al lo sus",
     "fr": "le la les des et vous est dans pour une du que ce avec sur pas au aux votre qui",
     "de": "der die das und sie ist nicht mit den von zu ein eine dem für auf ihr wird im",
-    "pt": "o os as de que e em você não para com uma do da dos das por seu sua",
+    "pt": "os de que em você não para com uma do da dos das pelo pela seu sua são está",
 }
 _STOP_SETS = {k: set(v.split()) for k, v in _STOPWORDS.items()}
 
 
 def _language(text: str) -> str:
-    words = re.findall(r"[^\W\d_]+", text[:30_000].lower())
+    kept = [w for w in text[:30_000].split() if "@" not in w and not w.lower().startswith(("http", "www."))]
+    words = re.findall(r"[^\W\d_]{2,}", " ".join(kept).lower())
     if len(words) < 3:
         return "und"
     counts = {lang: sum(1 for w in words if w in sw) for lang, sw in _STOP_SETS.items()}
@@ -1718,10 +1966,22 @@ def _strip_private(items: list[dict]) -> list[dict]:
     return [{k: v for k, v in it.items() if not k.startswith("_")} for it in items]
 
 
+_WARM_UP_TEXT = """UNITED STATES DISTRICT COURT FOR THE DISTRICT OF MASSACHUSETTS
+JOHN DOE,
+     Plaintiff,
+v.                                   Civil Action No. 1:26-cv-00001
+ACME LLC,
+     Defendant.
+SUMMONS IN A CIVIL ACTION
+Within 21 days after service of this summons on you, you must serve an answer. Hearing on January 5, 2027.
+See 42 U.S.C. § 1983, Fed. R. Civ. P. 12(b)(6) and Bell Atlantic Corp. v. Twombly, 550 U.S. 544 (2007). $1,250.00
+"""
+
+
 def warm_up() -> None:
-    """Load courts-db and eyecite now, so the first real analysis is as fast as the rest."""
+    """Load courts-db and eyecite and compile every pattern now, so the first real analysis is fast."""
     _courts_db_patterns()
-    _eyecite_items("See 42 U.S.C. § 1983 and Bell Atlantic Corp. v. Twombly, 550 U.S. 544 (2007).")
+    analyze(_WARM_UP_TEXT)
 
 
 def analyze(text: str, *, pages: list[str] | None = None, reference_date: date | None = None,
@@ -1749,7 +2009,7 @@ def analyze(text: str, *, pages: list[str] | None = None, reference_date: date |
     ctx = {
         "landlord_tenant": bool(re.search(r"\b(?:tenant|tenancy|landlord|rent|premises|vacate|quit|lease|evict|"
                                           r"arrendador|inquilino|renta|desocupar|desalojo)\b", text[:50_000], re.I)),
-        "petition": bool(re.search(r"^\s*(?:petitioners?|respondents?)\s*[,.;]?\s*$", text[:20_000], re.I | re.M)),
+        "petition": bool(re.search(r"^[ \t]*(?:petitioners?|respondents?)[ \t]*[,.;]?[ \t]*$", text[:20_000], re.I | re.M)),
     }
     raw_dates = _guard("dates", _find_dates, doc, language, jurisdiction)
     for d in raw_dates:
@@ -1765,19 +2025,26 @@ def analyze(text: str, *, pages: list[str] | None = None, reference_date: date |
     doc_date = (first("issued", max(len(text) // 3, 3000)) or first("entered") or first("filed")
                 or first("signed") or first("issued"))
     served = first("served")
+    # "within 90 days after the complaint is filed" counts from the complaint's filing, not an e-filing stamp
+    filing = next((d["date"] for d in raw_dates if d["label"] == "filed" and re.search(
+        r"complaint|petition", text[max(0, d["start"] - 100):d["end"] + 60], re.I)), None) or first("filed")
     known = {"notice": doc_date, "service": served, "receipt": served, "mailing": served,
-             "entry": first("entered"), "hearing": first("hearing"), "filing": first("filed"), "docketing": None}
+             "entry": first("entered"), "hearing": first("hearing"), "filing": filing, "docketing": None}
 
-    deadlines = _guard("deadlines", lambda: _explicit_deadlines(doc, raw_dates) + _relative_deadlines(doc, known))
+    deadlines = _guard("deadlines", lambda: _explicit_deadlines(doc, raw_dates, doc_date or served)
+                       + _relative_deadlines(doc, known))
     deadlines.sort(key=lambda x: x["_pos"])
     merged: list[dict] = []
+    seen_deadlines: set = set()
     for dl in deadlines:
-        if dl["due_date"] is not None:
-            if any(m["due_date"] == dl["due_date"] for m in merged):
-                continue
-        elif any(m["due_date"] is None and m.get("rule") == dl.get("rule") and m["label"] == dl["label"] for m in merged):
+        rule = dl.get("rule") or {}
+        key = dl["due_date"] or (rule.get("period"), rule.get("unit"), rule.get("direction"), rule.get("anchor"), dl["label"])
+        if key in seen_deadlines:
             continue
+        seen_deadlines.add(key)
         merged.append(dl)
+        if len(merged) >= MAX_ITEMS:
+            break
 
     dates_out: dict[str, dict] = {}
     for d in raw_dates:

@@ -1,0 +1,190 @@
+"""Deadlines, their computation from court rules, calendars and notifications."""
+from datetime import date, datetime
+
+from marshmallow import ValidationError, fields, validate
+
+from app.models.deadline import DEADLINE_STATUSES
+from app.schemas.common import OutSchema, PageArgs, StrictSchema, page_of
+
+MAX_OFFSET_DAYS = 366
+REMINDERS = fields.List(
+    fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_OFFSET_DAYS)),
+    validate=validate.Length(max=10),
+    metadata={"description": "Days before the due date to remind (0 = the morning of the due date)."})
+TITLE = validate.Length(min=1, max=300)
+
+
+class TriggerDate(fields.String):
+    """A date (YYYY-MM-DD), or an ISO 8601 date and time for rules counted in hours."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        try:
+            return datetime.fromisoformat(text) if len(text) > 10 else date.fromisoformat(text)
+        except ValueError:
+            raise ValidationError("Use YYYY-MM-DD, or YYYY-MM-DDTHH:MM for a rule counted in hours.") from None
+
+
+class DeadlineIn(StrictSchema):
+    title = fields.String(required=True, validate=TITLE)
+    due_date = fields.Date(required=True)
+    due_time = fields.Time(allow_none=True, metadata={"description": "Local time in your time zone."})
+    rule = fields.String(allow_none=True, validate=validate.Length(max=300))
+    citation = fields.String(allow_none=True, validate=validate.Length(max=300))
+    source_document_id = fields.UUID(allow_none=True)
+    reminders = REMINDERS
+    status = fields.String(validate=validate.OneOf(("PENDING", "SUGGESTED")),
+                           metadata={"description": "PENDING (default) or SUGGESTED (not yet confirmed)."})
+
+
+class DeadlinePatch(StrictSchema):
+    title = fields.String(validate=TITLE)
+    due_date = fields.Date()
+    due_time = fields.Time(allow_none=True)
+    rule = fields.String(allow_none=True, validate=validate.Length(max=300))
+    citation = fields.String(allow_none=True, validate=validate.Length(max=300))
+    reminders = REMINDERS
+    status = fields.String(validate=validate.OneOf(("PENDING", "COMPLETED", "DISMISSED")),
+                           metadata={"description": "Confirm (PENDING), complete, dismiss, or reopen (PENDING)."})
+
+
+class DeadlineOut(OutSchema):
+    id = fields.UUID(required=True)
+    case_id = fields.UUID(required=True)
+    organization_id = fields.UUID(required=True)
+    title = fields.String(required=True)
+    due_date = fields.Date(required=True)
+    due_time = fields.Time(allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(DEADLINE_STATUSES))
+    rule = fields.String(allow_none=True)
+    citation = fields.String(allow_none=True)
+    explanation = fields.List(fields.String(), allow_none=True)
+    source_document_id = fields.UUID(allow_none=True)
+    quote = fields.String(allow_none=True)
+    reminders = fields.List(fields.Integer(), required=True)
+    completed_at = fields.DateTime(allow_none=True)
+    created_by_id = fields.UUID(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class DeadlineEnvelope(OutSchema):
+    deadline = fields.Nested(DeadlineOut, required=True)
+
+
+DeadlineList = page_of(DeadlineOut, "DeadlineList")
+
+
+class DeadlineListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(DEADLINE_STATUSES))
+
+
+class ComputeIn(StrictSchema):
+    jurisdiction = fields.String(required=True, validate=validate.Length(min=2, max=16))
+    trigger = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    trigger_date = TriggerDate(required=True)
+    service_method = fields.String(allow_none=True, validate=validate.Length(max=60))
+
+
+class CaseComputeIn(StrictSchema):
+    trigger = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    trigger_date = TriggerDate(required=True)
+    service_method = fields.String(allow_none=True, validate=validate.Length(max=60))
+    jurisdiction = fields.String(validate=validate.Length(min=2, max=16),
+                                 metadata={"description": "Defaults to the case's jurisdiction."})
+    source_document_id = fields.UUID(allow_none=True)
+
+
+class ComputedOut(OutSchema):
+    title = fields.String(required=True)
+    due_date = fields.Date(required=True)
+    due_time = fields.Time(allow_none=True)
+    rule = fields.String(required=True)
+    citation = fields.String(required=True)
+    explanation = fields.List(fields.String(), required=True, metadata={"description": "The counting steps."})
+    rule_id = fields.String()
+    trigger = fields.String()
+    jurisdiction = fields.String()
+    service_method = fields.String(allow_none=True)
+    service_days_added = fields.Integer()
+    notes = fields.String()
+
+
+class ComputeOut(OutSchema):
+    deadlines = fields.List(fields.Nested(ComputedOut), required=True)
+    disclaimer = fields.String()
+
+
+class SuggestedOut(OutSchema):
+    items = fields.List(fields.Nested(DeadlineOut), required=True)
+    created = fields.Integer(required=True, metadata={"description": "How many were new (repeats are not duplicated)."})
+    disclaimer = fields.String()
+
+
+class RulesArgs(StrictSchema):
+    jurisdiction = fields.String(required=True, validate=validate.Length(min=2, max=16))
+
+
+class TriggerOut(OutSchema):
+    id = fields.String(required=True)
+    label = fields.String(required=True)
+    description = fields.String()
+    input = fields.String(metadata={"description": "date, or datetime for rules counted in hours"})
+    rule_ids = fields.List(fields.String())
+
+
+class RuleOut(OutSchema):
+    id = fields.String(required=True)
+    trigger = fields.String(required=True)
+    trigger_label = fields.String()
+    title = fields.String(required=True)
+    rule = fields.String(required=True)
+    period = fields.Integer()
+    unit = fields.String()
+    weekday = fields.String(allow_none=True)
+    direction = fields.String()
+    service_adjustments = fields.Dict(keys=fields.String(), values=fields.Integer())
+    roll = fields.String()
+    citation = fields.String(required=True)
+    notes = fields.String()
+
+
+class RulesOut(OutSchema):
+    jurisdiction = fields.String(required=True)
+    name = fields.String()
+    notes = fields.String()
+    service_methods = fields.Dict(keys=fields.String(), values=fields.String())
+    triggers = fields.List(fields.Nested(TriggerOut), required=True)
+    rules = fields.List(fields.Nested(RuleOut), required=True)
+    known_jurisdictions = fields.List(fields.String())
+
+
+class CalendarArgs(StrictSchema):
+    key = fields.String(required=True, validate=validate.Length(max=200))
+
+
+class CalendarKeyOut(OutSchema):
+    url = fields.String(required=True, metadata={"description": "Subscribe to this URL; rotating the key revokes it."})
+
+
+class NotificationOut(OutSchema):
+    id = fields.UUID(required=True)
+    organization_id = fields.UUID(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String(allow_none=True)
+    case_id = fields.UUID(allow_none=True)
+    deadline_id = fields.UUID(allow_none=True)
+    read_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class NotificationEnvelope(OutSchema):
+    notification = fields.Nested(NotificationOut, required=True)
+
+
+NotificationList = page_of(NotificationOut, "NotificationList")
+
+
+class NotificationListArgs(PageArgs):
+    unread = fields.Boolean(load_default=False)

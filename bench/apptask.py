@@ -1,0 +1,268 @@
+"""Work that needs the CaseOS app (its keys, its services): run as ``python -m bench.apptask NAME``.
+
+Arguments arrive as JSON on stdin; the result is printed as one ``RESULT {json}`` line. Started by
+bench.env.Stack with the bench environment, so this process sees exactly what the web and worker
+processes see. Bulk data goes in with COPY / INSERT ... SELECT, never row by row through the ORM.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+
+def _app():
+    from app import create_app
+    return create_app()
+
+
+def _pg():
+    import psycopg2
+    url = os.environ.get("BENCH_ADMIN_DATABASE_URL") or os.environ["DATABASE_URL"]
+    conn = psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://"))
+    conn.autocommit = False
+    return conn
+
+
+def _copy(cur, table: str, columns: list[str], rows):
+    """COPY rows (tuples; bytes go in as bytea hex, None as NULL) into table."""
+    buf = io.StringIO()
+    for row in rows:
+        cells = []
+        for v in row:
+            if v is None:
+                cells.append("\\N")
+            elif isinstance(v, (bytes, bytearray)):
+                cells.append("\\\\x" + bytes(v).hex())
+            elif isinstance(v, bool):
+                cells.append("t" if v else "f")
+            else:
+                s = str(v)
+                cells.append(s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r"))
+        buf.write("\t".join(cells) + "\n")
+    buf.seek(0)
+    cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buf)
+
+
+# ------------------------------------------------------------------------------------- one request
+
+
+def request_profile(path: str, token: str, repeat: int = 20, profile: bool = False) -> dict:
+    """Serve one GET in-process (Flask test client, no HTTP server): SQL statements and time per request."""
+    import sqlalchemy as sa
+
+    app = _app()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(3):
+        r = client.get(path, headers=headers)
+        assert r.status_code == 200, (r.status_code, r.get_data(as_text=True)[:300])
+    stmts: list[str] = []
+    with app.app_context():
+        from app.extensions import db
+        sa.event.listen(db.engine, "before_cursor_execute",
+                        lambda _c, _cur, statement, *_a: stmts.append(statement.split()[0] + " " + statement[:90]))
+    prof = None
+    if profile:
+        import cProfile
+        prof = cProfile.Profile()
+        prof.enable()
+    t0 = time.perf_counter()
+    for _ in range(repeat):
+        client.get(path, headers=headers)
+    elapsed = time.perf_counter() - t0
+    out = {"ms_per_request": elapsed / repeat * 1000, "statements": len(stmts) // repeat,
+           "statement_heads": [s.replace("\n", " ") for s in stmts[: len(stmts) // repeat]]}
+    if prof:
+        prof.disable()
+        import pstats
+        s = io.StringIO()
+        pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(30)
+        out["profile"] = s.getvalue()[-8000:]
+    return out
+
+
+# ------------------------------------------------------------------------------------------ search
+
+
+def seed_search(org_id: str, user_id: str, n_docs: int, pages_per_doc: int, seed: int = 3) -> dict:
+    """n_docs PROCESSED documents of pages_per_doc pages each, in cases of 10 documents, with their
+    encrypted page text (document_pages, so snippets work) and their index rows, built with the same
+    SQL expression as app.services.search.index_document."""
+    from bench import corpus
+    app = _app()
+    t0 = time.time()
+    rng = random.Random(seed)
+    pool = [corpus.sentence(rng) for _ in range(40_000)] + \
+        [line for _ in range(2_000) for line in corpus.heading(rng)]
+    org = uuid.UUID(org_id)
+    now = datetime.now(timezone.utc)
+    doc_types = ("PLEADING", "MOTION", "ORDER", "NOTICE", "CORRESPONDENCE", "FORM", "OTHER")
+    with app.app_context():
+        from app.services import crypto, runtime
+        keyring = runtime.current().keyring
+        conn = _pg()
+        cur = conn.cursor()
+        n_cases = max(1, n_docs // 10)
+        case_ids = [uuid.uuid4() for _ in range(n_cases)]
+        _copy(cur, "cases", ["id", "organization_id", "created_by_id", "title", "case_type", "court_type",
+                             "jurisdiction", "status", "created_at", "updated_at"],
+              ((cid, org, user_id, f"Search bench case {i}", "CIVIL_LITIGATION", "STATE_TRIAL", "US-WV", "OPEN",
+                now, now) for i, cid in enumerate(case_ids)))
+        cur.execute("CREATE TEMP TABLE bench_pages (document_id uuid, case_id uuid, page_number int, "
+                    "document_type text, document_date timestamptz, title text, body text)")
+        batch = 1000
+        total_pages = 0
+        for start in range(0, n_docs, batch):
+            docs, pages, staging = [], [], []
+            for i in range(start, min(n_docs, start + batch)):
+                did, cid = uuid.uuid4(), case_ids[i // 10 % n_cases]
+                dtype = rng.choice(doc_types)
+                title = f"{rng.choice(corpus.DOC_TITLES).title()} - {corpus._name(rng)}"
+                created = now - timedelta(minutes=i)
+                docs.append((did, org, cid, user_id, title, f"doc{i}.pdf", dtype, "auto", "PROCESSED",
+                             "application/pdf", uuid.uuid4().hex + uuid.uuid4().hex, 100_000, pages_per_doc, "en",
+                             True, f"orgs/{org}/documents/{did}/original.bin", "bench", created, created, created))
+                staging.append((did, cid, 0, dtype, created, title, ""))
+                for n in range(1, pages_per_doc + 1):
+                    text = "\n".join(rng.choices(pool, k=14))
+                    sealed = crypto.seal_bytes(keyring, text.encode(), crypto.make_aad(org, did, f"page:{n}"))
+                    pages.append((did, n, "text_layer", False, None, sealed))
+                    staging.append((did, cid, n, dtype, created, "", text))
+                    total_pages += 1
+            _copy(cur, "documents", ["id", "organization_id", "case_id", "uploaded_by_id", "title", "filename",
+                                     "document_type", "document_type_source", "status", "content_type", "sha256",
+                                     "size_bytes", "page_count", "language", "is_confidential", "storage_key",
+                                     "wrapped_key", "processed_at", "created_at", "updated_at"], docs)
+            _copy(cur, "document_pages", ["document_id", "number", "source", "needs_ocr", "confidence", "text_sealed"],
+                  pages)
+            _copy(cur, "bench_pages", ["document_id", "case_id", "page_number", "document_type", "document_date",
+                                       "title", "body"], staging)
+        t_rows = time.time()
+        cur.execute("""INSERT INTO search_entries (organization_id, case_id, document_id, page_number, document_type,
+                                                   document_date, tsv)
+                       SELECT %s, case_id, document_id, page_number, document_type, document_date,
+                              setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', body), 'B')
+                       FROM bench_pages""", (str(org),))
+        conn.commit()
+        t_index = time.time()
+        conn.autocommit = True
+        for table in ("search_entries", "documents", "document_pages", "cases"):
+            cur.execute(f"VACUUM ANALYZE {table}")
+        conn.close()
+    return {"pages": total_pages, "documents": n_docs, "cases": n_cases, "seconds_rows": round(t_rows - t0, 1),
+            "seconds_tsvector": round(t_index - t_rows, 1), "seconds_total": round(time.time() - t0, 1)}
+
+
+# ------------------------------------------------------------------------------------------ events
+
+
+def events_trigger(org_id: str, user_id: str, changes: int, interval: float, warmup: int = 3) -> dict:
+    """Change one job's state `changes` times (progress reports, as a worker does, then success), each
+    committed with the app's own services. Returns when each change was committed (time.time())."""
+    app = _app()
+    sent = {}
+    with app.app_context():
+        from app.extensions import db
+        from app.services import jobs
+        job = jobs.create(organization_id=uuid.UUID(org_id), user_id=uuid.UUID(user_id), kind="document.process",
+                          steps=["extract", "ocr"])
+        db.session.commit()
+        job.status = "RUNNING"
+        db.session.commit()
+        for i in range(warmup):  # connections and code paths warm, not measured
+            jobs.heartbeat(job, 120, progress=(i + 1) / 10_000)
+            db.session.commit()
+            time.sleep(interval)
+        for i in range(changes):
+            progress = round(0.01 + 0.98 * (i + 1) / (changes + 1), 4)
+            t0 = time.time()
+            jobs.heartbeat(job, 120, progress=progress)
+            db.session.commit()
+            sent[str(progress)] = t0
+            time.sleep(interval)
+        t0 = time.time()
+        jobs.succeed(job)
+        db.session.commit()
+        sent["final"] = t0
+        job_id = str(job.id)
+    return {"job_id": job_id, "sent": sent}
+
+
+# --------------------------------------------------------------------------------------- reminders
+
+
+def reminder_scan(max_scans: int = 20, profile: bool = False) -> dict:
+    """Run the beat task `reminders.send_due` (in-process, as a worker runs it) until nothing is due."""
+    import sqlalchemy as sa
+
+    app = _app()
+    from workers import celery
+    import workers.tasks.reminders  # noqa: F401  (registers the task)
+    task = celery.tasks.get("reminders.send_due")
+    if task is None:
+        return {"missing": "no task named reminders.send_due"}
+    statements = {"n": 0}
+    by_sql: dict[str, list] = {}
+
+    def before(_conn, _cur, statement, _params, context, _many):
+        statements["n"] += 1
+        context._bench_t0 = time.perf_counter()
+
+    def after(_conn, _cur, statement, _params, context, _many):
+        head = " ".join(statement.split())[:110]
+        agg = by_sql.setdefault(head, [0, 0.0])
+        agg[0] += 1
+        agg[1] += time.perf_counter() - context._bench_t0
+    with app.app_context():
+        from app.extensions import db
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        sa.event.listen(db.engine, "after_cursor_execute", after)
+        commit_s = {"n": 0, "s": 0.0}
+
+        @sa.event.listens_for(db.engine, "commit")
+        def _commit(_conn):
+            commit_s["n"] += 1
+    scans = []
+    prof = None
+    if profile:
+        import cProfile
+        prof = cProfile.Profile()
+    for _ in range(max_scans):
+        before = statements["n"]
+        t0 = time.perf_counter()
+        if prof:
+            prof.enable()
+        result = task()
+        if prof:
+            prof.disable()
+        scans.append({"seconds": round(time.perf_counter() - t0, 4), "result": result,
+                      "statements": statements["n"] - before})
+        if not result:
+            break
+    top = sorted(by_sql.items(), key=lambda kv: -kv[1][1])[:10]
+    out = {"scans": scans, "sql_by_time": [{"sql": k, "count": v[0], "ms": round(v[1] * 1000, 1)} for k, v in top],
+           "commits": commit_s["n"]}
+    if prof:
+        import pstats
+        s = io.StringIO()
+        pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(25)
+        out["profile"] = s.getvalue()[-6000:]
+    return out
+
+
+def main():
+    name = sys.argv[1]
+    kwargs = json.loads(sys.stdin.read() or "{}")
+    result = globals()[name](**kwargs)
+    sys.stdout.write("RESULT " + json.dumps(result, default=str) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""GET /api/v1/cases (a page of 20 out of 100,000 cases) at 32 concurrent clients, against /healthz.
+
+Both run under wrk with the same connections, threads and duration against the same gunicorn
+(gunicorn.conf.py, gevent workers), interleaved so both see the same machine load. A quarter of the
+cases have two pending deadlines so the page's summaries (next deadlines, document counts) have
+rows to find.
+"""
+from __future__ import annotations
+
+import time
+
+from bench.http import wrk
+from bench.report import Figure, throughput_vs, under
+
+CASE_TYPES = "ARRAY['CIVIL_LITIGATION','FAMILY_LAW','CRIMINAL_DEFENSE','PERSONAL_INJURY','BANKRUPTCY','LANDLORD_TENANT','SMALL_CLAIMS','OTHER']"
+COURT_TYPES = "ARRAY['FEDERAL_DISTRICT','STATE_TRIAL','MUNICIPAL','FAMILY','SMALL_CLAIMS','MAGISTRATE','APPELLATE']"
+
+
+def seed_cases(stack, org_id: str, user_id: str, n: int) -> float:
+    t0 = time.time()
+    conn = stack.connect()
+    with conn.cursor() as cur:
+        cur.execute(f"""
+            INSERT INTO cases (id, organization_id, created_by_id, title, description, case_type, court_type,
+                               jurisdiction, county, case_number, status, created_at, updated_at)
+            SELECT gen_random_uuid(), %(org)s, %(user)s, 'Tenant ' || i || ' v. Landlord ' || (i %% 997),
+                   'Generated case ' || i, ({CASE_TYPES})[1 + i %% 8], ({COURT_TYPES})[1 + i %% 7], 'US-WV',
+                   'Kanawha', '26-C-' || i, (ARRAY['OPEN','ACTIVE','CLOSED'])[1 + i %% 3],
+                   now() - i * interval '1 minute', now() - i * interval '37 seconds'
+            FROM generate_series(1, %(n)s) AS i""", {"org": org_id, "user": user_id, "n": n})
+        cur.execute("""
+            INSERT INTO deadlines (id, organization_id, case_id, created_by_id, title, due_date, status, reminders,
+                                   created_at, updated_at)
+            SELECT gen_random_uuid(), c.organization_id, c.id, c.created_by_id, 'Response due ' || k,
+                   current_date + k * 7 + (abs(hashtext(c.id::text)) %% 30), 'PENDING', '[7, 3, 1, 0]', now(), now()
+            FROM cases c CROSS JOIN generate_series(1, 2) AS k
+            WHERE c.organization_id = %(org)s AND abs(hashtext(c.id::text)) %% 4 = 0""", {"org": org_id})
+        cur.execute("VACUUM ANALYZE cases")
+        cur.execute("VACUUM ANALYZE deadlines")
+    conn.close()
+    return time.time() - t0
+
+
+def run(stack, quick: bool, workdir, log=print) -> list[Figure]:
+    n_cases = 1_000 if quick else 100_000
+    seconds = 2 if quick else 15
+    rounds = 1 if quick else 2
+    conns = 32
+    user = stack.new_user("Case list bench")
+    secs = seed_cases(stack, user.org_id, user.user_id, n_cases)
+    log(f"  {n_cases:,} cases seeded in {secs:.1f}s")
+    url_cases = stack.web_url + "/api/v1/cases?page=1&per_page=20"
+    url_health = stack.web_url + "/healthz"
+    import httpx
+    r = httpx.get(url_cases, headers=user.headers, timeout=30)
+    r.raise_for_status()
+    body = r.json()
+    assert body["total"] == n_cases and len(body["items"]) == 20, (body.get("total"), len(body.get("items", [])))
+    if not quick:  # warm both workers' pools and caches
+        wrk(url_health, connections=conns, seconds=2)
+        wrk(url_cases, connections=conns, seconds=3, headers=user.headers)
+    health_runs, case_runs = [], []
+    for _ in range(rounds):
+        health_runs.append(wrk(url_health, connections=conns, seconds=seconds))
+        log(f"  /healthz: {health_runs[-1]['rps']:.0f} req/s, p99 {health_runs[-1]['p99_ms']} ms")
+        case_runs.append(wrk(url_cases, connections=conns, seconds=seconds, headers=user.headers))
+        log(f"  /api/v1/cases: {case_runs[-1]['rps']:.0f} req/s, p50 {case_runs[-1]['p50_ms']} ms, "
+            f"p99 {case_runs[-1]['p99_ms']} ms, non-2xx {case_runs[-1]['non_2xx']}")
+    best_health = max(health_runs, key=lambda r: r["rps"])
+    best_cases = max(case_runs, key=lambda r: r["rps"])
+    bad = sum(r["non_2xx"] + r["socket_errors"] for r in case_runs)
+    profile = stack.app_task("request_profile", path="/api/v1/cases?page=1&per_page=20", token=user.token,
+                             repeat=20)
+    details = {"cases": n_cases, "connections": conns, "seconds_per_run": seconds, "healthz_runs": health_runs,
+               "cases_runs": case_runs, "errors": bad, "in_process": profile}
+    notes = (f"{conns} connections, wrk -t2, {seconds}s x {rounds}; in-process {profile['statements']} SQL "
+             f"statements, {profile['ms_per_request']:.1f} ms/request")
+    if bad:
+        notes += f"; {bad} non-2xx/socket errors"
+    tput = throughput_vs("case_list_throughput", "GET /api/v1/cases page of 20, req/s @32 clients",
+                         best_cases["rps"] if not bad else 0.0, "req/s", "GET /healthz same server", best_health["rps"],
+                         0.5, notes, details)
+    p99 = under("case_list_p99", "GET /api/v1/cases p99 latency @32 clients", best_cases["p99_ms"], "ms", 50,
+                baseline="GET /healthz p99", baseline_value=best_health["p99_ms"], notes=notes)
+    return [tput, p99]

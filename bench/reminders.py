@@ -1,0 +1,109 @@
+"""The reminder scan (beat task ``reminders.send_due``) with 1,000,000 deadlines of which 1,000 are due.
+
+Data as the app keeps it: 1,000 organizations with one owner each (time zones across the US),
+100 cases per organization, 10 PENDING deadlines per case, and for every deadline its four
+reminder rows (offsets 7, 3, 1 and 0 days; in-app channel, SMTP is not configured) as
+``deadlines.service.schedule_reminders`` writes them - 4,000,000 rows. For 1,000 deadlines due
+tomorrow the 7- and 3-day reminders are already SENT and the 1-day one became due within the
+last hour; every other row is in the future.
+
+The task runs in-process in a worker-like process (the app's Celery task object, called
+directly), back to back until nothing is due; the figure is the total time to deliver the 1,000.
+"""
+from __future__ import annotations
+
+import time
+
+from bench.report import Figure, not_measurable, under
+
+ZONES = "ARRAY['America/New_York','America/Chicago','America/Denver','America/Los_Angeles','America/Phoenix']"
+
+
+def seed(stack, n_orgs: int, cases_per_org: int, deadlines_per_case: int, due: int) -> dict:
+    t0 = time.time()
+    n_deadlines = n_orgs * cases_per_org * deadlines_per_case
+    every = max(1, n_deadlines // due)
+    conn = stack.connect()
+    with conn.cursor() as cur:
+        cur.execute("SET maintenance_work_mem = '256MB'")
+        cur.execute("""CREATE TEMP TABLE b_orgs AS SELECT i, gen_random_uuid() AS user_id, gen_random_uuid() AS org_id
+                       FROM generate_series(0, %s - 1) AS i""", (n_orgs,))
+        cur.execute(f"""INSERT INTO users (id, email, password_hash, name, user_type, timezone, is_active,
+                                           created_at, updated_at)
+                        SELECT user_id, 'reminders-' || i || '-' || left(user_id::text, 8) || '@example.test', 'x',
+                               'Reminder User ' || i, 'ATTORNEY', ({ZONES})[1 + i % 5], true, now(), now()
+                        FROM b_orgs""")
+        cur.execute("""INSERT INTO organizations (id, name, personal, allow_external_ai, created_at, updated_at)
+                       SELECT org_id, 'Reminder firm ' || i, false, false, now(), now() FROM b_orgs""")
+        cur.execute("""INSERT INTO memberships (id, user_id, organization_id, role, created_at, updated_at)
+                       SELECT gen_random_uuid(), user_id, org_id, 'OWNER', now(), now() FROM b_orgs""")
+        cur.execute("""CREATE TEMP TABLE b_cases AS
+                       SELECT o.user_id, o.org_id, gen_random_uuid() AS case_id, o.i * %s + c AS n
+                       FROM b_orgs o CROSS JOIN generate_series(0, %s - 1) AS c""", (cases_per_org, cases_per_org))
+        cur.execute("""INSERT INTO cases (id, organization_id, created_by_id, title, case_type, court_type,
+                                          jurisdiction, status, created_at, updated_at)
+                       SELECT case_id, org_id, user_id, 'Reminder case ' || n, 'CIVIL_LITIGATION', 'STATE_TRIAL',
+                              'US-WV', 'OPEN', now(), now() FROM b_cases""")
+        cur.execute("""CREATE TEMP TABLE b_deadlines AS
+                       SELECT gen_random_uuid() AS id, c.case_id, c.org_id, c.user_id,
+                              (c.n * %(per)s + k) AS n, ((c.n * %(per)s + k) %% %(every)s = 0) AS due
+                       FROM b_cases c CROSS JOIN generate_series(0, %(per)s - 1) AS k""",
+                    {"per": deadlines_per_case, "every": every})
+        cur.execute("""ALTER TABLE b_deadlines ADD COLUMN due_date date""")
+        cur.execute("""UPDATE b_deadlines SET due_date = CASE WHEN due THEN current_date + 1
+                                                          ELSE current_date + 8 + (n % 720) END""")
+        cur.execute("""INSERT INTO deadlines (id, organization_id, case_id, created_by_id, title, due_date, status,
+                                              rule, reminders, created_at, updated_at)
+                       SELECT id, org_id, case_id, user_id, 'Answer due ' || n, due_date, 'PENDING',
+                              'W. Va. R. Civ. P. 12(a)', '[7, 3, 1, 0]', now(), now() FROM b_deadlines""")
+        cur.execute("""INSERT INTO reminder_deliveries (id, deadline_id, user_id, organization_id, offset_days, channel,
+                                                        due_at, status, sent_at, attempts)
+                       SELECT gen_random_uuid(), d.id, d.user_id, d.org_id, o.off, 'inapp',
+                              CASE WHEN d.due AND o.off = 1 THEN now() - (d.n % 3600) * interval '1 second'
+                                   ELSE ((d.due_date - o.off)::timestamp + time '13:00') AT TIME ZONE 'UTC' END,
+                              CASE WHEN d.due AND o.off IN (7, 3) THEN 'SENT' ELSE 'PENDING' END,
+                              CASE WHEN d.due AND o.off IN (7, 3) THEN now() - o.off * interval '1 day' END,
+                              CASE WHEN d.due AND o.off IN (7, 3) THEN 1 ELSE 0 END
+                       FROM b_deadlines d CROSS JOIN (VALUES (7), (3), (1), (0)) AS o(off)""")
+        for table in ("users", "organizations", "memberships", "cases", "deadlines", "reminder_deliveries"):
+            cur.execute(f"VACUUM ANALYZE {table}")
+        cur.execute("SELECT count(*) FROM reminder_deliveries WHERE status = 'PENDING' AND due_at <= now()")
+        due_now = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM deadlines")
+        total_deadlines = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM reminder_deliveries")
+        rows = cur.fetchone()[0]
+    conn.close()
+    return {"deadlines": total_deadlines, "reminder_rows": rows, "due": due_now, "seconds": round(time.time() - t0, 1)}
+
+
+def run(stack, quick: bool, workdir, log=print) -> list[Figure]:
+    n_orgs, cases_per_org, per_case, due = (20, 50, 10, 30) if quick else (1_000, 100, 10, 1_000)
+    label = f"reminder scan: {n_orgs * cases_per_org * per_case:,} deadlines, {due:,} due"
+    seeded = seed(stack, n_orgs, cases_per_org, per_case, due)
+    log(f"  seeded {seeded}")
+    res = stack.app_task("reminder_scan", max_scans=20, profile=False)
+    if "missing" in res:
+        return [not_measurable("reminders_scan", label, "s", "< 1 s",
+                               f"not measurable yet: {res['missing']} (workers/tasks/reminders.py)")]
+    scans = res["scans"]
+    working = [s for s in scans if s["result"]]
+    total = sum(s["seconds"] for s in working)
+    delivered = sum(s["result"].get("sent", 0) for s in working)
+    for s in scans:
+        log(f"    scan: {s['seconds']:.3f}s {s['result']} ({s['statements']} SQL statements)")
+    stmts = sum(s["statements"] for s in working)
+    for row in res.get("sql_by_time", [])[:5]:
+        log(f"    {row['count']:>6} x {row['ms']:>8.1f} ms  {row['sql'][:90]}")
+    notes = (f"{len(working)} scan(s) back to back to deliver {delivered:,}"
+             + (" (one scan stops at its per-run limit; beat runs one every 120 s)" if len(working) > 1 else "")
+             + f"; {stmts / max(delivered, 1):.1f} SQL statements and {res.get('commits', 0) / max(delivered, 1):.1f} "
+               "commits per reminder")
+    fig = under("reminders_scan", label, round(total, 3), "s", 1.0, notes=notes,
+                details={"seed": seeded, "scans": scans, "delivered": delivered, "due": seeded["due"],
+                         "commits": res.get("commits"), "sql_by_time": res.get("sql_by_time"),
+                         "first_scan_seconds": working[0]["seconds"] if working else None})
+    if delivered < seeded["due"]:
+        fig.met = False
+        fig.notes += f"; only {delivered} of {seeded['due']} delivered"
+    return [fig]

@@ -1,0 +1,105 @@
+"""Fault injection for test processes only (imported by faultapp.py / faultwsgi.py, never by the app).
+
+Every knob is an environment variable, so a test decides per process what goes wrong:
+
+  FAULT_DIR            folder for the records below (required by every other knob)
+  steps.log            "<pid> <step> <document_id>" each time a step body starts (always written)
+  ocr.log              "<pid> <document_id> <page>" each time a page is OCR'd (always written)
+  FAULT_SLOW           "step:seconds:marker[,...]"  the step sleeps first, for documents whose title has marker
+  FAULT_KILL           "step:marker"   the process SIGKILLs itself in that step (a poison file); kills.log
+  FAULT_STOP           "step:marker"   after the step body, before its commit, the process SIGSTOPs itself
+                       (a long GC pause or a frozen VM); its pid goes to stopped.log
+  FAULT_API_DIE_AFTER_COMMIT  marker   the API process exits right after committing an upload whose title
+                       has marker, before it enqueues (a crash between commit and enqueue)
+"""
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+_installed = False
+_current_doc = None
+
+
+def _dir():
+    return os.environ.get("FAULT_DIR")
+
+
+def _record(name: str, line: str):
+    d = _dir()
+    if not d:
+        return
+    with open(os.path.join(d, name), "a") as fh:
+        fh.write(line + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _rules(var: str) -> list[list[str]]:
+    raw = os.environ.get(var, "")
+    return [part.split(":") for part in raw.split(",") if part.strip()]
+
+
+def install():
+    """Wrap the pipeline's step bodies (worker processes)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    from app.services import extraction, processing
+
+    slow, kill, stop = _rules("FAULT_SLOW"), _rules("FAULT_KILL"), _rules("FAULT_STOP")
+
+    def wrap(step, fn):
+        def step_body(job, doc):
+            global _current_doc
+            _current_doc = str(doc.id)
+            title = doc.title or ""
+            _record("steps.log", f"{os.getpid()} {step} {doc.id}")
+            for s, seconds, marker in slow:
+                if s == step and marker in title:
+                    time.sleep(float(seconds))
+            for s, marker in kill:
+                if s == step and marker in title:
+                    _record("kills.log", f"{os.getpid()} {step} {doc.id}")
+                    os.kill(os.getpid(), signal.SIGKILL)
+            result = fn(job, doc)
+            for s, marker in stop:
+                if s == step and marker in title:
+                    from app.extensions import db
+                    db.session.flush()  # the step's rows are written, not yet committed
+                    _record("stopped.log", f"{os.getpid()} {step} {doc.id}")
+                    os.kill(os.getpid(), signal.SIGSTOP)
+            return result
+        step_body.__wrapped__ = fn
+        return step_body
+
+    for name, fn in list(processing.STEP_FUNCS.items()):
+        processing.STEP_FUNCS[name] = wrap(name, fn)
+
+    real_ocr_page = extraction.ocr_page
+
+    def ocr_page(path, content_type, page_number, *a, **kw):
+        _record("ocr.log", f"{os.getpid()} {_current_doc} {page_number}")
+        return real_ocr_page(path, content_type, page_number, *a, **kw)
+    extraction.ocr_page = ocr_page
+
+
+def install_api():
+    """Crash the API between its commit and the enqueue (web processes)."""
+    marker = os.environ.get("FAULT_API_DIE_AFTER_COMMIT")
+    if not marker:
+        return
+    from workers import pipeline
+    real_start = pipeline.start
+
+    def start(document_id, job_id):
+        from app.extensions import db
+        from app.models import Document
+        doc = db.session.get(Document, document_id)
+        if doc is not None and marker in (doc.title or ""):
+            _record("api_died.log", f"{os.getpid()} {document_id}")
+            os._exit(70)
+        return real_start(document_id, job_id)
+    pipeline.start = start
