@@ -11,7 +11,14 @@ from config import Config
 # Longest hard time limit of any task (seconds); the broker's visibility timeout must exceed
 # twice this so a long task is never redelivered while it still runs (tests check it).
 TASK_TIME_LIMIT = 30 * 60
+# Longest countdown/ETA any retry may use: such a message also waits unacked in a worker, so the
+# visibility timeout must cover it too (workers/steps.py caps its countdowns at this).
+MAX_ETA_SECONDS = 10 * 60
 VISIBILITY_TIMEOUT = 3 * TASK_TIME_LIMIT
+PROC_ALIVE_TIMEOUT = 60
+
+if VISIBILITY_TIMEOUT < 2 * max(TASK_TIME_LIMIT, MAX_ETA_SECONDS):  # fail at import, not in production
+    raise ValueError("celeryconfig: VISIBILITY_TIMEOUT must be at least twice TASK_TIME_LIMIT and MAX_ETA_SECONDS")
 REMINDER_SCAN_SECONDS = int(os.environ.get("REMINDER_SCAN_SECONDS") or 120)
 
 QUEUES = ("default", "ocr", "ai")
@@ -38,6 +45,10 @@ def from_config(cfg: Config) -> dict:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "task_time_limit": TASK_TIME_LIMIT,
+        # A new pool process must report "up" within this or it is killed and forked again. Each one
+        # loads the analyzer data at start (worker_process_init), which takes seconds on a busy host:
+        # with Celery's default of 4 s, replacing a crashed process could loop forever.
+        "worker_proc_alive_timeout": PROC_ALIVE_TIMEOUT,
         "task_soft_time_limit": TASK_TIME_LIMIT - 60,
         "broker_transport_options": _transport_options(cfg.CELERY_BROKER_URL, cfg.CELERY_KEY_PREFIX),
         "broker_connection_retry_on_startup": True,
@@ -58,7 +69,7 @@ def from_config(cfg: Config) -> dict:
                     "workers.tasks.maintenance", "workers.tasks.research"],
         "beat_schedule": {
             "reminders.scan": {"task": "reminders.send_due", "schedule": timedelta(seconds=REMINDER_SCAN_SECONDS),
-                               "options": {"expires": REMINDER_SCAN_SECONDS - 20}},
+                               "options": {"expires": max(1, int(REMINDER_SCAN_SECONDS * 0.8))}},
             "deadlines.mark_missed": {"task": "reminders.mark_missed", "schedule": timedelta(minutes=30),
                                       "options": {"expires": 600}},
             "jobs.sweep": {"task": "maintenance.sweep", "schedule": timedelta(seconds=60),

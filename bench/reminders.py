@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 
+from bench import bulk
 from bench.report import Figure, not_measurable, under
 
 ZONES = "ARRAY['America/New_York','America/Chicago','America/Denver','America/Los_Angeles','America/Phoenix']"
@@ -44,27 +45,29 @@ def seed(stack, n_orgs: int, cases_per_org: int, deadlines_per_case: int, due: i
                                           jurisdiction, status, created_at, updated_at)
                        SELECT case_id, org_id, user_id, 'Reminder case ' || n, 'CIVIL_LITIGATION', 'STATE_TRIAL',
                               'US-WV', 'OPEN', now(), now() FROM b_cases""")
-        cur.execute("""CREATE TEMP TABLE b_deadlines AS
-                       SELECT gen_random_uuid() AS id, c.case_id, c.org_id, c.user_id,
-                              (c.n * %(per)s + k) AS n, ((c.n * %(per)s + k) %% %(every)s = 0) AS due
-                       FROM b_cases c CROSS JOIN generate_series(0, %(per)s - 1) AS k""",
-                    {"per": deadlines_per_case, "every": every})
-        cur.execute("""ALTER TABLE b_deadlines ADD COLUMN due_date date""")
-        cur.execute("""UPDATE b_deadlines SET due_date = CASE WHEN due THEN current_date + 1
-                                                          ELSE current_date + 8 + (n % 720) END""")
-        cur.execute("""INSERT INTO deadlines (id, organization_id, case_id, created_by_id, title, due_date, status,
-                                              rule, reminders, created_at, updated_at)
-                       SELECT id, org_id, case_id, user_id, 'Answer due ' || n, due_date, 'PENDING',
-                              'W. Va. R. Civ. P. 12(a)', '[7, 3, 1, 0]', now(), now() FROM b_deadlines""")
-        cur.execute("""INSERT INTO reminder_deliveries (id, deadline_id, user_id, organization_id, offset_days, channel,
-                                                        due_at, status, sent_at, attempts)
-                       SELECT gen_random_uuid(), d.id, d.user_id, d.org_id, o.off, 'inapp',
-                              CASE WHEN d.due AND o.off = 1 THEN now() - (d.n % 3600) * interval '1 second'
-                                   ELSE ((d.due_date - o.off)::timestamp + time '13:00') AT TIME ZONE 'UTC' END,
-                              CASE WHEN d.due AND o.off IN (7, 3) THEN 'SENT' ELSE 'PENDING' END,
-                              CASE WHEN d.due AND o.off IN (7, 3) THEN now() - o.off * interval '1 day' END,
-                              CASE WHEN d.due AND o.off IN (7, 3) THEN 1 ELSE 0 END
-                       FROM b_deadlines d CROSS JOIN (VALUES (7), (3), (1), (0)) AS o(off)""")
+        # 1,000,000 deadlines and 4,000,000 reminder rows: loaded without their indexes, which are rebuilt.
+        with bulk.without_indexes(cur, ["deadlines", "reminder_deliveries"]):
+            cur.execute("""CREATE TEMP TABLE b_deadlines AS
+                           SELECT gen_random_uuid() AS id, c.case_id, c.org_id, c.user_id,
+                                  (c.n * %(per)s + k) AS n, ((c.n * %(per)s + k) %% %(every)s = 0) AS due
+                           FROM b_cases c CROSS JOIN generate_series(0, %(per)s - 1) AS k""",
+                        {"per": deadlines_per_case, "every": every})
+            cur.execute("""ALTER TABLE b_deadlines ADD COLUMN due_date date""")
+            cur.execute("""UPDATE b_deadlines SET due_date = CASE WHEN due THEN current_date + 1
+                                                              ELSE current_date + 8 + (n % 720) END""")
+            cur.execute("""INSERT INTO deadlines (id, organization_id, case_id, created_by_id, title, due_date, status,
+                                                  rule, reminders, created_at, updated_at)
+                           SELECT id, org_id, case_id, user_id, 'Answer due ' || n, due_date, 'PENDING',
+                                  'W. Va. R. Civ. P. 12(a)', '[7, 3, 1, 0]', now(), now() FROM b_deadlines""")
+            cur.execute("""INSERT INTO reminder_deliveries (id, deadline_id, user_id, organization_id, offset_days, channel,
+                                                            due_at, status, sent_at, attempts)
+                           SELECT gen_random_uuid(), d.id, d.user_id, d.org_id, o.off, 'inapp',
+                                  CASE WHEN d.due AND o.off = 1 THEN now() - (d.n % 3600) * interval '1 second'
+                                       ELSE ((d.due_date - o.off)::timestamp + time '13:00') AT TIME ZONE 'UTC' END,
+                                  CASE WHEN d.due AND o.off IN (7, 3) THEN 'SENT' ELSE 'PENDING' END,
+                                  CASE WHEN d.due AND o.off IN (7, 3) THEN now() - o.off * interval '1 day' END,
+                                  CASE WHEN d.due AND o.off IN (7, 3) THEN 1 ELSE 0 END
+                           FROM b_deadlines d CROSS JOIN (VALUES (7), (3), (1), (0)) AS o(off)""")
         for table in ("users", "organizations", "memberships", "cases", "deadlines", "reminder_deliveries"):
             cur.execute(f"VACUUM ANALYZE {table}")
         cur.execute("SELECT count(*) FROM reminder_deliveries WHERE status = 'PENDING' AND due_at <= now()")

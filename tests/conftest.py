@@ -90,6 +90,25 @@ def app():
 
 
 @pytest.fixture()
+def other_app(app, monkeypatch):
+    """Build a second app with environment overrides; the shared app, Celery binding and runtime are restored after."""
+    import workers
+    from app.services import runtime
+
+    def build(**env):
+        for k, v in env.items():
+            if v is None:
+                monkeypatch.delenv(k, raising=False)
+            else:
+                monkeypatch.setenv(k, v)
+        from app import create_app
+        return create_app()
+    yield build
+    workers.init_celery(app)
+    runtime._fallback = app.extensions["caseos"]
+
+
+@pytest.fixture()
 def app_ctx(app):
     with app.app_context():
         yield app

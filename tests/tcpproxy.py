@@ -57,7 +57,7 @@ class HttpFault:
         return not (self.path_contains and self.path_contains not in path)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Pair:
     client: socket.socket
     upstream: socket.socket | None = None

@@ -6,6 +6,7 @@ globally at import time). Configuration comes from celeryconfig.py.
 from __future__ import annotations
 
 from celery import Celery, Task
+from celery.signals import worker_process_init
 
 _flask_app = None
 
@@ -44,3 +45,14 @@ def init_celery(flask_application):
     celery.conf.update(celeryconfig.from_config(flask_application.config["CASEOS_CONFIG"]))
     flask_application.extensions["celery"] = celery
     return celery
+
+
+@worker_process_init.connect
+def _warm_up(**_kwargs):
+    """Load the analyzer's court and citation data once per worker process, not on the first document."""
+    import logging
+    try:
+        from app.services.analysis.local import warm_up
+        warm_up()
+    except ImportError as exc:  # the analyzer is optional at start-up; the step reports its own errors
+        logging.getLogger(__name__).warning("analyzer warm-up skipped", extra={"error": type(exc).__name__})

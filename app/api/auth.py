@@ -16,12 +16,21 @@ def _auth_limit():
     return current_app.config["RATELIMIT_AUTH"]
 
 
+def _per_address_limit():
+    """Login attempts from one address over all e-mails: credential stuffing from one host is
+    answered 429 too, at ten times the per-account rate (an owner elsewhere is never affected)."""
+    from limits import parse_many
+    items = parse_many(current_app.config["RATELIMIT_AUTH"])
+    return ";".join(str(type(i)(i.amount * 10, i.multiples)) for i in items)
+
+
 def _login_key():
     # Per address *and* e-mail: a flood against one account from elsewhere does not lock its owner out.
     from flask import request
     from flask_limiter.util import get_remote_address
-    email = ((request.get_json(silent=True) or {}).get("email") or "") if request.is_json else ""
-    return f"{get_remote_address()}|{str(email).strip().lower()[:254]}"
+    body = request.get_json(silent=True) if request.is_json else None
+    email = body.get("email") if isinstance(body, dict) else ""  # any JSON may arrive here, not only objects
+    return f"{get_remote_address()}|{str(email or '').strip().lower()[:254]}"
 
 
 @bp.post("/register")
@@ -40,6 +49,7 @@ def register(data):
 
 @bp.post("/login")
 @limiter.limit(_auth_limit, key_func=_login_key)
+@limiter.limit(_per_address_limit, scope="login-per-address")
 @bp.arguments(LoginIn)
 @bp.response(200, LoginOut)
 def login(data):
@@ -49,6 +59,8 @@ def login(data):
     token = accounts.issue_token(user, "bearer", ttl)
     session.clear()  # a fresh session id at every login (no fixation)
     session["sid"] = accounts.issue_token(user, "session", 1)
+    # The bearer token issued with this session (its hash only): signing out of the session revokes it too.
+    session["tid"] = accounts.hash_token(token)
     session.permanent = True
     audit.record("user.login", "user", user.id, user=user)
     db.session.commit()
@@ -58,10 +70,28 @@ def login(data):
 @bp.post("/logout")
 @bp.response(204)
 def logout():
-    """Sign out: revokes the token or session used for this request."""
+    """Sign out: revokes the token or session used for this request, and the credential issued with it
+    by the same sign-in (the bearer token of a cookie session, the session cookie sent along a token)."""
     accounts.revoke(g.token)
+    _revoke_login_sibling()
     session.clear()
     db.session.commit()
+
+
+def _revoke_login_sibling():
+    import sqlalchemy as sa
+
+    from app.models import ApiToken
+    from app.models.base import utcnow
+    hashes = []
+    if g.get("auth_method") == "cookie" and isinstance(session.get("tid"), str):
+        hashes.append(session["tid"])
+    if g.get("auth_method") == "bearer" and isinstance(session.get("sid"), str):
+        hashes.append(accounts.hash_token(session["sid"]))
+    if hashes:
+        db.session.execute(sa.update(ApiToken).where(ApiToken.token_hash.in_(hashes), ApiToken.user_id == current_user.id,
+                                                     ApiToken.revoked_at.is_(None))
+                           .values(revoked_at=utcnow()))
 
 
 @bp.post("/logout-all")

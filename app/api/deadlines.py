@@ -63,8 +63,7 @@ def delete(deadline_id):
 @bp.arguments(ComputeIn)
 @bp.response(200, ComputeOut)
 def compute(data):
-    """Deadlines the court rules derive from a triggering event, with the counting steps; 422 with guidance
-    when the rules cannot compute it."""
+    """Deadlines a triggering event starts under the court rules, each with its counting steps (422 if unknown)."""
     results = deadlines.compute(data["jurisdiction"], data["trigger"], data["trigger_date"],
                                 data.get("service_method"))
     return {"deadlines": results, "disclaimer": deadlines.DISCLAIMER}

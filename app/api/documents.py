@@ -191,7 +191,9 @@ def _stream(doc):
         yield first
         yield from chunks
     resp = Response(stream_with_context(body()), content_type=doc.content_type)
-    resp.headers["Content-Disposition"] = filetypes.content_disposition(doc.filename)
+    resp.headers["Content-Disposition"] = filetypes.content_disposition(filetypes.download_name(doc.filename,
+                                                                                                 doc.content_type))
+    resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Length"] = str(doc.size_bytes)
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp

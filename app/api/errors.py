@@ -39,7 +39,7 @@ def _flatten(messages) -> dict:
     out = {}
     if isinstance(messages, dict):
         for loc, errs in messages.items():
-            if loc in ("json", "query", "form", "files", "headers", "path", "view_args") and isinstance(errs, dict):
+            if loc in ("json", "query", "form", "files", "multipart", "headers", "path", "view_args") and isinstance(errs, dict):
                 out.update({str(k): v if isinstance(v, list) else [v] if isinstance(v, str) else v
                             for k, v in errs.items()})
             else:

@@ -38,7 +38,7 @@ def readyz():
     return resp
 
 
-@bp.get("/metrics")
+@bp.get("/metrics", endpoint="metrics")  # the name PUBLIC_ENDPOINTS lists
 def metrics_():
     """Prometheus text format: queue depths, jobs and task durations, failures by code."""
     from app.services import rls

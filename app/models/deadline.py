@@ -38,7 +38,7 @@ class ReminderDelivery(UUIDPk, db.Model):
 
     __tablename__ = "reminder_deliveries"
     __table_args__ = (
-        sa.UniqueConstraint("deadline_id", "offset_days", "channel", name="uq_reminder_once"),
+        sa.UniqueConstraint("deadline_id", "user_id", "offset_days", "channel", name="uq_reminder_once"),
         sa.Index("ix_reminders_due", "status", "due_at"),
     )
     deadline_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("deadlines.id", ondelete="CASCADE"), nullable=False)

@@ -1,7 +1,17 @@
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from app.models.case import CASE_STATUSES, CASE_TYPES, COURT_TYPES, PARTY_ROLES
 from app.schemas.common import OutSchema, PageArgs, StrictSchema, page_of
+
+AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+
+
+def _amount_in_range(value):
+    # Not validate.Range: apispec would publish its bounds as strings ("999999999999.00") on a
+    # string-typed field, which is not valid OpenAPI (found by Schemathesis).
+    if value is not None and not (0 <= value <= 999999999999.99):
+        raise ValidationError("Must be between 0 and 999999999999.99.")
+
 
 JURISDICTION = validate.Regexp(r"^[A-Z]{2}(-[A-Z0-9]{2,6})?$", error="Use a code such as US-FED, US-WV or US-MA.")
 
@@ -15,8 +25,10 @@ class CaseIn(StrictSchema):
     county = fields.String(allow_none=True, validate=validate.Length(max=120))
     case_number = fields.String(allow_none=True, validate=validate.Length(max=120))
     filing_deadline = fields.Date(allow_none=True)
-    dispute_amount = fields.Decimal(allow_none=True, places=2, as_string=True,
-                                    validate=validate.Range(min=0, max=999999999999))
+    dispute_amount = fields.Decimal(allow_none=True, places=2, as_string=True, validate=_amount_in_range,
+                                    metadata={"type": "string", "pattern": AMOUNT_PATTERN,
+                                              "description": "Amount in dollars, 0 to 999999999999.99, "
+                                                             "as a string: \"1250.00\"."})
     status = fields.String(validate=validate.OneOf(CASE_STATUSES))
 
 
@@ -43,7 +55,8 @@ class CaseOut(OutSchema):
     county = fields.String(allow_none=True)
     case_number = fields.String(allow_none=True)
     filing_deadline = fields.Date(allow_none=True)
-    dispute_amount = fields.Decimal(allow_none=True, places=2, as_string=True)
+    dispute_amount = fields.Decimal(allow_none=True, places=2, as_string=True,
+                                    metadata={"type": "string", "pattern": AMOUNT_PATTERN})
     status = fields.String(required=True, validate=validate.OneOf(CASE_STATUSES))
     document_count = fields.Integer()
     next_deadlines = fields.List(fields.Nested(DeadlineBrief))

@@ -12,6 +12,7 @@ REMINDERS = fields.List(
     validate=validate.Length(max=10),
     metadata={"description": "Days before the due date to remind (0 = the morning of the due date)."})
 TITLE = validate.Length(min=1, max=300)
+DUE_DATE = validate.Range(min=date(1900, 1, 1), max=date(2199, 12, 31), error="Use a date between 1900 and 2199.")
 
 
 class TriggerDate(fields.String):
@@ -27,7 +28,7 @@ class TriggerDate(fields.String):
 
 class DeadlineIn(StrictSchema):
     title = fields.String(required=True, validate=TITLE)
-    due_date = fields.Date(required=True)
+    due_date = fields.Date(required=True, validate=DUE_DATE)
     due_time = fields.Time(allow_none=True, metadata={"description": "Local time in your time zone."})
     rule = fields.String(allow_none=True, validate=validate.Length(max=300))
     citation = fields.String(allow_none=True, validate=validate.Length(max=300))
@@ -39,7 +40,7 @@ class DeadlineIn(StrictSchema):
 
 class DeadlinePatch(StrictSchema):
     title = fields.String(validate=TITLE)
-    due_date = fields.Date()
+    due_date = fields.Date(validate=DUE_DATE)
     due_time = fields.Time(allow_none=True)
     rule = fields.String(allow_none=True, validate=validate.Length(max=300))
     citation = fields.String(allow_none=True, validate=validate.Length(max=300))

@@ -17,6 +17,7 @@ __all__ = [
     "sniff",
     "safe_filename",
     "content_disposition",
+    "download_name",
     "extension_for",
 ]
 
@@ -82,11 +83,18 @@ def sniff(head: bytes) -> str | None:
         return "image/jpeg"
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
         return "image/tiff"
-    # PDF readers accept junk before the header as long as it is within the first 1024 bytes.
-    if b"%PDF-" in head[:1024]:
-        return "application/pdf"
     if head.startswith(_REFUSED_MAGIC):
+        # Before the PDF rule: an executable, archive or office file with "%PDF-" in its first
+        # kilobyte is a polyglot (a JAR/EXE that also opens as a PDF), not a court paper.
         return None
+    # PDF readers accept junk before the header as long as it is within the first 1024 bytes,
+    # but not markup: an HTML page that also parses as a PDF is refused like any HTML page.
+    pos = head[:1024].find(b"%PDF-")
+    if pos >= 0:
+        prefix = head[:pos]
+        if pos and (_MARKUP_START.match(prefix) or _MARKUP_ANYWHERE.search(prefix)):
+            return None
+        return "application/pdf"
     return "text/plain" if _looks_like_text(head) else None
 
 
@@ -210,6 +218,26 @@ def _ascii_fallback(name: str) -> str:
     if not re.search(r"[A-Za-z0-9]", stem):
         stem = "document"
     return stem + ext
+
+
+def download_name(filename: str, content_type: str) -> str:
+    """The stored name with the extension of the type the bytes really are.
+
+    The name comes from the uploader and the type from the bytes: a PDF named ``payload.exe``
+    or ``notes.html`` is sent back as ``payload.exe.pdf`` / ``notes.html.pdf``, so saving it can
+    never produce a file the operating system would run or a browser would render as HTML.
+    """
+    name = safe_filename(filename)
+    ext = extension_for(content_type)
+    if not ext:
+        return name
+    current = os.path.splitext(name)[1].lower()
+    same = {".pdf": {".pdf"}, ".png": {".png"}, ".jpg": {".jpg", ".jpeg", ".jpe"}, ".tif": {".tif", ".tiff"},
+            ".txt": {".txt", ".text"}}.get(ext, {ext})
+    if current in same:
+        return name
+    stem = name[: _MAX_NAME - len(ext)].rstrip(" .") if len(name) + len(ext) > _MAX_NAME else name
+    return safe_filename(stem + ext)
 
 
 def content_disposition(filename: str, attachment: bool = True) -> str:

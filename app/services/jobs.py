@@ -3,10 +3,17 @@
 A step is *claimed* with a conditional UPDATE on the job's lease, so a message delivered
 twice (or fifty times at once) runs the step once; a lease that expires (a killed worker)
 lets the step be claimed again. Statuses only move forward.
+
+The step's attempt number is the claim's fencing token: a process that lost its lease (it
+was frozen, or cut from the database, for longer than the lease) finds another attempt
+number on the row and may neither extend the lease nor commit its results (`LeaseLost`).
 """
 from __future__ import annotations
 
+import logging
+import threading
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -19,7 +26,17 @@ from app.models.base import utcnow
 from app.models.job import FINAL_JOB_STATUSES
 from app.services import events
 
+log = logging.getLogger(__name__)
+
+# Attempts of one step that ended without finishing or reporting a transient failure (a
+# killed process) before the step gives up with processing_crashed.
 MAX_STEP_ATTEMPTS = 3
+# Hard cap on claims of one step, whatever their outcome (transient failures included).
+MAX_TOTAL_ATTEMPTS = 20
+
+
+class LeaseLost(Exception):
+    """This process no longer holds the job's lease for the step: another attempt took it over."""
 
 
 def snapshot(job: Job) -> dict:
@@ -37,6 +54,13 @@ def _touch(job: Job):
 
 def create(*, organization_id, user_id, kind: str, steps: list[str], document_id=None, case_id=None,
            params=None, idempotency_key=None) -> Job:
+    """A new job, or the existing one for the same request: the same idempotency key (a unique
+    constraint), or for a document an active job of the same kind (serialized on the document row,
+    so fifty concurrent "reprocess" clicks make one job)."""
+    if document_id is not None:
+        existing = _active_job_for_document(document_id, kind)
+        if existing is not None:
+            return existing
     job = Job(id=uuid.uuid4(), organization_id=organization_id, user_id=user_id, kind=kind, status="QUEUED",
               progress=0.0, steps=[{"name": s, "status": "pending", "started_at": None, "finished_at": None,
                                     "attempts": 0} for s in steps],
@@ -53,12 +77,39 @@ def create(*, organization_id, user_id, kind: str, steps: list[str], document_id
     return job
 
 
+def _active_job_for_document(document_id, kind: str) -> Job | None:
+    from app.models import Document
+    # Lock the document row until the caller commits: a concurrent create for the same document
+    # waits here, then sees this transaction's job.
+    db.session.execute(sa.select(Document.id).where(Document.id == document_id).with_for_update())
+    return db.session.execute(sa.select(Job).where(
+        Job.document_id == document_id, Job.kind == kind, Job.status.in_(("QUEUED", "RUNNING")))
+        .order_by(Job.created_at.desc()).limit(1)).scalar_one_or_none()
+
+
 def mark_enqueued(job_id):
     db.session.execute(sa.update(Job).where(Job.id == job_id).values(enqueued_at=utcnow()))
 
 
-def claim(job_id, step: str, lease_seconds: int) -> Job | None:
-    """Take the job's lease for one step; None when another worker holds it or the step is done."""
+@dataclass
+class ClaimResult:
+    """What a delivery of a step found: the job claimed (with its fencing attempt) or why not."""
+    job: Job | None
+    outcome: str              # claimed | missing | final | done | not_next | busy
+    attempt: int = 0
+    remaining: float = 0.0    # busy: seconds until the holder's lease lapses
+
+
+def claim_step(job_id, step: str, lease_seconds: int) -> ClaimResult:
+    """Take the job's lease for one step if this step is the job's next one and nobody holds it."""
+    job = db.session.get(Job, job_id, populate_existing=True)
+    if job is None:
+        db.session.rollback()
+        return ClaimResult(None, "missing")
+    outcome = _unclaimable(job, step)
+    if outcome:
+        db.session.rollback()
+        return ClaimResult(None, outcome)
     now = utcnow()
     res = db.session.execute(
         sa.update(Job).where(Job.id == job_id, Job.status.in_(("QUEUED", "RUNNING")),
@@ -67,21 +118,42 @@ def claim(job_id, step: str, lease_seconds: int) -> Job | None:
                 started_at=sa.func.coalesce(Job.started_at, now))
         .execution_options(synchronize_session=False))
     db.session.commit()
-    if res.rowcount != 1:
-        return None
     job = db.session.get(Job, job_id, populate_existing=True)
-    st = _step(job, step)
-    if st is None or st["status"] == "done":
+    if res.rowcount != 1:
+        if job is None or job.status in FINAL_JOB_STATUSES:
+            return ClaimResult(None, "final")
+        remaining = 0.0 if job.lease_until is None else max(0.0, (job.lease_until - utcnow()).total_seconds())
+        return ClaimResult(None, "busy", remaining=remaining)
+    outcome = _unclaimable(job, step)
+    if outcome:  # the step finished between our look and our claim
         release(job)
         db.session.commit()
-        return None
+        return ClaimResult(None, outcome)
+    st = _step(job, step)
     st["attempts"] = st.get("attempts", 0) + 1
     st["status"], st["started_at"], st["finished_at"] = "running", now.isoformat(), None
     job.attempts += 1
     flag_modified(job, "steps")
     _touch(job)
     db.session.commit()
-    return job
+    job._lease_step, job._lease_attempt = step, st["attempts"]
+    return ClaimResult(job, "claimed", attempt=st["attempts"])
+
+
+def _unclaimable(job: Job, step: str) -> str | None:
+    if job.status in FINAL_JOB_STATUSES:
+        return "final"
+    st = _step(job, step)
+    if st is None or st["status"] in ("done", "skipped"):
+        return "done"
+    if next_step(job) != step:
+        return "not_next"  # an early or stale message: steps run in order, each when its turn comes
+    return None
+
+
+def claim(job_id, step: str, lease_seconds: int) -> Job | None:
+    """Take the job's lease for one step; None when another worker holds it or the step is done."""
+    return claim_step(job_id, step, lease_seconds).job
 
 
 def lease_remaining(job_id) -> float | None:
@@ -91,12 +163,82 @@ def lease_remaining(job_id) -> float | None:
     return max(0.0, (job.lease_until - utcnow()).total_seconds())
 
 
+def _owner_clause(job_id):
+    return sa.select(Job.status, Job.steps).where(Job.id == job_id).with_for_update()
+
+
+def _owns(status, steps, step: str, attempt: int) -> bool:
+    if status != "RUNNING":
+        return False
+    st = next((s for s in (steps or []) if s["name"] == step), None)
+    return st is not None and st["status"] == "running" and st.get("attempts", 0) == attempt
+
+
+def holds_lease(job_id, step: str, attempt: int) -> bool:
+    """Lock the job row (until the caller's commit) and say whether this attempt still owns the step.
+
+    Called right before a step commits its results: only the current owner may commit them."""
+    row = db.session.execute(_owner_clause(job_id)).first()
+    return row is not None and _owns(row.status, row.steps, step, attempt)
+
+
 def heartbeat(job: Job, lease_seconds: int, progress: float | None = None):
-    """Extend the lease during long work and report progress (the caller commits)."""
+    """Extend the lease during long work and report progress (the caller commits).
+
+    Raises LeaseLost when another attempt took the step over: the caller must stop, and must not
+    commit (its late writes would move progress or status backwards)."""
+    step, attempt = getattr(job, "_lease_step", None), getattr(job, "_lease_attempt", None)
+    if step is not None and not holds_lease(job.id, step, attempt):
+        raise LeaseLost(f"job {job.id} step {step} attempt {attempt}")
     job.lease_until = utcnow() + timedelta(seconds=lease_seconds)
     if progress is not None and progress > (job.progress or 0):
         job.progress = min(progress, 0.99)
         _touch(job)
+
+
+class LeaseKeeper:
+    """Keeps a claimed step's lease alive from a background thread while the step runs.
+
+    The lease is short so a dead worker's job is taken over quickly; a live worker renews it
+    every lease/3 seconds, on its own connection, so a step may run far longer than the lease
+    (up to the task time limit) without a second delivery or the sweeper running it again.
+    It stops by itself when the attempt no longer owns the step."""
+
+    def __init__(self, job_id, step: str, attempt: int, lease_seconds: int):
+        self.job_id, self.step, self.attempt, self.lease_seconds = job_id, step, attempt, lease_seconds
+        self.engine = db.engine
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{job_id}", daemon=True)
+
+    def start(self) -> "LeaseKeeper":
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self):
+        interval = max(0.2, self.lease_seconds / 3.0)
+        while not self._stop.wait(interval):
+            try:
+                if not self.renew():
+                    self.lost = True
+                    return
+            except Exception as exc:  # the database may be down for a moment; try again next time
+                log.warning("lease renewal failed", extra={"job_id": str(self.job_id), "error": type(exc).__name__})
+
+    def renew(self) -> bool:
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("SET LOCAL lock_timeout = '5s'"))
+            row = conn.execute(_owner_clause(self.job_id)).first()
+            if row is None or not _owns(row.status, row.steps, self.step, self.attempt):
+                return False
+            conn.execute(sa.update(Job).where(Job.id == self.job_id)
+                         .values(lease_until=utcnow() + timedelta(seconds=self.lease_seconds)))
+        return True
 
 
 def release(job: Job):
@@ -154,6 +296,28 @@ def next_step(job: Job) -> str | None:
 def step_attempts(job: Job, step: str) -> int:
     st = _step(job, step)
     return st.get("attempts", 0) if st else 0
+
+
+def transient_failures(job: Job, step: str) -> int:
+    st = _step(job, step)
+    return st.get("transient", 0) if st else 0
+
+
+def crashed_attempts(job: Job, step: str) -> int:
+    """Earlier attempts of the step (the current one excluded) that neither finished nor reported
+    a transient failure: their process died (a poison file killing it, OOM, SIGKILL)."""
+    return max(0, step_attempts(job, step) - 1 - transient_failures(job, step))
+
+
+def note_transient_failure(job: Job, step: str) -> int:
+    """Record that the current attempt ended on a transient error (it does not count as a crash),
+    release the lease for the retry, and return how many transient failures the step had."""
+    st = _step(job, step)
+    st["transient"] = st.get("transient", 0) + 1
+    st["status"] = "pending"
+    flag_modified(job, "steps")
+    release(job)
+    return st["transient"]
 
 
 def _step(job: Job, name: str) -> dict | None:

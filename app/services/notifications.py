@@ -98,20 +98,22 @@ def send_due(*, now: datetime | None = None, limit: int = 500) -> dict:
     return dict(counts)
 
 
+def _for_this_process(now: datetime, mail: bool):
+    # A process that cannot send e-mail leaves e-mail rows to one that can (unless they are stale).
+    return sa.true() if mail else sa.or_(R.channel != "email", R.due_at < now - SKIP_AFTER)
+
+
 def _claimable(now: datetime, mail: bool):
-    cond = sa.or_(sa.and_(R.status == "PENDING", R.due_at <= now),
-                  sa.and_(R.status == "CLAIMED", R.claimed_at < now - CLAIM_TIMEOUT))
-    if not mail:
-        # A process that cannot send e-mail leaves e-mail rows to one that can (unless they are stale).
-        cond = sa.and_(cond, sa.or_(R.channel != "email", R.due_at < now - SKIP_AFTER))
-    return cond
+    return sa.and_(sa.or_(sa.and_(R.status == "PENDING", R.due_at <= now),
+                          sa.and_(R.status == "CLAIMED", R.claimed_at < now - CLAIM_TIMEOUT)),
+                   _for_this_process(now, mail))
 
 
 def _due_ids(now: datetime, limit: int, mail: bool) -> list:
     # Two index range scans on ix_reminders_due (status, due_at), never a walk of the table.
-    pending = sa.select(R.id, R.due_at).where(R.status == "PENDING", R.due_at <= now, _claimable(now, mail))
+    pending = sa.select(R.id, R.due_at).where(R.status == "PENDING", R.due_at <= now, _for_this_process(now, mail))
     stuck = sa.select(R.id, R.due_at).where(R.status == "CLAIMED", R.claimed_at < now - CLAIM_TIMEOUT,
-                                            _claimable(now, mail))
+                                            _for_this_process(now, mail))
     both = sa.union_all(pending, stuck).subquery()
     ids = [r[0] for r in db.session.execute(sa.select(both.c.id).order_by(both.c.due_at).limit(limit))]
     db.session.commit()

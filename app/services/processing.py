@@ -21,6 +21,7 @@ from app.models import Document, DocumentAnalysis, DocumentPage, Job
 from app.models.base import utcnow
 from app.services import crypto, documents, extraction, jobs, runtime
 from app.services.extraction import ProcessingError
+from app.services.storage import BlobNotFound
 
 log = logging.getLogger(__name__)
 # Share of the job's progress bar each step stands for (OCR is the long one).
@@ -53,9 +54,14 @@ def plaintext_file(doc: Document):
     try:
         path = os.path.join(tmpdir, "original")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in documents.open_plaintext(doc):
-                fh.write(chunk)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in documents.open_plaintext(doc):
+                    fh.write(chunk)
+        except BlobNotFound:
+            raise ProcessingError("file_missing", "The stored file is missing; upload the document again.") from None
+        except crypto.CryptoError:
+            raise ProcessingError("file_integrity", "The stored file failed its integrity check; upload it again.") from None
         yield path
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)

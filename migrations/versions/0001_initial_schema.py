@@ -350,7 +350,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['deadline_id'], ['deadlines.id'], name=op.f('fk_reminder_deliveries_deadline_id_deadlines'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_reminder_deliveries_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_deliveries')),
-    sa.UniqueConstraint('deadline_id', 'offset_days', 'channel', name='uq_reminder_once')
+    sa.UniqueConstraint('deadline_id', 'user_id', 'offset_days', 'channel', name='uq_reminder_once')
     )
     with op.batch_alter_table('reminder_deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_reminders_due', ['status', 'due_at'], unique=False)

@@ -102,11 +102,8 @@ def test_password_change_revokes_every_session_and_token(app, make_user):
     assert other.post("/api/v1/auth/login", json={"email": u.email, "password": "a brand new passphrase"}).status_code == 200
 
 
-def test_rate_limit_answers_429_with_retry_after(monkeypatch):
-    monkeypatch.setenv("RATELIMIT_AUTH", "3 per minute")
-    monkeypatch.setenv("RATELIMIT_KEY_PREFIX", f"rl-{uuid.uuid4().hex}")
-    from app import create_app
-    app = create_app()
+def test_rate_limit_answers_429_with_retry_after(other_app):
+    app = other_app(RATELIMIT_AUTH="3 per minute", RATELIMIT_KEY_PREFIX=f"rl-{uuid.uuid4().hex}")
     c = app.test_client()
     victim = f"victim-{uuid.uuid4().hex[:8]}@example.test"
     codes = [c.post("/api/v1/auth/login", json={"email": victim, "password": "x" * 12}).status_code

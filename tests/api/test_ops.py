@@ -52,23 +52,13 @@ def test_healthz_and_readyz(client):
     assert r.get_json()["checks"]["database"] == "ok"
 
 
-def test_readyz_reports_a_stopped_dependency(monkeypatch):
+def test_readyz_reports_a_stopped_dependency(other_app):
     # Point the broker and storage at closed ports: readiness must name both, with 503.
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
-    monkeypatch.setenv("S3_ENDPOINT_URL", "http://127.0.0.1:1")
-    from app import create_app
-    from workers import celery
-    saved = dict(celery.conf)
-    try:
-        app = create_app()
-        r = app.test_client().get("/readyz")
-        body = r.get_json()
-        assert r.status_code == 503
-        assert {"broker", "storage"} <= set(body["down"]) and body["checks"]["database"] == "ok"
-    finally:
-        celery.conf.update(saved)
-        from app import create_app as again
-        again()  # rebind the Celery app to the normal test configuration
+    app = other_app(REDIS_URL="redis://127.0.0.1:1/0", S3_ENDPOINT_URL="http://127.0.0.1:1")
+    r = app.test_client().get("/readyz")
+    body = r.get_json()
+    assert r.status_code == 503
+    assert {"broker", "storage"} <= set(body["down"]) and body["checks"]["database"] == "ok"
 
 
 def test_production_refuses_to_start_without_secrets(tmp_path):

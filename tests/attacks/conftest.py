@@ -6,6 +6,7 @@ everything one tenant owns in the database (to prove an attack changed nothing).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -27,11 +28,26 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.attacks)
 
 
+AI_KEY = "sk-attack-CANARY-KEY-0123456789"
+
+
 @pytest.fixture(scope="session")
-def worker(app):
-    """A real Celery worker on every queue, logging at INFO (the production level)."""
+def fake_llm():
+    """A scriptable OpenAI-compatible server; organizations that allow external AI are analysed by it."""
+    from tests.fake_llm_server import FakeLLMServer
+    srv = FakeLLMServer().start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def worker(app, fake_llm):
+    """A real Celery worker on every queue, logging at INFO (the production level), with a model
+    provider configured (used only for organizations that opted in to external AI)."""
     from tests.procs import start_worker
-    proc = start_worker(name="attacks", env={"LOG_LEVEL": "INFO"})
+    proc = start_worker(name="attacks", env={"LOG_LEVEL": "INFO", "AI_PROVIDER": "openai", "OPENAI_API_KEY": AI_KEY,
+                                              "OPENAI_BASE_URL": fake_llm.openai_base_url, "OPENAI_MODEL": "gpt-test",
+                                              "AI_TIMEOUT": "10"})
     yield proc
     proc.stop()
 
@@ -54,11 +70,18 @@ def db_url() -> str:
     return os.environ["TEST_DATABASE_URL"].replace("postgresql+psycopg2://", "postgresql://")
 
 
+@contextlib.contextmanager
 def pg(autocommit=True):
+    """A psycopg2 connection to the test database as the superuser (closed afterwards)."""
     import psycopg2
     conn = psycopg2.connect(db_url())
     conn.autocommit = autocommit
-    return conn
+    try:
+        yield conn
+    finally:
+        if not autocommit:
+            conn.rollback()
+        conn.close()
 
 
 def tenant_snapshot(org_ids, user_ids=()) -> dict:

@@ -235,6 +235,7 @@ class Stack:
         self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
         self.env = {
             "REDIS_URL": self.redis_url, "CELERY_BROKER_URL": self.redis_url,
+            "CELERY_KEY_PREFIX": "",  # the Redis is this test's own: plain kombu key names
             "FAULT_DIR": str(self.fault_dir), "OCR_WORKERS": "1", "JOB_LEASE_SECONDS": "3",
             # Without a sweeper a test proves the pipeline recovers on its own; with one it runs often.
             "JOB_IDLE_SECONDS": "4", "JOB_ENQUEUE_GRACE_SECONDS": "2",
@@ -392,11 +393,11 @@ class Uploader(threading.Thread):
         self.accepted: list[tuple[str, str]] = []
         self.answers: list[int] = []
         self.errors: list[str] = []
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self):
         i = 0
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             i += 1
             try:
                 r = self.user.upload(text_doc(f"{self.label}-{i}"), filename=f"{self.label}-{i}.txt", timeout=30)
@@ -409,8 +410,8 @@ class Uploader(threading.Thread):
             except requests.RequestException as exc:
                 self.answers.append(0)
                 self.errors.append(f"transport {type(exc).__name__}")
-            self._stop.wait(self.every)
+            self._halt.wait(self.every)
 
     def stop(self):
-        self._stop.set()
+        self._halt.set()
         self.join(60)

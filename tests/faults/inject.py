@@ -8,7 +8,7 @@ Every knob is an environment variable, so a test decides per process what goes w
   FAULT_SLOW           "step:seconds:marker[,...]"  the step sleeps first, for documents whose title has marker
   FAULT_KILL           "step:marker"   the process SIGKILLs itself in that step (a poison file); kills.log
   FAULT_STOP           "step:marker"   after the step body, before its commit, the process SIGSTOPs itself
-                       (a long GC pause or a frozen VM); its pid goes to stopped.log
+                       (a long GC pause or a frozen VM), once per document; its pid goes to stopped.log
   FAULT_API_DIE_AFTER_COMMIT  marker   the API process exits right after committing an upload whose title
                        has marker, before it enqueues (a crash between commit and enqueue)
 """
@@ -34,6 +34,15 @@ def _record(name: str, line: str):
         fh.write(line + "\n")
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def _seen(name: str, step: str, doc_id) -> bool:
+    d = _dir()
+    path = os.path.join(d, name) if d else None
+    if not path or not os.path.exists(path):
+        return False
+    with open(path) as fh:
+        return any(line.split()[1:3] == [step, str(doc_id)] for line in fh if line.strip())
 
 
 def _rules(var: str) -> list[list[str]]:
@@ -66,7 +75,7 @@ def install():
                     os.kill(os.getpid(), signal.SIGKILL)
             result = fn(job, doc)
             for s, marker in stop:
-                if s == step and marker in title:
+                if s == step and marker in title and not _seen("stopped.log", step, doc.id):
                     from app.extensions import db
                     db.session.flush()  # the step's rows are written, not yet committed
                     _record("stopped.log", f"{os.getpid()} {step} {doc.id}")

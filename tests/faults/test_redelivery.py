@@ -27,7 +27,7 @@ def test_visibility_timeout_is_at_least_twice_the_longest_task_time_limit():
     import celeryconfig
     from config import Config
     from workers import celery, steps
-    conf = celeryconfig.from_config(Config())
+    conf = celeryconfig.from_config(Config(CELERY_BROKER_URL="redis://127.0.0.1:6379/0"))
     visibility = conf["broker_transport_options"]["visibility_timeout"]
     celery.loader.import_default_modules()
     limits = [conf["task_time_limit"], conf.get("task_soft_time_limit") or 0]

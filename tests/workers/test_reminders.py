@@ -266,7 +266,8 @@ def test_mark_missed_uses_the_owners_time_zone(app, make_user):
     got = tokyo.get(f"/api/v1/deadlines/{all_day}").get_json()["deadline"]
     assert got["status"] == "MISSED"
     # A person may reopen a missed deadline (say, with a new date) and its reminders come back.
-    r = tokyo.patch(f"/api/v1/deadlines/{all_day}", json={"status": "PENDING", "due_date": (day + timedelta(days=30)).isoformat()})
+    later = (day + timedelta(days=30)).isoformat()
+    r = tokyo.patch(f"/api/v1/deadlines/{all_day}", json={"status": "PENDING", "due_date": later})
     assert r.status_code == 200
     with app.app_context():
         assert set(rows(all_day)) == {(1, "inapp"), (0, "inapp")}

@@ -432,11 +432,15 @@ _ACT_LABELS = [
 _ACT_LABEL_RES = [(re.compile(rx, re.I | re.S), label) for rx, label in _ACT_LABELS]
 
 
-def _act_label(sentence: str) -> str:
-    for rx, label in _ACT_LABEL_RES:
-        if rx.search(sentence):
-            return label
-    return "Deadline"
+def _act_label(sentence: str, before: str = "") -> str:
+    """What must be done, from the sentence's words ('File an answer'); the text just before can refine it."""
+    label = next((lab for rx, lab in _ACT_LABEL_RES if rx.search(sentence)), "Deadline")
+    if label in ("File an answer", "File a response", "Deadline", "File papers with the court") and \
+            re.search(r"interrogator|discovery|requests?\s+for\s+production", before, re.I):
+        return "Answer the discovery requests"
+    if label == "Deadline" and re.search(r"\bcomments?\b", sentence, re.I):
+        return "Send comments"
+    return label
 
 
 def _parse_num(s: str) -> int | None:
@@ -534,7 +538,7 @@ def _relative_deadlines(doc: _Doc, known: dict[str, date | None]) -> list[dict]:
             lead = (m.groupdict().get("lead") or "").lower()
             if rx is _REL_EN and not lead and not re.search(r"\b(?:must|shall|required)\b", sentence, re.I):
                 continue
-            label = _act_label(sentence)
+            label = _act_label(sentence, text[max(0, ss - 300):ss])
             anchor_date = known.get(anchor)
             rule = {"period": period, "unit": unit, "direction": direction, "anchor": anchor}
             unit_words = {"days": "days", "court_days": "court days", "hours": "hours", "months": "months"}[unit]
@@ -567,7 +571,7 @@ def _explicit_deadlines(doc: _Doc, dates: list[dict], doc_date: date | None) -> 
         sentence = doc.text[ss:se]
         if not _OBLIGATION.search(sentence):
             continue
-        out.append({"due_date": d["date"].isoformat(), "label": _act_label(sentence),
+        out.append({"due_date": d["date"].isoformat(), "label": _act_label(sentence, doc.text[max(0, ss - 300):ss]),
                     "quote": doc.sentence_quote(d["start"], d["end"]),
                     "basis": "The document gives this date. Confirm it with the court.", "_pos": d["start"]})
     return out
@@ -667,7 +671,7 @@ _COURT_RES = [
         rf"(?:\s*,\s*(?:state\s+of\s+)?(?P<state>{_STATE_RX})\b)?"
         rf"(?P<county>,\s+county\s+of\s+{_CAPWORD}(?:\s+{_CAPWORD}){{0,2}})?", re.I)),
     ("bare", re.compile(
-        r"(?P<pre>(?:[A-Z][A-Za-z'’\-]+[ \t]+){0,3})(?P<kind>District|Municipal|Housing|Probate\s+and\s+Family|Juvenile|Land|"
+        r"(?<![\w'’\-])(?P<pre>(?:(?:\d{1,3}(?:st|nd|rd|th|ST|ND|RD|TH)|[A-Z][A-Za-z'’\-]+)[ \t]+){0,3})(?P<kind>District|Municipal|Housing|Probate\s+and\s+Family|Juvenile|Land|"
         r"Superior|Small\s+Claims|Justice|Magistrate|DISTRICT|MUNICIPAL|HOUSING|PROBATE\s+AND\s+FAMILY|JUVENILE|LAND|"
         r"SUPERIOR|SMALL\s+CLAIMS|MAGISTRATE)\s+(?P<court>Court|COURT)(?P<dept>\s+(?:Department|DEPARTMENT))?")),
     ("tribunal", re.compile(
@@ -1921,16 +1925,21 @@ def _dedupe_strings(items: list[str]) -> list[str]:
     return out
 
 
-def _summary(dtype: str, concepts: list[str], parties: list[dict], courts: list[dict], case_numbers: list[dict],
-             dates: list[dict], deadlines: list[dict]) -> str:
+def _summary(text: str, dtype: str, concepts: list[str], parties: list[dict], courts: list[dict],
+             case_numbers: list[dict], dates: list[dict], deadlines: list[dict]) -> str:
     phrase = _TYPE_PHRASE[dtype]
     if dtype == "notice" and "eviction" in concepts:
         phrase = "an eviction notice"
     first = f"This looks like {phrase}"
     if courts:
-        first += f" from the {courts[0]['name']}"
+        # a court named in the heading issued the paper; one named further down is only mentioned
+        quote = courts[0]["quote"]
+        pos = text.find(quote)
+        heading = (0 <= pos < 3000 and _is_title_like(quote.splitlines()[0].strip())
+                   and dtype not in ("correspondence", "instructions"))
+        first += f" from the {courts[0]['name']}" if heading else f" that mentions the {courts[0]['name']}"
     if case_numbers:
-        first += f" (case number {case_numbers[0]['value']})"
+        first += f", case number {case_numbers[0]['value']}"
     sentences = [first + "."]
     main = [p for p in parties if p["role"] not in ("ATTORNEY", "OTHER")]
     if len(main) >= 2:
@@ -2068,7 +2077,7 @@ def analyze(text: str, *, pages: list[str] | None = None, reference_date: date |
     dates, deadlines, parties = _strip_private(dates), _strip_private(merged), _strip_private(parties)
     issues, steps = _guard("advice", _advice, dtype, concepts, dates, deadlines, amounts, reference_date, parties,
                            default=([], []))
-    summary = _guard("summary", _summary, dtype, concepts, parties, courts, case_numbers, dates, deadlines,
+    summary = _guard("summary", _summary, text, dtype, concepts, parties, courts, case_numbers, dates, deadlines,
                      default="")
     if not text.strip():
         summary = "The document has no readable text. If it is a scan, the text may not have been read yet."

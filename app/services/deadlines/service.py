@@ -31,6 +31,7 @@ TRANSITIONS = {
     "MISSED": {"PENDING", "COMPLETED", "DISMISSED"},
 }
 EDITABLE = ("title", "due_date", "due_time", "rule", "citation", "reminders")
+SCHEDULE_FIELDS = {"due_date", "due_time", "reminders", "status"}  # what the reminder rows depend on
 SKIP_AFTER = timedelta(days=1)  # a reminder this late when scheduled is skipped, not sent
 IN_FLIGHT = ("SENT", "CLAIMED")  # rows that are (being) delivered: never rewritten
 FALLBACK_ZONE = "America/New_York"
@@ -42,19 +43,6 @@ class DeadlineNotComputable(DomainError):
     """The rules cannot compute this trigger: the problem carries guidance, never a guess."""
 
     status, title, code = 422, "Deadline cannot be computed", "deadline_not_computable"
-
-
-def _one_row_per_user() -> bool:
-    for c in ReminderDelivery.__table__.constraints:
-        if isinstance(c, sa.UniqueConstraint) and c.name == "uq_reminder_once":
-            return "user_id" in {col.name for col in c.columns}
-    return True
-
-
-# uq_reminder_once is (deadline_id, offset_days, channel) in schema 0001: one row per reminder, so
-# only the first recipient (the creator, else an OWNER) can have rows. Once the constraint includes
-# user_id, every OWNER and MEMBER gets their own rows, timed in their own zone.
-PER_USER_ROWS = _one_row_per_user()
 
 
 # --- computation ------------------------------------------------------------------------------
@@ -140,6 +128,7 @@ def update_deadline(principal: Principal, deadline_id, data: dict, *, now: datet
         audit.record("deadline.update", "deadline", deadline.id, user=principal.user,
                      organization_id=deadline.organization_id, case_id=deadline.case_id,
                      details={"fields": sorted(changes), "status": changes.get("status")})
+    if changes.keys() & SCHEDULE_FIELDS:
         schedule_reminders(deadline, now=now)
     db.session.flush()
     return deadline
@@ -208,8 +197,7 @@ def reminder_recipients(deadline: Deadline) -> list[User]:
         .where(Membership.organization_id == deadline.organization_id, Membership.role.in_(WRITE_ROLES),
                User.is_active.is_(True))).all()
     rows.sort(key=lambda r: (r[0].id != deadline.created_by_id, r[1] != "OWNER", r[0].created_at, str(r[0].id)))
-    users = [user for user, _ in rows]
-    return users if PER_USER_ROWS else users[:1]
+    return [user for user, _ in rows]
 
 
 def channels() -> tuple[str, ...]:
@@ -241,19 +229,19 @@ def schedule_reminders(deadline: Deadline, *, now: datetime | None = None):
     wanted = {}
     if deadline.status == "PENDING":
         for user in reminder_recipients(deadline):
-            times = reminder_times(deadline.due_date, deadline.due_time, user_zone(user), list(deadline.reminders or []))
-            for offset, due_at in times:
+            offsets = list(deadline.reminders or [])
+            for offset, due_at in reminder_times(deadline.due_date, deadline.due_time, user_zone(user), offsets):
                 for channel in channels():
-                    wanted[_key(user.id, offset, channel)] = (user.id, offset, channel, due_at)
-    taken = {_key(r.user_id, r.offset_days, r.channel) for r in rows if r.status in IN_FLIGHT}
+                    wanted[(user.id, offset, channel)] = (user.id, offset, channel, due_at)
+    taken = {(r.user_id, r.offset_days, r.channel) for r in rows if r.status in IN_FLIGHT}
     for row in rows:
         if row.status in IN_FLIGHT:
             continue
-        spec = wanted.pop(_key(row.user_id, row.offset_days, row.channel), None)
+        spec = wanted.pop((row.user_id, row.offset_days, row.channel), None)
         if spec is None:
             db.session.delete(row)
             continue
-        row.user_id, row.due_at = spec[0], spec[3]
+        row.due_at = spec[3]
         row.status, row.attempts, row.claimed_at, row.last_error = _initial_status(spec[3], now), 0, None, None
     for key, (user_id, offset, channel, due_at) in wanted.items():
         if key not in taken:
@@ -262,10 +250,6 @@ def schedule_reminders(deadline: Deadline, *, now: datetime | None = None):
                 offset_days=offset, channel=channel, due_at=due_at, status=_initial_status(due_at, now), attempts=0,
                 last_error="more than a day late when scheduled" if due_at < now - SKIP_AFTER else None))
     db.session.flush()
-
-
-def _key(user_id, offset: int, channel: str) -> tuple:
-    return (user_id, offset, channel) if PER_USER_ROWS else (offset, channel)
 
 
 def _initial_status(due_at: datetime, now: datetime) -> str:

@@ -1,0 +1,101 @@
+"""Passwords (guarantee 12): argon2id above OWASP's floor, no silent truncation, bounded input,
+and brute force answered 429 without locking the owner out."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from tests.attacks.conftest import pg
+
+
+def _hash_of(user_id) -> str:
+    with pg() as conn, conn.cursor() as cur:
+        cur.execute("SELECT password_hash FROM users WHERE id = %s", (user_id,))
+        return cur.fetchone()[0]
+
+
+def test_stored_hash_is_argon2id_with_at_least_19_mib_and_two_passes(alice):
+    stored = _hash_of(alice.id)
+    m = re.fullmatch(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+", stored)
+    assert m, stored[:30]
+    memory_kib, passes = int(m.group(1)), int(m.group(2))
+    assert memory_kib >= 19 * 1024 and passes >= 2
+    assert alice.password not in stored
+
+
+def test_long_passwords_are_not_truncated(client, make_user):
+    """bcrypt would silently compare only the first 72 bytes; these differ only after byte 72."""
+    base = "é" * 40  # 80 bytes of UTF-8 already
+    password = base + " the real ending"
+    u = make_user(password=password)
+    assert client.post("/api/v1/auth/login", json={"email": u.email, "password": password}).status_code == 200
+    for near_miss in (base, base + " the real endinG", password[:-1]):
+        r = client.post("/api/v1/auth/login", json={"email": u.email, "password": near_miss})
+        assert r.status_code == 401, near_miss
+
+
+def test_oversized_passwords_are_refused_before_hashing(client):
+    huge = "x" * 1025
+    r = client.post("/api/v1/auth/register", json={"email": f"big-{uuid.uuid4().hex[:6]}@example.test",
+                                                   "password": huge, "name": "Big"})
+    assert r.status_code == 422
+    r = client.post("/api/v1/auth/login", json={"email": "someone@example.test", "password": "x" * 100_000})
+    assert r.status_code in (413, 422)
+
+
+def _limited_app(monkeypatch, limit="3 per minute"):
+    import workers
+    from app import create_app
+    from app.services import runtime
+    monkeypatch.setenv("RATELIMIT_AUTH", limit)
+    monkeypatch.setenv("RATELIMIT_KEY_PREFIX", f"rl-{uuid.uuid4().hex}")
+    saved = (workers._flask_app, runtime._fallback)
+    try:
+        return create_app()
+    finally:
+        workers._flask_app, runtime._fallback = saved
+
+
+def test_brute_force_is_429_and_the_owner_still_signs_in(monkeypatch, make_user):
+    victim = make_user()
+    app = _limited_app(monkeypatch)
+    attacker = app.test_client()
+    attacker_ip = {"REMOTE_ADDR": "203.0.113.66"}
+    codes = [attacker.post("/api/v1/auth/login", json={"email": victim.email, "password": f"guess {i} xxxxxxx"},
+                           environ_base=attacker_ip).status_code for i in range(6)]
+    assert codes[:3] == [401] * 3 and set(codes[3:]) == {429}
+    # Even the right password is not tried from the attacking address while it is limited ...
+    r = attacker.post("/api/v1/auth/login", json={"email": victim.email, "password": victim.password},
+                      environ_base=attacker_ip)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    # ... but the owner, from their own address, signs in (no account lockout).
+    owner = app.test_client()
+    r = owner.post("/api/v1/auth/login", json={"email": victim.email, "password": victim.password},
+                   environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert r.status_code == 200
+
+
+def test_credential_stuffing_from_one_address_across_accounts_is_429(monkeypatch):
+    app = _limited_app(monkeypatch, "1 per minute")
+    c = app.test_client()
+    ip = {"REMOTE_ADDR": "203.0.113.99"}
+    codes = [c.post("/api/v1/auth/login", json={"email": f"user{i}@example.test", "password": "Password123456"},
+                    environ_base=ip).status_code for i in range(12)]
+    assert codes[:10] == [401] * 10  # each account is under its own limit ...
+    assert 429 in codes[10:]         # ... but the address as a whole is not
+    other = c.post("/api/v1/auth/login", json={"email": "user0@example.test", "password": "Password123456"},
+                   environ_base={"REMOTE_ADDR": "198.51.100.8"})
+    assert other.status_code == 401  # another address is unaffected
+
+
+def test_guessing_the_current_password_on_password_change_is_limited(monkeypatch, make_user):
+    u = make_user()
+    app = _limited_app(monkeypatch)
+    c = app.test_client()
+    headers = {"Authorization": f"Bearer {u.token}"}
+    codes = [c.post("/api/v1/auth/password", json={"current_password": f"guess number {i}",
+                                                   "new_password": "a brand new passphrase"},
+                    headers=headers).status_code for i in range(5)]
+    assert codes[:3] == [422] * 3 and 429 in codes[3:]
