@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 
 from celery.exceptions import Retry
 
@@ -43,6 +44,7 @@ def start(job_id) -> bool:
 @celery.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def fill(self, job_id: str):
     """Fill the job's form, encrypt it into storage and complete its document."""
+    job_id = uuid.UUID(str(job_id))  # messages carry strings; SQLite's UUID type needs UUIDs
     job = db.session.get(Job, job_id)
     if job is None or job.kind != form_filling.JOB_KIND or job.status in FINAL_JOB_STATUSES:
         return "noop"

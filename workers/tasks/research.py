@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 
 from celery.exceptions import Retry
 
@@ -44,6 +45,7 @@ def enqueue(job_id) -> bool:
 @celery.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def research(self, job_id: str):
     """Answer one research job and store the answer as its result."""
+    job_id = uuid.UUID(str(job_id))  # messages carry strings; SQLite's UUID type needs UUIDs
     job = jobs.claim(job_id, STEP, LEASE_SECONDS)
     if job is None:
         remaining = jobs.lease_remaining(job_id)
