@@ -7,6 +7,7 @@ from app.extensions import db, limiter
 from app.schemas.auth import (CsrfOut, LoginIn, LoginOut, MeOut, MeUpdateIn, PasswordChangeIn, RegisterIn,
                               UserEnvelope)
 from app.services import accounts, audit, organizations
+from app.services.deadlines import service as deadline_service
 from app.services.errors import ValidationFailed
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and sessions")
@@ -120,6 +121,8 @@ def update_me(data):
         current_user.name = data["name"]
     if "timezone" in data:
         _set_timezone(current_user, data["timezone"])
+        # Reminders are due at 8:00 in the user's zone: move the unsent ones.
+        deadline_service.reschedule_for_organizations([m.organization_id for m in current_user.memberships])
     db.session.commit()
     return {"user": current_user}
 

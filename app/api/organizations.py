@@ -8,6 +8,7 @@ from app.extensions import db
 from app.schemas.auth import OrganizationOut
 from app.schemas.organization import MemberIn, MemberOut, OrganizationIn, OrganizationList, OrganizationUpdateIn
 from app.services import organizations
+from app.services.deadlines import service as deadline_service
 
 bp = Blueprint("organizations", __name__, url_prefix="/api/v1/organizations", description="Organizations")
 
@@ -46,5 +47,6 @@ def update(data, org_id):
 def add_member(data, org_id):
     """Add a registered user as OWNER, MEMBER or VIEWER (OWNER only)."""
     member = organizations.add_member(current_principal(), org_id, data["email"], data["role"])
+    deadline_service.reschedule_for_organizations([org_id])  # the new member is reminded too
     db.session.commit()
     return member

@@ -34,7 +34,7 @@ __all__ = ["deadlines_ics", "ics_status", "DEFAULT_PRODID"]
 DEFAULT_PRODID = "-//CaseOS//Deadlines//EN"
 
 _CANCELLED = {"cancelled", "canceled", "vacated", "withdrawn", "dismissed", "void"}
-_TENTATIVE = {"draft", "proposed", "tentative", "unconfirmed", "estimated", "needs_review"}
+_TENTATIVE = {"draft", "proposed", "tentative", "unconfirmed", "estimated", "needs_review", "suggested"}
 _DONE = {"done", "completed", "complete", "met", "filed", "satisfied"}
 
 _DISCLAIMER = (

@@ -346,3 +346,30 @@ def test_the_deadline_row_is_in_the_cases_organization(app, alice, case):
     with app.app_context():
         row = db.session.get(Deadline, uuid.UUID(d["id"]))
         assert str(row.organization_id) == case["organization_id"] == alice.org_id
+
+
+def test_new_member_and_time_zone_change_reschedule_pending_reminders(app, make_user):
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import ReminderDelivery
+    owner, member = make_user(), make_user()
+    org = owner.post("/api/v1/organizations", json={"name": "Clinic"}).get_json()
+    case = owner.create_case(org=org["id"])
+    due = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+    d = owner.post(f"/api/v1/cases/{case['id']}/deadlines", json={"title": "Answer", "due_date": due},
+                   org=org["id"]).get_json()["deadline"]
+
+    def rows(user_id):
+        with app.app_context():
+            return {(r.offset_days, r.due_at) for r in db.session.execute(sa.select(ReminderDelivery).where(
+                ReminderDelivery.deadline_id == d["id"], ReminderDelivery.user_id == user_id)).scalars()}
+    assert rows(member.id) == set()
+    owner.post(f"/api/v1/organizations/{org['id']}/members", json={"email": member.email, "role": "MEMBER"})
+    before = rows(member.id)
+    assert {o for o, _ in before} >= {7, 3, 1, 0}
+    assert member.patch("/api/v1/auth/me", json={"timezone": "Asia/Tokyo"}).status_code == 200
+    after = rows(member.id)
+    assert {o for o, _ in after} == {o for o, _ in before} and after != before

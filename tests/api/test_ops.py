@@ -66,3 +66,11 @@ def test_production_refuses_to_start_without_secrets(tmp_path):
     r = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert r.returncode != 0
     assert "SECRET_KEY" in r.stderr and "ENCRYPTION_KEY" in r.stderr
+
+
+def test_metrics_in_prometheus_format(client, alice):
+    r = client.get("/metrics")
+    assert r.status_code == 200 and r.mimetype == "text/plain"
+    text = r.get_data(as_text=True)
+    for name in ("caseos_jobs", "caseos_document_failures", "caseos_step_duration_seconds", "caseos_queue_depth"):
+        assert f"# TYPE {name} gauge" in text

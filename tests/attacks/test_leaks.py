@@ -72,7 +72,7 @@ class RedisRecorder:
         out = []
         for cmd in self.commands:
             parts = cmd.split(" ", 2)
-            if parts[0] not in ("LPUSH", "RPUSH") or len(parts) < 3 or parts[1] not in ("default", "ocr", "ai"):
+            if parts[0] not in ("LPUSH", "RPUSH") or len(parts) < 3 or parts[1].rsplit(":", 1)[-1] not in ("default", "ocr", "ai"):
                 continue  # not a task queue (control replies, events)
             body = re.search(r'"body": "([A-Za-z0-9+/=]*)"', cmd)
             task = re.search(r'"task": "([^"]+)"', cmd)

@@ -324,6 +324,17 @@ class Stack:
         import re
         return re.findall(rf"^\[[^\n]*Task {re.escape(task_name)}\[([0-9a-f-]+)\] received", proc.log(), re.M)
 
+    def dump_stacks(self):
+        """Every worker process writes its threads' stacks to its log (faulthandler, SIGUSR2)."""
+        for p in self.procs:
+            if p.alive() and "worker" in p.popen.args:
+                for pid in [p.pid, *p.children()]:
+                    try:
+                        os.kill(pid, signal.SIGUSR2)
+                    except ProcessLookupError:
+                        pass
+        time.sleep(1)
+
     def logs(self) -> str:
         out = []
         for p in self.procs:
@@ -364,6 +375,7 @@ def stack(request, app):
     yield s
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
+        s.dump_stacks()
         print(s.logs())
     keep = os.environ.get("FAULT_LOG_DIR")  # keep every process log of every test, for debugging
     if keep:

@@ -56,6 +56,9 @@ def install():
     if _installed:
         return
     _installed = True
+    import faulthandler
+    import sys
+    faulthandler.register(signal.SIGUSR2, file=sys.stderr, all_threads=True)  # stacks on demand (debugging)
     from app.services import extraction, processing
 
     slow, kill, stop = _rules("FAULT_SLOW"), _rules("FAULT_KILL"), _rules("FAULT_STOP")

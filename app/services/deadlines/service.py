@@ -241,19 +241,21 @@ def schedule_reminders(deadline: Deadline, *, now: datetime | None = None):
         if spec is None:
             db.session.delete(row)
             continue
-        row.due_at = spec[3]
-        row.status, row.attempts, row.claimed_at, row.last_error = _initial_status(spec[3], now), 0, None, None
+        row.due_at, row.attempts, row.claimed_at = spec[3], 0, None
+        row.status, row.last_error = _initial_state(spec[3], now)
     for key, (user_id, offset, channel, due_at) in wanted.items():
         if key not in taken:
+            status, note = _initial_state(due_at, now)
             db.session.add(ReminderDelivery(
                 deadline_id=deadline.id, user_id=user_id, organization_id=deadline.organization_id,
-                offset_days=offset, channel=channel, due_at=due_at, status=_initial_status(due_at, now), attempts=0,
-                last_error="more than a day late when scheduled" if due_at < now - SKIP_AFTER else None))
+                offset_days=offset, channel=channel, due_at=due_at, status=status, last_error=note, attempts=0))
     db.session.flush()
 
 
-def _initial_status(due_at: datetime, now: datetime) -> str:
-    return "SKIPPED" if due_at < now - SKIP_AFTER else "PENDING"
+def _initial_state(due_at: datetime, now: datetime) -> tuple[str, str | None]:
+    if due_at < now - SKIP_AFTER:
+        return "SKIPPED", "more than a day late when scheduled"
+    return "PENDING", None
 
 
 def mark_missed(*, now: datetime | None = None) -> int:
@@ -343,3 +345,13 @@ def _ics_item(deadline: Deadline, case: Case, user: User) -> dict:
             "timezone": user_zone(user), "status": status, "rule": deadline.rule, "citation": deadline.citation,
             "case_title": case.title, "reminders": list(deadline.reminders or []),
             "explanation": deadline.explanation or []}
+
+
+def reschedule_for_organizations(org_ids) -> int:
+    """Rewrite unsent reminders of the pending deadlines of these organizations (a member joined, a time zone changed)."""
+    n = 0
+    for deadline in db.session.execute(sa.select(Deadline).where(
+            Deadline.organization_id.in_(list(org_ids)), Deadline.status == "PENDING")).scalars():
+        schedule_reminders(deadline)
+        n += 1
+    return n
