@@ -41,20 +41,22 @@ def check_documents(organization_id, limit, as_json):
 
 
 @docs_cli.command("sweep")
+@click.option("--jobs/--no-jobs", "do_jobs", default=True, show_default=True,
+              help="Re-enqueue jobs whose message was lost or whose worker died.")
+@click.option("--orphans/--no-orphans", "do_orphans", default=True, show_default=True,
+              help="Remove stored blobs (and abandoned multipart uploads) that no document owns.")
 @click.option("--idle-seconds", type=int, default=None,
               help="Re-enqueue jobs idle this long (default: JOB_IDLE_SECONDS or 120).")
 @click.option("--orphan-min-age", type=int, default=3600, show_default=True,
               help="Only remove orphan blobs older than this (an upload may be about to commit its row).")
 @click.option("--organization", "organization_id", default=None, help="Only sweep this organization's blobs.")
-@click.option("--no-orphans", is_flag=True, help="Only re-enqueue jobs; leave blobs alone.")
-def sweep_documents(idle_seconds, orphan_min_age, organization_id, no_orphans):
-    """Run the maintenance sweep now: re-enqueue jobs whose message was lost or whose worker died,
-    then remove stored blobs (and abandoned multipart uploads) that no document owns."""
+def sweep_documents(do_jobs, do_orphans, idle_seconds, orphan_min_age, organization_id):
+    """Run the maintenance sweep now (what beat runs every minute, and hourly for orphans)."""
     from app.services import maintenance
     from app.services.storage import organization_prefix
-    requeued = maintenance.requeue_stale(idle_seconds=idle_seconds)
-    click.echo(f"re-enqueued {requeued} job(s)")
-    if not no_orphans:
+    if do_jobs:
+        click.echo(f"re-enqueued {maintenance.requeue_stale(idle_seconds=idle_seconds)} job(s)")
+    if do_orphans:
         prefix = organization_prefix(_uuid(organization_id, "--organization")) if organization_id else "orgs/"
         removed = maintenance.sweep_orphan_blobs(min_age_seconds=orphan_min_age, prefix=prefix)
         click.echo(f"removed {removed} orphan blob(s)")

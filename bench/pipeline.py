@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from bench import cpu
 from bench.env import BenchUser, Stack
 
 
@@ -30,6 +31,7 @@ def run_pipeline(stack: Stack, user: BenchUser, files: list[Path], *, upload_con
                  timeout: float = 1800) -> dict:
     """Upload files into a fresh case (so the same bytes are new again) and wait for PROCESSED."""
     case_id = stack.create_case(user, f"Pipeline bench {uuid.uuid4().hex[:6]}")
+    cpu0 = cpu.stack_cpu(stack)
     t0 = time.time()
     with httpx.Client(base_url=stack.web_url, timeout=300) as client, \
             ThreadPoolExecutor(upload_concurrency) as pool:
@@ -53,6 +55,7 @@ def run_pipeline(stack: Stack, user: BenchUser, files: list[Path], *, upload_con
             cur.execute("SELECT extract(epoch FROM max(coalesce(processed_at, updated_at))) FROM documents "
                         "WHERE id = ANY(%s::uuid[])", (doc_ids,))
             t_end = float(cur.fetchone()[0])
+            cpu_used = cpu.diff(cpu.stack_cpu(stack), cpu0)
             cur.execute("SELECT d.status, d.error_code, d.page_count, j.steps FROM documents d "
                         "JOIN jobs j ON j.document_id = d.id WHERE d.id = ANY(%s::uuid[])", (doc_ids,))
             rows = cur.fetchall()
@@ -66,7 +69,7 @@ def run_pipeline(stack: Stack, user: BenchUser, files: list[Path], *, upload_con
                 steps[st["name"]] = steps.get(st["name"], 0.0) + d
     errors = sorted({f"{r[1]}" for r in rows if r[0] == "FAILED"})
     return {"case_id": case_id, "document_ids": doc_ids, "seconds": t_end - t0, "upload_seconds": t_uploaded - t0,
-            "failed": failed, "errors": errors, "pages": sum(r[2] or 0 for r in rows),
+            "failed": failed, "errors": errors, "pages": sum(r[2] or 0 for r in rows), "cpu_seconds": cpu_used,
             "step_seconds_total": {k: round(v, 2) for k, v in steps.items()}}
 
 

@@ -78,16 +78,25 @@ def main(argv=None) -> int:
         for name in selected:
             log(f"\n== {name}")
             t0 = time.time()
-            try:
-                module = importlib.import_module(f"bench.{name}")
-                figures += module.run(stack, args.quick, workdir, log=log)
-            except Exception as exc:
-                traceback.print_exc()
-                for key, fig, unit, goal in KEYS[name]:
-                    figures.append(report.not_measurable(key, fig, unit, goal,
-                                                         f"benchmark failed: {type(exc).__name__}: {str(exc)[:300]}"))
-                if stack.web is not None and not stack.web.alive():
+            for attempt in (1, 2):
+                if stack.web is None or not stack.web.alive():
+                    if stack.web is not None:
+                        log(f"  the web server had exited; its log ends:\n{stack.web.log(1500)}\n  restarting it")
                     stack.start_web()
+                try:
+                    module = importlib.import_module(f"bench.{name}")
+                    figures += module.run(stack, args.quick, workdir, log=log)
+                    break
+                except Exception as exc:
+                    traceback.print_exc()
+                    died = [p.name for p in (stack.web, stack.worker) if p is not None and not p.alive()]
+                    if attempt == 1 and died:
+                        log(f"  {', '.join(died)} died during the benchmark (killed from outside?): running it again")
+                        continue
+                    for key, fig, unit, goal in KEYS[name]:
+                        figures.append(report.not_measurable(
+                            key, fig, unit, goal, f"benchmark failed: {type(exc).__name__}: {str(exc)[:300]}"))
+                    break
             timings[name] = round(time.time() - t0, 1)
             log(f"   ({timings[name]}s)")
     finally:

@@ -27,11 +27,16 @@ _BUF = 64 * 1024
 
 
 def _reset(sock: socket.socket | None):
-    """Close with RST (SO_LINGER 0), as a crashed peer would."""
+    """Close with RST (SO_LINGER 0), as a crashed peer would. shutdown() first: closing a socket
+    does not wake a thread blocked in recv() on it, and the connection would stay open."""
     if sock is None:
         return
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    try:
+        sock.shutdown(socket.SHUT_RD)
     except OSError:
         pass
     try:
@@ -166,6 +171,11 @@ class TcpProxy:
             pair = _Pair(client)
             with self._lock:
                 self._pairs.add(pair)
+            if self.state == "refuse":  # down() ran between the check above and the add
+                pair.close()
+                with self._lock:
+                    self._pairs.discard(pair)
+                continue
             target = self._serve_http if self.http else self._serve_tcp
             threading.Thread(target=self._run, args=(target, pair), daemon=True).start()
 

@@ -90,8 +90,9 @@ def _revoke_login_sibling():
     if g.get("auth_method") == "bearer" and isinstance(session.get("sid"), str):
         hashes.append(accounts.hash_token(session["sid"]))
     if hashes:
-        db.session.execute(sa.update(ApiToken).where(ApiToken.token_hash.in_(hashes), ApiToken.user_id == current_user.id,
-                                                     ApiToken.revoked_at.is_(None))
+        db.session.execute(sa.update(ApiToken)
+                           .where(ApiToken.token_hash.in_(hashes), ApiToken.user_id == current_user.id,
+                                  ApiToken.revoked_at.is_(None))
                            .values(revoked_at=utcnow()))
 
 

@@ -139,7 +139,16 @@ def init_app(app):
     @app.errorhandler(Exception)
     def _unexpected(err):
         _rollback()
+        from app.services.crypto import CryptoError
         from app.services.storage import StorageError
+        if isinstance(err, CryptoError):
+            # Stored ciphertext that fails authentication: tampered, swapped or under an unknown key.
+            # Never served; logged as a security event (the message names no key and no content).
+            log.error("stored data failed its integrity check",
+                      extra={"path": request.path, "method": request.method, "error": str(err)[:200]})
+            return problem(500, "Stored data failed its integrity check",
+                           "This file could not be verified and is not served. Quote the request id to support.",
+                           code="integrity_failed")
         if isinstance(err, StorageError):
             return problem(503, "Service unavailable", "Document storage is unavailable; try again shortly.",
                            code="dependency_down", headers={"Retry-After": "5"})

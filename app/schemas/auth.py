@@ -2,13 +2,13 @@ from marshmallow import fields, validate
 
 from app.models.org import ROLES
 from app.models.user import USER_TYPES
-from app.schemas.common import OutSchema, StrictSchema
+from app.schemas.common import ONE_LINE, SINGLE_LINE, OutSchema, StrictSchema
 
 
 class RegisterIn(StrictSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, validate=validate.Length(min=12, max=1024), load_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), SINGLE_LINE], metadata=ONE_LINE)
     user_type = fields.String(load_default="SELF_REPRESENTED", validate=validate.OneOf(USER_TYPES))
     timezone = fields.String(validate=validate.Length(max=64))
 
@@ -60,5 +60,5 @@ class CsrfOut(OutSchema):
 
 
 class MeUpdateIn(StrictSchema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
+    name = fields.String(validate=[validate.Length(min=1, max=200), SINGLE_LINE], metadata=ONE_LINE)
     timezone = fields.String(validate=validate.Length(min=1, max=64))

@@ -1,7 +1,7 @@
 from marshmallow import ValidationError, fields, validate
 
 from app.models.case import CASE_STATUSES, CASE_TYPES, COURT_TYPES, PARTY_ROLES
-from app.schemas.common import OutSchema, PageArgs, StrictSchema, page_of
+from app.schemas.common import ONE_LINE, SINGLE_LINE, OutSchema, PageArgs, StrictSchema, page_of
 
 AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 
@@ -17,13 +17,13 @@ JURISDICTION = validate.Regexp(r"^[A-Z]{2}(-[A-Z0-9]{2,6})?$", error="Use a code
 
 
 class CaseIn(StrictSchema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    title = fields.String(required=True, validate=[validate.Length(min=1, max=300), SINGLE_LINE], metadata=ONE_LINE)
     description = fields.String(allow_none=True, validate=validate.Length(max=20000))
     case_type = fields.String(required=True, validate=validate.OneOf(CASE_TYPES))
     court_type = fields.String(required=True, validate=validate.OneOf(COURT_TYPES))
     jurisdiction = fields.String(required=True, validate=JURISDICTION)
-    county = fields.String(allow_none=True, validate=validate.Length(max=120))
-    case_number = fields.String(allow_none=True, validate=validate.Length(max=120))
+    county = fields.String(allow_none=True, validate=[validate.Length(max=120), SINGLE_LINE], metadata=ONE_LINE)
+    case_number = fields.String(allow_none=True, validate=[validate.Length(max=120), SINGLE_LINE], metadata=ONE_LINE)
     filing_deadline = fields.Date(allow_none=True)
     dispute_amount = fields.Decimal(allow_none=True, places=2, as_string=True, validate=_amount_in_range,
                                     metadata={"type": "string", "pattern": AMOUNT_PATTERN,
@@ -89,7 +89,7 @@ class Timeline(OutSchema):
 
 
 class PartyIn(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=300), SINGLE_LINE], metadata=ONE_LINE)
     role = fields.String(required=True, validate=validate.OneOf(PARTY_ROLES))
     contact = fields.String(allow_none=True, validate=validate.Length(max=2000))
 

@@ -1,5 +1,21 @@
 """Shapes shared by every resource: pagination, problems."""
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+import re
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+
+# Names and titles are one line: a CR/LF or other control character in them breaks e-mail
+# headers, iCalendar files and logs downstream (a case title with a line break made every
+# calendar of its case a 500). Multi-line fields (descriptions, contacts) do not use this.
+SINGLE_LINE_PATTERN = r"^[^\x00-\x1f\x7f\u2028\u2029]*$"  # as documented (ECMA-262, for clients)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+ONE_LINE = {"pattern": SINGLE_LINE_PATTERN}  # field metadata that documents the rule
+
+
+def SINGLE_LINE(value):  # noqa: N802 - used like the validate.* constants
+    # Not validate.Regexp: Python's "$" also matches before a final line break.
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise ValidationError("Use a single line, without line breaks or control characters.")
 
 
 class StrictSchema(Schema):

@@ -2,7 +2,7 @@ from marshmallow import fields, validate
 
 from app.models.document import DOCUMENT_STATUSES, DOCUMENT_TYPES
 from app.models.job import JOB_STATUSES
-from app.schemas.common import OutSchema, PageArgs, StrictSchema, page_of
+from app.schemas.common import ONE_LINE, SINGLE_LINE, OutSchema, PageArgs, StrictSchema, page_of
 
 
 class ErrorOut(OutSchema):
@@ -54,7 +54,7 @@ class JobOut(OutSchema):
 
 class UploadForm(StrictSchema):
     document_type = fields.String(validate=validate.OneOf(DOCUMENT_TYPES))
-    title = fields.String(validate=validate.Length(min=1, max=300))
+    title = fields.String(validate=[validate.Length(min=1, max=300), SINGLE_LINE], metadata=ONE_LINE)
     is_confidential = fields.Boolean(load_default=True)
 
 

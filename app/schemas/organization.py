@@ -2,11 +2,11 @@ from marshmallow import fields, validate
 
 from app.models.org import ROLES
 from app.schemas.auth import OrganizationOut
-from app.schemas.common import OutSchema, StrictSchema
+from app.schemas.common import ONE_LINE, SINGLE_LINE, OutSchema, StrictSchema
 
 
 class OrganizationIn(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), SINGLE_LINE], metadata=ONE_LINE)
 
 
 class OrganizationUpdateIn(StrictSchema):

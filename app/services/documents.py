@@ -175,6 +175,7 @@ def start_processing(doc: Document, user_id, reason: str) -> Job:
 
 def reprocess(principal: Principal, document_id) -> tuple[Document, Job]:
     doc = get_visible(principal, Document, document_id, write=True)
+    _require_stored(doc)
     running = db.session.execute(sa.select(Job).where(Job.document_id == doc.id,
                                                       Job.status.in_(("QUEUED", "RUNNING")))).first()
     if running:
@@ -257,8 +258,14 @@ def open_plaintext(doc: Document):
         src.close()
 
 
+def _require_stored(doc: Document):
+    if not doc.wrapped_key:  # a generated form not filled yet
+        raise Conflict("This document is still being generated; try again when its job has finished.")
+
+
 def content_of(principal: Principal, document_id) -> Document:
     doc = get(principal, document_id)
+    _require_stored(doc)
     audit.record("document.download", "document", doc.id, user=principal.user,
                  organization_id=doc.organization_id, case_id=doc.case_id)
     return doc
@@ -270,6 +277,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def download_token(principal: Principal, document_id) -> tuple[Document, str, int]:
     doc = get(principal, document_id)
+    _require_stored(doc)
     ttl = runtime.current().config.DOWNLOAD_URL_TTL
     token = _serializer().dumps({"d": str(doc.id), "o": str(doc.organization_id), "u": str(principal.user.id)})
     audit.record("document.download_url", "document", doc.id, user=principal.user,

@@ -5,14 +5,17 @@ Migration 0009 puts the tenant tables under policies that read two settings:
 * ``caseos.org_ids``: comma-separated organization ids the transaction may see and write;
 * ``caseos.bypass``: ``on`` for trusted code acting across organizations.
 
-An SQLAlchemy ``after_begin`` hook sets both with ``set_config(..., is_local => true)`` at
-the start of every transaction, from what the current app context recorded:
+A hook on every SQLAlchemy transaction begin (ORM sessions and Core connections alike, e.g.
+the worker's lease keeper) sets both with ``set_config(..., is_local => true)``, from what the
+current app context recorded:
 
 * in an HTTP request: nothing until the principal is resolved (tenancy.principal_for
   calls :func:`scope_to_orgs` with every organization of the signed-in user), so a route
   that never resolves a principal sees no tenant row at all;
-* outside a request (Celery tasks, ``flask`` commands): bypass, because workers act on
-  jobs of every organization; code there may still narrow itself with :func:`scope_to_orgs`;
+* outside a request (Celery tasks and their helper threads, ``flask`` commands): bypass,
+  because workers act on jobs of every organization; code there may still narrow itself with
+  :func:`scope_to_orgs`. (So request code must not hand queries to threads without its app
+  context: they would run trusted.)
 * :func:`bypass` lets a request handler that aggregates across organizations on purpose
   (the metrics endpoint) say so explicitly.
 
@@ -25,13 +28,12 @@ from __future__ import annotations
 
 from flask import g, has_app_context, has_request_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Engine
 
 ORGS_SETTING = "caseos.org_ids"
 BYPASS_SETTING = "caseos.bypass"
 _KEY = "_caseos_rls"
-_SQL = ("SELECT set_config('caseos.org_ids', %(orgs)s, true), "
-        "set_config('caseos.bypass', %(bypass)s, true)")
+_SQL = "SELECT set_config('caseos.org_ids', %s, true), set_config('caseos.bypass', %s, true)"
 
 
 def _recorded():
@@ -69,12 +71,20 @@ def _record(state, session=None) -> None:
     if session.in_transaction():
         conn = session.connection()
         if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(_SQL, {"orgs": state[0], "bypass": state[1]})
+            conn.exec_driver_sql(_SQL, state)
 
 
-@event.listens_for(Session, "after_begin")
-def _apply_on_begin(session, transaction, connection):
-    if connection.dialect.name != "postgresql":
+@event.listens_for(Engine, "begin")
+def _apply_on_begin(conn):
+    """Every transaction of every engine starts with this request's (or this worker's) settings.
+
+    Runs inside SQLAlchemy's begin, so it talks to the DBAPI connection directly: psycopg2
+    opens the transaction with this very statement and the settings live until it ends.
+    """
+    if conn.dialect.name != "postgresql":
         return
-    orgs, bypass_ = current_settings()
-    connection.exec_driver_sql(_SQL, {"orgs": orgs, "bypass": bypass_})
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(_SQL, current_settings())
+    finally:
+        cursor.close()

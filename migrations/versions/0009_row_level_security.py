@@ -31,8 +31,9 @@ organization filter returns only rows of the organizations the request acts for.
   ``organizations`` (read to authenticate and to resolve a request's organizations, before
   any organization is known; the application scopes them by user) and ``audit_events``
   (its hash chain needs the globally latest event; it is append-only instead).
-* Data migrations that touch these tables as a non-superuser owner must run
-  ``SET LOCAL caseos.bypass = 'on'`` first (FORCE applies RLS to the owner too).
+* FORCE applies the policies to the tables' owner too. `flask db upgrade` runs outside any
+  request, so app/services/rls.py opens its transactions with ``caseos.bypass = 'on'`` and data
+  migrations see every row; plain SQL run as the owner elsewhere must ``SET LOCAL caseos.bypass = 'on'``.
 """
 from alembic import op
 

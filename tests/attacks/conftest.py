@@ -31,7 +31,7 @@ def pytest_collection_modifyitems(config, items):
 AI_KEY = "sk-attack-CANARY-KEY-0123456789"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fake_llm():
     """A scriptable OpenAI-compatible server; organizations that allow external AI are analysed by it."""
     from tests.fake_llm_server import FakeLLMServer
@@ -40,10 +40,11 @@ def fake_llm():
     srv.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def worker(app, fake_llm):
     """A real Celery worker on every queue, logging at INFO (the production level), with a model
-    provider configured (used only for organizations that opted in to external AI)."""
+    provider configured (used only for organizations that opted in to external AI). Package scope:
+    it stops when the attack suite ends, so it never takes other packages' tasks."""
     from tests.procs import start_worker
     proc = start_worker(name="attacks", env={"LOG_LEVEL": "INFO", "AI_PROVIDER": "openai", "OPENAI_API_KEY": AI_KEY,
                                               "OPENAI_BASE_URL": fake_llm.openai_base_url, "OPENAI_MODEL": "gpt-test",

@@ -10,6 +10,7 @@ the real type's extension, nosniff, sandboxed).
 """
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -71,8 +72,17 @@ class MemoryWatch:
         return max(self.peaks.values(), default=(0, ""))
 
 
+# The full corpus, when this checkout sits next to it, adds what the repository may not carry
+# (signed_and_encrypted.pdf is GPL-licensed): it is read in place, never copied.
+SHARED_CORPUS = Path(os.environ.get("CASEOS_HOSTILE_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus" / "hostile"))
+
+
 def _files():
     corpus = [(p.name, p.read_bytes()) for p in sorted(FIXTURES.iterdir()) if not p.name.endswith(".txt")]
+    if SHARED_CORPUS.is_dir():
+        have = {name for name, _ in corpus}
+        corpus += [(p.name, p.read_bytes()) for p in sorted(SHARED_CORPUS.iterdir())
+                   if p.is_file() and not p.name.endswith(".txt") and p.name not in have]
     generated = [(name, fn()) for name, fn in hostile_gen.GENERATED.items()]
     return corpus + generated
 

@@ -278,3 +278,21 @@ def test_a_forgotten_tenant_filter_still_returns_nothing(app_as_role, monkeypatc
     r = m.post("/api/v1/cases", json=case_payload(title="planted"))
     assert r.status_code >= 400
     assert all(c["title"] != "planted" for c in a.get("/api/v1/cases").get_json()["items"])
+
+
+def test_core_connections_get_the_settings_too(app_as_role, tenants):
+    """Not only ORM sessions: the worker's lease keeper renews leases on a bare engine connection."""
+    import sqlalchemy as sa
+    from app.extensions import db
+    from app.services import rls
+    alice, mallory, case, _, _ = tenants
+    with app_as_role.app_context():
+        with db.engine.begin() as conn:  # background code: trusted, sees every organization
+            assert conn.execute(sa.text("SELECT count(*) FROM cases WHERE id = :id"), {"id": case["id"]}).scalar() == 1
+        rls.scope_to_orgs([mallory.org_id])
+        with db.engine.begin() as conn:  # narrowed: Alice's case is gone
+            assert conn.execute(sa.text("SELECT count(*) FROM cases WHERE id = :id"), {"id": case["id"]}).scalar() == 0
+        db.session.remove()
+    with app_as_role.test_request_context("/"):
+        with db.engine.begin() as conn:  # a request that resolved nobody: nothing
+            assert conn.execute(sa.text("SELECT count(*) FROM cases")).scalar() == 0

@@ -41,6 +41,13 @@ def world(app):
     return build_world(app, process_document=False)
 
 
+@pytest.fixture(scope="module")
+def sacrificial(app):
+    """The user whose fresh tokens the revoking endpoints get (logout-all revokes every token of its user)."""
+    from tests.factories import ApiUser
+    return ApiUser.register(app, name="Sacrificial User")
+
+
 def _schema_app():
     """An app of its own for Schemathesis, built at collection (schemathesis.pytest.from_fixture
     does not work with pytest 9); it shares the test database, Redis and storage."""
@@ -90,11 +97,11 @@ def _pick_ids(case, world, rnd):
 @not_streaming.parametrize()
 @settings(max_examples=8, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
-def test_no_server_errors_and_every_response_matches_the_document(case, world, app):
+def test_no_server_errors_and_every_response_matches_the_document(case, world, sacrificial, app):
     rnd = _rng(case)
     user = rnd.choice([world.owner, world.outsider])
     _pick_ids(case, world, rnd)
-    token = _throwaway_token(app, user.id) if case.path in REVOKING else user.token
+    token = _throwaway_token(app, sacrificial.id) if case.path in REVOKING else user.token
     headers = {"Authorization": f"Bearer {token}"}
     if rnd.random() < 0.3:
         headers["X-Organization-Id"] = rnd.choice([world.org_id, world.outsider.org_id])
@@ -175,5 +182,27 @@ def test_fields_nobody_may_set_are_refused_or_ignored_and_never_move_ownership(a
     assert not failures, "\n".join(failures)
     assert not snapshot_diff(before, after), f"the owner's data changed: {snapshot_diff(before, after)}"
     # and the other tenant's own things stayed its own
-    for c in mallory.get("/api/v1/cases").get_json()["items"]:
+    listing = mallory.get("/api/v1/cases")
+    assert listing.status_code == 200, listing.get_json()
+    for c in listing.get_json()["items"]:
         assert c["organization_id"] == mallory.org_id
+
+
+@pytest.mark.parametrize("value", ["Smith\r\nBEGIN:VEVENT", "line\nbreak", "nul\x00byte", "esc\x1b[31m", "ls\u2028sep",
+                                   "trailing\n"])
+def test_names_and_titles_refuse_line_breaks_and_control_characters(world, value):
+    """They end up in e-mail headers, calendar files and logs (a case title with a line break used to
+    make its calendar feed a 500); descriptions may still span lines."""
+    from tests.factories import case_payload
+    owner = world.owner
+    checks = [("post", "/api/v1/cases", case_payload(title=value)),
+              ("post", "/api/v1/cases", case_payload(case_number=value)),
+              ("post", f"/api/v1/cases/{world.ids['case_id']}/parties", {"name": value, "role": "OTHER"}),
+              ("patch", "/api/v1/auth/me", {"name": value}),
+              ("post", "/api/v1/organizations", {"name": value})]
+    for method, path, body in checks:
+        r = getattr(owner, method)(path, json=body, org=world.org_id if "cases" in path else None)
+        assert r.status_code == 422, (path, body, r.status_code)
+    assert owner.post("/api/v1/cases", json=case_payload(description="two\nlines")).status_code == 201
+    spec = SCHEMA_APP.test_client().get("/api/v1/openapi.json").get_json()
+    assert spec["components"]["schemas"]["CaseIn"]["properties"]["title"]["pattern"].startswith("^[^")
