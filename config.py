@@ -79,6 +79,8 @@ class Config:
         self.SECRET_KEY = secret_key
         self.ENCRYPTION_KEY = encryption_key
         self.ENCRYPTION_OLD_KEYS = _env("ENCRYPTION_OLD_KEYS")
+        # Keys the audit hash chain (HMAC); defaults to a key derived from SECRET_KEY.
+        self.AUDIT_KEY = _env("AUDIT_KEY")
 
         vd = var_dir()
         self.VAR_DIR = str(vd)

@@ -71,10 +71,14 @@ def run(stack, quick: bool, workdir, log=print) -> list[Figure]:
     bad = sum(r["non_2xx"] + r["socket_errors"] for r in case_runs)
     profile = stack.app_task("request_profile", path="/api/v1/cases?page=1&per_page=20", token=user.token,
                              repeat=20)
+    no_rls = stack.app_task("request_profile", path="/api/v1/cases?page=1&per_page=20", token=user.token,
+                            repeat=20, as_owner=True)
     details = {"cases": n_cases, "connections": conns, "seconds_per_run": seconds, "healthz_runs": health_runs,
-               "cases_runs": case_runs, "errors": bad, "in_process": profile}
-    notes = (f"{conns} connections, wrk -t2, {seconds}s x {rounds}; in-process {profile['statements']} SQL "
-             f"statements, {profile['ms_per_request']:.1f} ms/request")
+               "cases_runs": case_runs, "errors": bad, "in_process": profile,
+               "in_process_without_rls_ms": round(no_rls["ms_per_request"], 1)}
+    notes = (f"{conns} connections, wrk -t2, {seconds}s x {rounds}; one request in-process: {profile['statements']} SQL "
+             f"statements, {profile['ms_per_request']:.1f} ms ({no_rls['ms_per_request']:.1f} ms without row-level "
+             "security)")
     if bad:
         notes += f"; {bad} non-2xx/socket errors"
     tput = throughput_vs("case_list_throughput", "GET /api/v1/cases page of 20, req/s @32 clients",

@@ -348,9 +348,11 @@ class Stack:
         r.raise_for_status()
         return r.json()["case"]["id"]
 
-    def app_task(self, name: str, timeout: float = 1800, **kwargs):
-        """Run ``bench.apptask.<name>(**kwargs)`` in a subprocess with the bench environment; its JSON result."""
-        res = subprocess.run([PY, "-m", "bench.apptask", name], input=json.dumps(kwargs), cwd=ROOT, env=self.env,
+    def app_task(self, name: str, timeout: float = 1800, as_owner: bool = False, **kwargs):
+        """Run ``bench.apptask.<name>(**kwargs)`` in a subprocess with the bench environment; its JSON result.
+        as_owner: connect as the superuser instead of the application role (no row-level security)."""
+        env = dict(self.env, DATABASE_URL=self.admin_db_url) if as_owner else self.env
+        res = subprocess.run([PY, "-m", "bench.apptask", name], input=json.dumps(kwargs), cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=timeout)
         if res.returncode != 0:
             raise RuntimeError(f"apptask {name} failed ({res.returncode}):\n{res.stderr[-4000:]}")

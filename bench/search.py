@@ -60,8 +60,16 @@ def run(stack, quick: bool, workdir, log=print) -> list[Figure]:
         log(f"    {q!r:36} {b['matching_documents']:>7} docs  p50 {b['p50_ms']:>7} ms  p95 {b['p95_ms']:>7} ms")
     slowest = max(breakdown, key=lambda q: breakdown[q]["p95_ms"])
     profile = stack.app_task("request_profile", path=f"/api/v1/search?q={quote(slowest)}", token=user.token, repeat=3)
+    rare = QUERIES[-1]
+    in_proc = {label: {q: round(stack.app_task("request_profile", path=f"/api/v1/search?q={quote(q)}",
+                                                token=user.token, repeat=3, as_owner=owner)["ms_per_request"], 1)
+                       for q in ((rare,) if quick else (QUERIES[0], rare))}
+               for label, owner in (("as_app_role", False), ("without_rls", True))}
+    log(f"    one request in-process, ms: {in_proc}")
     notes = (f"{seeded['pages']:,} pages; {len(QUERIES)} queries x {reps}, one client; p50 {s['p50']} ms; "
-             f"slowest {slowest!r} p95 {breakdown[slowest]['p95_ms']} ms")
+             f"slowest {slowest!r} p95 {breakdown[slowest]['p95_ms']} ms; in-process {rare!r}: "
+             f"{in_proc['as_app_role'][rare]} ms, without row-level security {in_proc['without_rls'][rare]} ms")
     return [under("search_p95", f"search over {seeded['pages']:,} indexed pages, p95", s["p95"], "ms", 100, notes=notes,
                   details={"latency_ms": s, "queries": breakdown, "seed": seeded,
-                           "slowest_in_process": {k: v for k, v in profile.items() if k != "profile"}})]
+                           "slowest_in_process": {k: v for k, v in profile.items() if k != "profile"},
+                           "in_process_ms": in_proc})]

@@ -14,6 +14,9 @@ CELERY = [sys.executable, "-m", "celery", "-A", "workers"]
 
 
 class Proc:
+    ready_marker = None   # a line the process logs once ready
+    ready_check = None    # or a callable that says it is ready
+
     def __init__(self, popen, log_path):
         self.popen, self.log_path = popen, log_path
 
@@ -67,6 +70,18 @@ class Proc:
             return []
         return [int(p) for p in out.split()]
 
+    def wait_ready(self, timeout=60) -> "Proc":
+        """Block until the process is ready (start several with wait=False, then wait for each)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if (self.ready_marker and self.ready_marker in self.log()) or (self.ready_check and self.ready_check()):
+                return self
+            if not self.alive():
+                raise RuntimeError(f"process exited early:\n{self.log()[-3000:]}")
+            time.sleep(0.1)
+        self.kill()
+        raise RuntimeError(f"process not ready in {timeout}s:\n{self.log()[-3000:]}")
+
     def wait_for_log(self, marker: str, timeout: float = 30) -> bool:
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -76,38 +91,32 @@ class Proc:
         return False
 
 
-def _spawn(cmd, ready_marker=None, timeout=60, env=None, ready=None) -> Proc:
+def _spawn(cmd, ready_marker=None, timeout=60, env=None, ready=None, wait=True) -> Proc:
     fd, log_path = tempfile.mkstemp(prefix="caseos-proc-", suffix=".log")
     popen = subprocess.Popen(cmd, cwd=ROOT, stdout=fd, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                              env=dict(os.environ, **(env or {})), start_new_session=True)
     os.close(fd)
     proc = Proc(popen, log_path)
-    if ready_marker or ready:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if (ready_marker and ready_marker in proc.log()) or (ready and ready()):
-                return proc
-            if not proc.alive():
-                raise RuntimeError(f"process exited early:\n{proc.log()[-3000:]}")
-            time.sleep(0.1)
-        proc.kill()
-        raise RuntimeError(f"process not ready in {timeout}s:\n{proc.log()[-3000:]}")
+    proc.ready_marker, proc.ready_check = ready_marker, ready
+    if wait and (ready_marker or ready):
+        proc.wait_ready(timeout)
     return proc
 
 
-def start_worker(name="test", concurrency=2, queues="default,ocr,ai", extra=(), env=None, app="workers") -> Proc:
+def start_worker(name="test", concurrency=2, queues="default,ocr,ai", extra=(), env=None, app="workers",
+                 wait=True) -> Proc:
     cmd = [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", queues, "-c", str(concurrency),
            "-n", f"{name}-{os.getpid()}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle", *extra]
-    return _spawn(cmd, ready_marker=" ready.", env=env)
+    return _spawn(cmd, ready_marker=" ready.", env=env, wait=wait)
 
 
-def start_beat(name="beat", env=None, schedule=None, app="workers") -> Proc:
+def start_beat(name="beat", env=None, schedule=None, app="workers", wait=True) -> Proc:
     schedule = schedule or tempfile.mktemp(prefix="caseos-beat-")
     cmd = [sys.executable, "-m", "celery", "-A", app, "beat", "--loglevel", "INFO", "-s", schedule]
-    return _spawn(cmd, ready_marker="beat: Starting", env=env)
+    return _spawn(cmd, ready_marker="beat: Starting", env=env, wait=wait)
 
 
-def start_web(port: int, env=None, app="wsgi:app", workers=1, timeout=60) -> Proc:
+def start_web(port: int, env=None, app="wsgi:app", workers=1, timeout=60, wait=True) -> Proc:
     """gunicorn with the production settings (gevent workers) on 127.0.0.1:port; ready once /healthz answers."""
     import urllib.request
 
@@ -119,7 +128,7 @@ def start_web(port: int, env=None, app="wsgi:app", workers=1, timeout=60) -> Pro
             return False
     cmd = [sys.executable, "-m", "gunicorn", app, "-c", str(ROOT / "gunicorn.conf.py"),
            "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
-    return _spawn(cmd, env=env, ready=answers, timeout=timeout)
+    return _spawn(cmd, env=env, ready=answers, timeout=timeout, wait=wait)
 
 
 def start_redis(port: int, directory: str) -> Proc:

@@ -69,11 +69,19 @@ class _Pair:
     closed: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def close(self):
+    def close(self, graceful: bool = False):
         with self.lock:
             if self.closed:
                 return
             self.closed = True
+        if graceful:  # FIN after everything sent: the peer reads all of it
+            for sock in (self.client, self.upstream):
+                if sock is not None:
+                    try:
+                        sock.shutdown(socket.SHUT_WR)
+                    except OSError:
+                        pass
+            time.sleep(0.2)
         _reset(self.client)
         _reset(self.upstream)
 
@@ -180,12 +188,13 @@ class TcpProxy:
             threading.Thread(target=self._run, args=(target, pair), daemon=True).start()
 
     def _run(self, target, pair: _Pair):
+        graceful = False
         try:
-            target(pair)
+            graceful = target(pair) == "graceful"
         except OSError:
             pass
         finally:
-            pair.close()
+            pair.close(graceful=graceful)
             with self._lock:
                 self._pairs.discard(pair)
 
@@ -211,35 +220,37 @@ class TcpProxy:
         try:
             while not pair.closed:
                 data = src.recv(_BUF)
-                if not data:
-                    break
+                if not data:  # orderly close: pass the FIN on, let the other direction finish
+                    try:
+                        dst.shutdown(socket.SHUT_WR)
+                    except OSError:
+                        pass
+                    return
                 self._forward(data, dst)
         except OSError:
-            pass
-        finally:
             pair.close()
 
     def _serve_tcp(self, pair: _Pair):
         while self.state == "blackhole" and not pair.closed:
             time.sleep(0.05)  # a partitioned server never answers the handshake either
         if pair.closed:
-            return
+            return None
         up = self._connect_upstream(pair)
         t = threading.Thread(target=self._pump, args=(up, pair.client, pair), daemon=True)
         t.start()
         self._pump(pair.client, up, pair)
         t.join()
+        return "graceful"
 
     # -- HTTP/1.1, just enough for an S3 client and server -------------------------------------
 
     def _serve_http(self, pair: _Pair):
         reader = _Reader(pair.client)
         up = None
-        up_reader = None
         while not pair.closed:
             head = reader.read_head()
             if head is None:
-                return
+                return "graceful"
             request_line, headers = _parse_head(head)
             method, path = request_line.split(" ")[:2]
             expect = headers.get("expect", "").lower() == "100-continue"
@@ -249,14 +260,14 @@ class TcpProxy:
                     fault.hits += 1
             if fault and fault.action == "error500":
                 self.http_requests.append((method, path, "error500"))
-                self._answer_500(pair.client)
-                return  # Connection: close; the client reconnects
+                return self._answer_500(pair.client)  # Connection: close; the client reconnects
             if expect:
                 pair.client.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
             head_out = _strip_expect(head)
-            if up is None:
-                up = self._connect_upstream(pair)
-                up_reader = _Reader(up)
+            # A fresh upstream connection per request: the server may close an idle keep-alive one.
+            _reset(up)
+            up = self._connect_upstream(pair)
+            up_reader = _Reader(up)
             if fault and fault.action == "cut_body":
                 self.http_requests.append((method, path, "cut_body"))
                 self._forward(head_out, up)
@@ -277,19 +288,18 @@ class TcpProxy:
                                                                                status_line=status_line)
             if fault and fault.action == "forward_then_500":
                 self.http_requests.append((method, path, "forward_then_500"))
-                self._answer_500(pair.client)
-                return
+                return self._answer_500(pair.client)
             self.http_requests.append((method, path, status_line.split(" ")[1]))
             self._forward(resp_head + resp_body, pair.client)
             if resp_headers.get("connection", "").lower() == "close":
-                return
+                return "graceful"
 
     def _answer_500(self, client: socket.socket):
         body = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code>'
                 b"<Message>injected by tcpproxy</Message></Error>")
         client.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/xml\r\n"
                        b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
-        time.sleep(0.05)
+        return "graceful"
 
 
 class _Reader:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 
 import sqlalchemy as sa
@@ -9,19 +10,29 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEvent
 from app.models.base import utcnow
-from app.services import context
+from app.services import context, runtime
 
 GENESIS = "0" * 64
 
 
-def _digest(prev_hash: str, ev: AuditEvent) -> str:
+def _chain_key() -> bytes:
+    """The HMAC key of the chain: AUDIT_KEY, else derived from SECRET_KEY. It lives outside the
+    database, so someone who can write the table cannot forge a consistent chain."""
+    cfg = runtime.current().config
+    explicit = getattr(cfg, "AUDIT_KEY", None)
+    if explicit:
+        return explicit.encode()
+    return hmac.new(cfg.SECRET_KEY.encode(), b"caseos.audit-chain.v1", hashlib.sha256).digest()
+
+
+def _digest(prev_hash: str, ev: AuditEvent, key: bytes | None = None) -> str:
     body = json.dumps({
         "prev": prev_hash, "at": ev.created_at.isoformat(), "org": str(ev.organization_id or ""),
         "user": str(ev.user_id or ""), "action": ev.action, "type": ev.resource_type,
         "id": ev.resource_id or "", "case": str(ev.case_id or ""), "ip": ev.client_ip or "",
         "details": ev.details or {},
     }, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(body.encode()).hexdigest()
+    return hmac.new(key or _chain_key(), body.encode(), hashlib.sha256).hexdigest()
 
 
 def record(action: str, resource_type: str, resource_id=None, *, user=None, organization_id=None,
@@ -45,11 +56,11 @@ def record(action: str, resource_type: str, resource_id=None, *, user=None, orga
 
 def verify_chain() -> tuple[bool, int | None, int]:
     """Walk the chain; return (ok, id of the first broken event or None, events checked)."""
-    prev, count = GENESIS, 0
+    prev, count, key = GENESIS, 0, _chain_key()
     rows = db.session.execute(sa.select(AuditEvent).order_by(AuditEvent.id)).scalars()
     for ev in rows:
         count += 1
-        if ev.prev_hash != prev or _digest(ev.prev_hash, ev) != ev.hash:
+        if ev.prev_hash != prev or not hmac.compare_digest(_digest(ev.prev_hash, ev, key), ev.hash):
             return False, ev.id, count
         prev = ev.hash
     return True, None, count

@@ -23,11 +23,17 @@ EXTRA_REWRAPPERS = []
 def rotate_all(batch_size: int = 500) -> dict:
     """Re-wrap every document key, page text, analysis and cached answer; returns counts."""
     kr = runtime.current().keyring
-    counts = {"documents": 0, "pages": 0, "analyses": 0, "ai_cache": 0, "chat_messages": 0}
+    counts = {"documents": 0, "pages": 0, "analyses": 0, "ai_cache": 0, "chat_messages": 0, "unreadable": 0}
     for doc in db.session.execute(sa.select(Document)).scalars().yield_per(batch_size):
-        if doc.wrapped_key and kr.needs_rewrap(doc.wrapped_key):
-            doc.wrapped_key = kr.rewrap(doc.wrapped_key, crypto.make_aad(doc.organization_id, doc.id))
-            counts["documents"] += 1
+        try:
+            if doc.wrapped_key and kr.needs_rewrap(doc.wrapped_key):
+                doc.wrapped_key = kr.rewrap(doc.wrapped_key, crypto.make_aad(doc.organization_id, doc.id))
+                counts["documents"] += 1
+        except (crypto.CryptoError, ValueError):
+            # One damaged row must not stop the rotation of every other; `documents check` reports it.
+            counts["unreadable"] += 1
+            log.warning("key rotation skipped an unreadable document key", extra={"document_id": str(doc.id)})
+            continue
         for page in db.session.execute(sa.select(DocumentPage).where(DocumentPage.document_id == doc.id)).scalars():
             if page.text_sealed and crypto.blob_key_id(page.text_sealed) != kr.current_key_id:
                 page.text_sealed = crypto.rewrap_blob(kr, page.text_sealed, documents.page_aad(doc, page.number))
@@ -56,8 +62,11 @@ def remaining_under_old_keys() -> int:
     kr = runtime.current().keyring
     n = 0
     for (wrapped,) in db.session.execute(sa.select(Document.wrapped_key)):
-        if wrapped and kr.needs_rewrap(wrapped):
-            n += 1
+        try:
+            if wrapped and kr.needs_rewrap(wrapped):
+                n += 1
+        except (crypto.CryptoError, ValueError):
+            continue  # unreadable, counted by rotate_all, not "still under an old key"
     for (blob,) in db.session.execute(sa.select(DocumentPage.text_sealed).where(DocumentPage.text_sealed.is_not(None))):
         if crypto.blob_key_id(blob) != kr.current_key_id:
             n += 1

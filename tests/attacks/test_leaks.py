@@ -14,7 +14,6 @@ import logging
 import os
 import re
 import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -225,10 +224,6 @@ def test_no_secret_in_the_worker_log(leak_run):
     assert not found, found
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING (app/services/analysis/providers.py): an invalid model answer is "
-                   "logged with its validation errors, which quote the offending values - document text the model "
-                   "copied into the wrong field (log.warning('... asking for a repair: %s', first.error)). Log only "
-                   "the error paths/kinds. Remove this marker when fixed.")
 def test_no_document_text_from_a_model_answer_in_the_worker_log(leak_run):
     found = _find({"model document text": MODEL_DOC}, leak_run["worker_log"], "the worker log")
     assert not found, found

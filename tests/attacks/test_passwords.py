@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
-
 from tests.attacks.conftest import pg
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.procs import start_beat, start_redis, start_web, start_worker
+from tests.procs import start_redis, start_web, start_worker
 from tests.s3server import free_port
 from tests.tcpproxy import TcpProxy
 
@@ -246,24 +246,30 @@ class Stack:
     def _env(self, extra):
         return {**self.env, **(extra or {})}
 
-    def worker(self, name="w", concurrency=2, queues="default,ocr,ai", env=None, extra=()):
+    def worker(self, name="w", concurrency=2, queues="default,ocr,ai", env=None, extra=(), beat=None, wait=True):
+        """A Celery worker; beat=seconds embeds the beat scheduler running the production sweeper
+        task that often (celery worker -B), as a separate beat process would."""
+        env = self._env(env)
+        extra = list(extra)
+        if beat:
+            env["FAULT_SWEEP_SECONDS"] = str(beat)
+            extra += ["-B", "-s", str(self.tmp / f"beat-{uuid.uuid4().hex[:6]}")]
         p = start_worker(name=f"{name}-{uuid.uuid4().hex[:6]}", concurrency=concurrency, queues=queues,
-                         env=self._env(env), app=FAULT_APP, extra=extra)
+                         env=env, app=FAULT_APP, extra=extra, wait=wait)
         self.procs.append(p)
         return p
 
-    def beat(self, every=1.0, env=None):
-        p = start_beat(env=self._env({"FAULT_SWEEP_SECONDS": str(every), **(env or {})}),
-                       schedule=str(self.tmp / f"beat-{uuid.uuid4().hex[:6]}"), app=FAULT_APP)
-        self.procs.append(p)
-        return p
-
-    def web(self, env=None):
+    def web(self, env=None, wait=True):
         port = free_port()
-        p = start_web(port, env=self._env(env), app="tests.faults.faultwsgi:app")
+        p = start_web(port, env=self._env(env), app="tests.faults.faultwsgi:app", wait=wait)
         p.url = f"http://127.0.0.1:{port}"
         self.procs.append(p)
         return p
+
+    def ready(self, timeout=90):
+        """Wait for every process started with wait=False (they start in parallel)."""
+        for p in self.procs:
+            p.wait_ready(timeout)
 
     def user(self, web) -> HttpUser:
         return HttpUser(web.url).register()
@@ -347,17 +353,9 @@ class Stack:
     def close(self):
         for p in reversed(self.procs):
             try:
-                if not p.alive():
-                    continue
-                # a SIGSTOPped child would never exit
-                for child in p.children():
-                    try:
-                        os.kill(child, signal.SIGCONT)
-                    except ProcessLookupError:
-                        pass
-                p.stop(signal.SIGTERM, timeout=15)
+                p.kill()  # SIGKILL to the process group: nothing of this test outlives it
             except Exception:
-                p.kill()
+                pass
         for c in getattr(self, "_clients", []):
             try:
                 c.close()

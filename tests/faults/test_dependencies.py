@@ -22,9 +22,9 @@ def _status(url, **kw):
 
 
 def test_redis_connections_killed_and_redis_restarted_under_load(stack, truth):
-    web = stack.web()
-    stack.worker(concurrency=2)
-    stack.beat(every=1.0)
+    web = stack.web(wait=False)
+    stack.worker(concurrency=2, beat=1.0, wait=False)
+    stack.ready()
     user = stack.user(web)
     load = Uploader(user, every=0.3, label="redis-load")
     load.start()
@@ -72,8 +72,9 @@ def test_postgresql_restart_api_answers_503_and_accepted_uploads_finish(stack, t
     url = os.environ["DATABASE_URL"].replace("127.0.0.1:5432", pg.address)
     assert pg.address in url
     env = {"DATABASE_URL": url}
-    web = stack.web(env=env)
-    stack.worker(concurrency=2, env=env)
+    web = stack.web(env=env, wait=False)
+    stack.worker(concurrency=2, env=env, wait=False)
+    stack.ready()
     user = stack.user(web)
     scan_doc, scan_job = user.upload_ok(scanned_pdf(tmp_path, 3, "pg"), filename="pg.pdf", title="pg-scan")
     letters = [user.upload_ok(text_doc(f"pg-{i}"), title=f"pg-{i}") for i in range(3)]
@@ -107,9 +108,9 @@ def test_postgresql_restart_api_answers_503_and_accepted_uploads_finish(stack, t
 
 
 def test_api_dying_between_its_commit_and_the_enqueue_loses_nothing(stack, truth):
-    web = stack.web(env={"FAULT_API_DIE_AFTER_COMMIT": "die-after-commit"})
-    stack.worker(concurrency=2)
-    stack.beat(every=1.0)
+    web = stack.web(env={"FAULT_API_DIE_AFTER_COMMIT": "die-after-commit"}, wait=False)
+    stack.worker(concurrency=2, beat=1.0, wait=False)
+    stack.ready()
     user = stack.user(web)
     with pytest.raises(requests.RequestException):
         user.upload(text_doc("crash"), title="die-after-commit", timeout=30)

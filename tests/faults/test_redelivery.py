@@ -43,9 +43,11 @@ def test_visibility_timeout_is_at_least_twice_the_longest_task_time_limit():
 
 
 def test_a_step_that_outlives_the_visibility_timeout_is_redelivered_as_a_noop(stack, truth):
-    web = stack.web()
+    web = stack.web(wait=False)
     # The broker redelivers after 2 s; the step takes 7 s; the job lease is 3 s (kept alive while it runs).
-    worker = stack.worker(concurrency=2, env={"FAULT_VISIBILITY_TIMEOUT": "2", "FAULT_SLOW": "analyse:7:slowpoke"})
+    worker = stack.worker(concurrency=2, env={"FAULT_VISIBILITY_TIMEOUT": "2", "FAULT_SLOW": "analyse:7:slowpoke"},
+                          wait=False)
+    stack.ready()
     user = stack.user(web)
     doc, job = user.upload_ok(text_doc("slow"), title="slowpoke")
     wait_until(lambda: truth.doc_is_final(doc), 90, "the slow document")
@@ -61,9 +63,9 @@ def test_a_step_that_outlives_the_visibility_timeout_is_redelivered_as_a_noop(st
 def test_a_frozen_worker_that_wakes_after_its_job_was_taken_over_commits_nothing(stack, truth, tmp_path):
     """SIGSTOP (a long GC pause, a frozen VM) outlives the lease; the sweeper hands the job to another
     process; when the frozen one wakes up its late writes must be refused, not committed."""
-    web = stack.web()
-    stack.beat(every=1.0)
-    worker = stack.worker(concurrency=3, env={"FAULT_STOP": "index:freeze-index"})
+    web = stack.web(wait=False)
+    worker = stack.worker(concurrency=3, env={"FAULT_STOP": "index:freeze-index"}, beat=1.0, wait=False)
+    stack.ready()
     user = stack.user(web)
     ocr_doc, ocr_job = user.upload_ok(scanned_pdf(tmp_path, 4, "freeze-ocr"), filename="f.pdf", title="freeze-ocr")
     idx_doc, idx_job = user.upload_ok(text_doc("freeze"), title="freeze-index")
@@ -128,8 +130,9 @@ def test_the_same_job_delivered_50_times_at_once_runs_each_step_once(stack, trut
 
 
 def test_fifty_identical_uploads_at_once_make_one_document_one_job_one_blob(stack, truth):
-    web = stack.web()
-    worker = stack.worker(concurrency=2)
+    web = stack.web(wait=False)
+    worker = stack.worker(concurrency=2, wait=False)
+    stack.ready()
     user = stack.user(web)
     data = text_doc("identical")
     with ThreadPoolExecutor(25) as pool:
@@ -171,8 +174,9 @@ def test_a_step_that_arrives_before_its_row_is_visible_retries_instead_of_failin
     from app.services import documents
     from app.services.tenancy import principal_for
 
-    web = stack.web()
-    worker = stack.worker(concurrency=2)
+    web = stack.web(wait=False)
+    worker = stack.worker(concurrency=2, wait=False)
+    stack.ready()
     user = stack.user(web)
     client = stack.celery_client()
     task_id = str(uuid.uuid4())

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.faults
 def test_sigterm_with_jobs_in_flight_finishes_or_requeues_them(stack, truth, tmp_path, target):
     """main: `kill -TERM <pid>` (Celery's warm shutdown). group: every process of the worker gets
     SIGTERM at once, as with systemd's KillMode=control-group or a container runtime's process group."""
-    web = stack.web()
-    leaving = stack.worker(name="leaving", concurrency=2)
+    web = stack.web(wait=False)
+    leaving = stack.worker(name="leaving", concurrency=2, wait=False)
+    stack.ready()
     user = stack.user(web)
     scan_doc, scan_job = user.upload_ok(scanned_pdf(tmp_path, 3, "term"), filename="t.pdf", title="term-scan")
     letters = [user.upload_ok(text_doc(f"term-{i}"), title=f"term-{i}") for i in range(5)]

@@ -88,8 +88,9 @@ def test_failed_stores_leave_no_row_and_the_sweeper_leaves_no_orphan(stack, trut
 
 def test_transient_storage_faults_are_ridden_out(stack, truth, s3proxy):
     proxy, env = s3proxy
-    web = stack.web(env=env)
-    stack.worker(concurrency=2, env=env)
+    web = stack.web(env=env, wait=False)
+    stack.worker(concurrency=2, env=env, wait=False)
+    stack.ready()
     user = stack.user(web)
 
     # The first attempt is cut mid-upload; the client's retry succeeds: one intact blob.

@@ -52,8 +52,9 @@ class StreamReader(threading.Thread):
 
 def test_a_lost_pubsub_message_still_reaches_the_client_within_seconds(stack, truth):
     redis_link = stack.proxy("127.0.0.1", stack.redis_port)  # the API's Redis only; workers publish directly
-    web = stack.web(env={"REDIS_URL": stack.redis_proxy_url(redis_link)})
-    stack.worker(concurrency=2, env={"FAULT_SLOW": "analyse:4:sse-final"})
+    web = stack.web(env={"REDIS_URL": stack.redis_proxy_url(redis_link)}, wait=False)
+    stack.worker(concurrency=2, env={"FAULT_SLOW": "analyse:4:sse-final"}, wait=False)
+    stack.ready()
     user = stack.user(web)
     doc, job = user.upload_ok(text_doc("sse"), title="sse-final")
     reader = StreamReader(f"{web.url}/api/v1/jobs/{job}/events", user.token)

@@ -19,8 +19,9 @@ def _unacked(stack) -> int:
 
 
 def test_sigkill_of_a_pool_child_during_ocr_resumes_and_finishes_once(stack, truth, tmp_path):
-    web = stack.web()
-    worker = stack.worker(concurrency=2)
+    web = stack.web(wait=False)
+    worker = stack.worker(concurrency=2, wait=False)
+    stack.ready()
     user = stack.user(web)
     pages = 4
     doc, job = user.upload_ok(scanned_pdf(tmp_path, pages, "kill-child"), filename="scan.pdf", title="kill-child")
@@ -54,9 +55,10 @@ def test_sigkill_of_a_pool_child_during_ocr_resumes_and_finishes_once(stack, tru
 
 
 def test_sigkill_of_the_whole_worker_with_tasks_reserved_recovers_after_a_new_worker(stack, truth, tmp_path):
-    web = stack.web()
-    stack.beat(every=1.0)  # the production sweeper task, on a test cadence
-    first = stack.worker(name="doomed", concurrency=3)
+    web = stack.web(wait=False)
+    # beat=1.0: the production sweeper task runs every second (beat embedded in the worker)
+    first = stack.worker(name="doomed", concurrency=3, beat=1.0, wait=False)
+    stack.ready()
     user = stack.user(web)
     uploads = [user.upload_ok(scanned_pdf(tmp_path, 3, f"scan-{i}"), filename=f"s{i}.pdf", title=f"scan-{i}")
                for i in range(2)]
@@ -69,7 +71,7 @@ def test_sigkill_of_the_whole_worker_with_tasks_reserved_recovers_after_a_new_wo
     assert stranded >= 1, "the killed worker's reserved messages stay unacked until the visibility timeout"
 
     started = time.monotonic()
-    second = stack.worker(name="rescuer", concurrency=2)
+    second = stack.worker(name="rescuer", concurrency=2, beat=1.0)
     for doc, job in uploads:
         wait_until(lambda doc=doc: truth.doc_is_final(doc), 120, f"document {doc} final")
     recovered_in = time.monotonic() - started
@@ -96,8 +98,9 @@ def test_sigkill_of_the_whole_worker_with_tasks_reserved_recovers_after_a_new_wo
 
 def test_task_that_kills_its_process_every_time_ends_failed_and_other_work_flows(stack, truth):
     from app.services import jobs as jobs_service
-    web = stack.web()
-    stack.worker(concurrency=2, env={"FAULT_KILL": "analyse:poison"})
+    web = stack.web(wait=False)
+    worker = stack.worker(concurrency=2, env={"FAULT_KILL": "analyse:poison"}, wait=False)
+    stack.ready()
     user = stack.user(web)
     poison_doc, poison_job = user.upload_ok(text_doc("poison"), title="poison-pill")
     normal = [user.upload_ok(text_doc(f"normal-{i}"), title=f"normal-{i}") for i in range(3)]
@@ -116,3 +119,5 @@ def test_task_that_kills_its_process_every_time_ends_failed_and_other_work_flows
     kills = [r for r in stack.records("kills.log") if r[2] == poison_doc]
     assert len(kills) == jobs_service.MAX_STEP_ATTEMPTS, kills
     assert j["steps"]["analyse"]["status"] == "failed"
+    # Replacement pool processes came up every time (a slow start must not get them killed in a loop).
+    assert "Timed out waiting for UP message" not in worker.log()

@@ -24,6 +24,7 @@ import hashlib
 import json
 import logging
 import re
+import unicodedata
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Literal
@@ -101,7 +102,9 @@ def cache_key(content_sha256: str, cfg: ProviderConfig) -> str:
 
 # --------------------------------------------------------------------- prompts
 
-_DELIM_RE = re.compile(r"<(\s*/?\s*document)", re.IGNORECASE)
+# "<" and its look-alikes (after NFKC): a model may read any of them as the tag.
+_DELIM_RE = re.compile(r"[<\u2039\u27e8\u3008\ufe64\uff1c](\s*/?\s*document)", re.IGNORECASE)
+_INVISIBLE_RE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 SYSTEM_PROMPT = """\
 You analyze court papers for people who represent themselves in court (no lawyer).
@@ -144,8 +147,14 @@ def _truncate(text: str, limit: int = MAX_DOCUMENT_CHARS) -> tuple[str, bool]:
 
 
 def _neutralize(text: str) -> str:
-    """Make ``<document>``/``</document>`` (any case or spacing) inside the text inert."""
-    return _DELIM_RE.sub(r"&lt;\1", text)
+    """Make ``<document>``/``</document>`` inside the text inert, look-alikes included.
+
+    The text is NFKC-normalised and stripped of invisible characters first, so fullwidth or
+    zero-width-split tags cannot pass as delimiters (quotes are compared after the same
+    normalisation, so this does not cost valid items).
+    """
+    flat = _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text))
+    return _DELIM_RE.sub(r"&lt;\1", flat)
 
 
 def build_messages(text: str, *, max_chars: int = MAX_DOCUMENT_CHARS) -> tuple[str, str]:
@@ -343,7 +352,8 @@ def _openai_analyze(cfg: ProviderConfig, system: str, user: str) -> tuple[_Attem
     first = _openai_attempt(cfg, messages)
     if first.analysis is not None:
         return first, 1
-    log.warning("openai analysis output invalid, asking for a repair: %s", first.error)
+    # Validation messages quote the offending values (possibly document text): log only that it happened.
+    log.warning("openai analysis output invalid, asking for a repair")
     repair = messages + [
         {"role": "assistant", "content": first.raw_text[:_MAX_BAD_OUTPUT_ECHO] or "(empty)"},
         {"role": "user", "content": _REPAIR_TEMPLATE.format(error=first.error)},
@@ -412,7 +422,7 @@ def _anthropic_analyze(cfg: ProviderConfig, system: str, user: str) -> tuple[_At
     first = _anthropic_attempt(cfg, system, messages)
     if first.analysis is not None:
         return first, 1
-    log.warning("anthropic analysis output invalid, asking for a repair: %s", first.error)
+    log.warning("anthropic analysis output invalid, asking for a repair")
     instruction = _REPAIR_TEMPLATE.format(error=first.error)
     if first.tool_use_id:
         # the protocol wants every tool_use answered by a tool_result
@@ -473,8 +483,7 @@ def analyze_with_model(cfg: ProviderConfig, text: str, *, fallback: Callable[[st
         raise ProviderError(f"unknown provider {cfg.provider!r}")
 
     if attempt.analysis is None:
-        log.warning("%s analysis output invalid after repair (%s); using the local analyzer",
-                    cfg.provider, attempt.error)
+        log.warning("%s analysis output invalid after repair; using the local analyzer", cfg.provider)
         local_result = dict((fallback or _default_fallback)(text))
         disclaimer = local_result.get("disclaimer") or _local_disclaimer()
         local_note = local_result.get("note")
