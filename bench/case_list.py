@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from bench.http import wrk
+from bench.loadgen import wrk
 from bench.report import Figure, throughput_vs, under
 
 CASE_TYPES = "ARRAY['CIVIL_LITIGATION','FAMILY_LAW','CRIMINAL_DEFENSE','PERSONAL_INJURY','BANKRUPTCY','LANDLORD_TENANT','SMALL_CLAIMS','OTHER']"

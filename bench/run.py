@@ -1,6 +1,6 @@
 """Run every benchmark, print the table, write JSON.
 
-    python -m bench.run                 # everything, full sizes (about 20 minutes on 2 cores)
+    python -m bench.run                 # everything, full sizes (12-20 minutes on 2 cores)
     python -m bench.run --quick         # tiny sizes, every figure (about 2 minutes; tests run this)
     python -m bench.run --only ocr,search --json out.json
 

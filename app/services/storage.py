@@ -454,8 +454,9 @@ class S3Storage(Storage):
         # /readyz must answer fast: one attempt, short timeouts, no backoff.
         self._ping_client = client(min(connect_timeout, 2), min(read_timeout, 5), 1)
         # Bounded memory per upload: concurrency * chunksize.
+        # A single PUT up to 64 MB (one round trip for typical court papers); multipart above.
         self._transfer = TransferConfig(
-            multipart_threshold=8 * 1024 * 1024,
+            multipart_threshold=64 * 1024 * 1024,
             multipart_chunksize=8 * 1024 * 1024,
             max_concurrency=4,
         )
@@ -504,7 +505,13 @@ class S3Storage(Storage):
             self.ensure_bucket()
         try:
             with _map_s3_errors(key):
-                self._client.upload_fileobj(fileobj, self.bucket, key, Config=self._transfer)
+                path = getattr(fileobj, "name", None)
+                if isinstance(path, str) and os.path.isfile(path) and fileobj.tell() == 0:
+                    # From the file on disk: boto reads each part lazily instead of buffering
+                    # up to ten parts in memory (a 200 MB upload stays flat in the web process).
+                    self._client.upload_file(path, self.bucket, key, Config=self._transfer)
+                else:
+                    self._client.upload_fileobj(fileobj, self.bucket, key, Config=self._transfer)
         except BlobNotFound as exc:
             # The bucket vanished under us (NoSuchBucket); the caller's retry recreates it.
             self._bucket_ready = False

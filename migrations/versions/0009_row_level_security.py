@@ -49,8 +49,9 @@ ORG_TABLES = ("cases", "parties", "documents", "jobs", "deadlines", "reminder_de
 CHILD_TABLES = {"document_pages": ("documents", "document_id"),
                 "document_analyses": ("documents", "document_id"),
                 "chat_messages": ("chats", "chat_id")}
-ORGS = "string_to_array(current_setting('caseos.org_ids', true), ',')::uuid[]"
-BYPASS = "coalesce(current_setting('caseos.bypass', true), '') = 'on'"
+# Wrapped in (SELECT ...) so PostgreSQL evaluates the setting once per statement, not per row.
+ORGS = "(SELECT string_to_array(current_setting('caseos.org_ids', true), ',')::uuid[])::uuid[]"
+BYPASS = "(SELECT coalesce(current_setting('caseos.bypass', true), '') = 'on')"
 
 
 def _existing(bind, names):

@@ -35,6 +35,15 @@ def big_text(label: str, size: int) -> bytes:
     return (line * (size // len(line) + 1))[:size]
 
 
+def _requests_per_storage_call(app) -> int:
+    """How many HTTP requests one failing S3 call makes (botocore's own retries included)."""
+    with app.app_context():
+        retries = app.extensions["caseos"].storage._client.meta.config.retries or {}
+    if retries.get("total_max_attempts"):
+        return retries["total_max_attempts"]
+    return retries.get("max_attempts", 4) + 1  # legacy name: retries after the first attempt
+
+
 @pytest.fixture()
 def s3proxy(stack):
     moto = urlparse(os.environ["S3_ENDPOINT_URL"])
@@ -103,12 +112,15 @@ def test_transient_storage_faults_are_ridden_out(stack, truth, s3proxy):
         wait_until(lambda d=d: truth.doc_is_final(d), 90, "documents stored through faults")
     proxy.latency = 0
 
-    # The worker cannot read the blob for a while (500s: three failed steps' worth of attempts).
-    # A transient outage is retried with backoff; it is not a file that crashes the worker.
-    proxy.http_fault("error500", method="GET", path_contains="original.bin", times=9)
+    # The worker cannot read the blob for a while: 500s for as many requests as three attempts of
+    # the step make (each storage call retries internally). A transient outage is retried with
+    # backoff; it is not a file that crashes the worker (MAX_STEP_ATTEMPTS is 3).
+    failing = 3 * _requests_per_storage_call(truth.app)
+    proxy.http_fault("error500", method="GET", path_contains="original.bin", times=failing)
     flaky, flaky_job = user.upload_ok(text_doc("flaky"), title="flaky")
     wait_until(lambda: truth.doc_is_final(flaky), 120, "the document read through storage errors")
-    assert sum(1 for m, p, outcome in proxy.http_requests if m == "GET" and outcome == "error500") == 9
+    assert sum(1 for m, p, outcome in proxy.http_requests if m == "GET" and outcome == "error500") == failing
+    assert truth.job(flaky_job)["steps"]["extract"]["attempts"] == 4  # three failed, then it worked
 
     truth.assert_processed_once(user.org_id, retried, retried_job, pages=1)
     truth.assert_processed_once(user.org_id, slow, slow_job, pages=1)
