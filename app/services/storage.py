@@ -454,9 +454,9 @@ class S3Storage(Storage):
         # /readyz must answer fast: one attempt, short timeouts, no backoff.
         self._ping_client = client(min(connect_timeout, 2), min(read_timeout, 5), 1)
         # Bounded memory per upload: concurrency * chunksize.
-        # A single PUT up to 64 MB (one round trip for typical court papers); multipart above.
+        # Multipart above 8 MB: an interrupted large upload leaves parts the sweeper can abort.
         self._transfer = TransferConfig(
-            multipart_threshold=64 * 1024 * 1024,
+            multipart_threshold=8 * 1024 * 1024,
             multipart_chunksize=8 * 1024 * 1024,
             max_concurrency=4,
         )

@@ -9,6 +9,9 @@ Every knob is an environment variable, so a test decides per process what goes w
   FAULT_KILL           "step:marker"   the process SIGKILLs itself in that step (a poison file); kills.log
   FAULT_STOP           "step:marker"   after the step body, before its commit, the process SIGSTOPs itself
                        (a long GC pause or a frozen VM), once per document; its pid goes to stopped.log
+  FAULT_SLOW_CHILD_START seconds     pool processes started after a FAULT_KILL crash take this long to come
+                       up (a busy host loading the analyzer data), e.g. longer than Celery's default
+                       4 s worker_proc_alive_timeout
   FAULT_API_DIE_AFTER_COMMIT  marker   the API process exits right after committing an upload whose title
                        has marker, before it enqueues (a crash between commit and enqueue)
 """
@@ -89,6 +92,16 @@ def install():
 
     for name, fn in list(processing.STEP_FUNCS.items()):
         processing.STEP_FUNCS[name] = wrap(name, fn)
+
+    slow_start = float(os.environ.get("FAULT_SLOW_CHILD_START") or 0)
+    if slow_start:
+        from celery.signals import worker_process_init
+
+        @worker_process_init.connect(weak=False)
+        def _slow_start(**_kw):
+            d = _dir()
+            if d and os.path.exists(os.path.join(d, "kills.log")):
+                time.sleep(slow_start)
 
     real_ocr_page = extraction.ocr_page
 
