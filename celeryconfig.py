@@ -48,7 +48,7 @@ def from_config(cfg: Config) -> dict:
         # A new pool process must report "up" within this or it is killed and forked again. Each one
         # loads the analyzer data at start (worker_process_init), which takes seconds on a busy host:
         # with Celery's default of 4 s, replacing a crashed process could loop forever.
-        
+        "worker_proc_alive_timeout": PROC_ALIVE_TIMEOUT,
         "task_soft_time_limit": TASK_TIME_LIMIT - 60,
         "broker_transport_options": _transport_options(cfg.CELERY_BROKER_URL, cfg.CELERY_KEY_PREFIX),
         "broker_connection_retry_on_startup": True,

@@ -103,10 +103,17 @@ def _spawn(cmd, ready_marker=None, timeout=60, env=None, ready=None, wait=True) 
     return proc
 
 
+SUPERVISOR_MARK = "[supervisor] worker exited with"
+
+
 def start_worker(name="test", concurrency=2, queues="default,ocr,ai", extra=(), env=None, app="workers",
-                 wait=True) -> Proc:
+                 wait=True, supervised=False) -> Proc:
+    """A Celery worker. supervised=True restarts it whenever it exits, as systemd (Restart=always) or a
+    platform's process manager would; each exit is logged with SUPERVISOR_MARK."""
     cmd = [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", queues, "-c", str(concurrency),
            "-n", f"{name}-{os.getpid()}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle", *extra]
+    if supervised:
+        cmd = ["sh", "-c", f'while :; do "$@"; echo "{SUPERVISOR_MARK} $?; restarting"; sleep 1; done', "sh", *cmd]
     return _spawn(cmd, ready_marker=" ready.", env=env, wait=wait)
 
 

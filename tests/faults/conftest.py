@@ -246,7 +246,8 @@ class Stack:
     def _env(self, extra):
         return {**self.env, **(extra or {})}
 
-    def worker(self, name="w", concurrency=2, queues="default,ocr,ai", env=None, extra=(), beat=None, wait=True):
+    def worker(self, name="w", concurrency=2, queues="default,ocr,ai", env=None, extra=(), beat=None, wait=True,
+               supervised=False):
         """A Celery worker; beat=seconds embeds the beat scheduler running the production sweeper
         task that often (celery worker -B), as a separate beat process would."""
         env = self._env(env)
@@ -255,7 +256,7 @@ class Stack:
             env["FAULT_SWEEP_SECONDS"] = str(beat)
             extra += ["-B", "-s", str(self.tmp / f"beat-{uuid.uuid4().hex[:6]}")]
         p = start_worker(name=f"{name}-{uuid.uuid4().hex[:6]}", concurrency=concurrency, queues=queues,
-                         env=env, app=FAULT_APP, extra=extra, wait=wait)
+                         env=env, app=FAULT_APP, extra=extra, wait=wait, supervised=supervised)
         self.procs.append(p)
         return p
 
@@ -333,7 +334,7 @@ class Stack:
     def dump_stacks(self):
         """Every worker process writes its threads' stacks to its log (faulthandler, SIGUSR2)."""
         for p in self.procs:
-            if p.alive() and "worker" in p.popen.args:
+            if p.alive() and "worker" in " ".join(map(str, p.popen.args)):
                 for pid in [p.pid, *p.children()]:
                     try:
                         os.kill(pid, signal.SIGUSR2)

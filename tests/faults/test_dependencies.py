@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 
 import pytest
 import requests
 
 from tests.faults.conftest import Uploader, scanned_pdf, text_doc, wait_until
+from tests.procs import SUPERVISOR_MARK
 
 pytestmark = pytest.mark.faults
 
@@ -23,7 +25,8 @@ def _status(url, **kw):
 
 def test_redis_connections_killed_and_redis_restarted_under_load(stack, truth):
     web = stack.web(wait=False)
-    stack.worker(concurrency=2, beat=1.0, wait=False)
+    # Supervised like in production (systemd Restart=always, a platform's process manager): see below.
+    worker = stack.worker(concurrency=2, beat=1.0, wait=False, supervised=True)
     stack.ready()
     user = stack.user(web)
     load = Uploader(user, every=0.3, label="redis-load")
@@ -63,6 +66,13 @@ def test_redis_connections_killed_and_redis_restarted_under_load(stack, truth):
         wait_until(lambda doc=doc: truth.doc_is_final(doc), 120, f"accepted upload {doc} final")
     for doc, job in load.accepted:
         truth.assert_processed_once(user.org_id, doc, job, pages=1)
+    restarts = worker.log().count(SUPERVISOR_MARK)
+    if restarts:
+        # kombu 5.7.0: a second connection loss while the consumer reconnects can end the worker with
+        # "Unrecoverable error: AttributeError('NoneType' object has no attribute 'hostname')" (in
+        # QoS.restore_unacked on channel close). Nothing is lost (the sweeper resends), but the worker
+        # needs its supervisor. Visible here rather than hidden; see the fault-suite report.
+        warnings.warn(f"the worker exited {restarts} time(s) during the Redis faults and was restarted")
 
 
 def test_postgresql_restart_api_answers_503_and_accepted_uploads_finish(stack, truth, tmp_path):
