@@ -82,14 +82,6 @@ class Proc:
         self.kill()
         raise RuntimeError(f"process not ready in {timeout}s:\n{self.log()[-3000:]}")
 
-    def wait_for_log(self, marker: str, timeout: float = 30) -> bool:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if marker in self.log():
-                return True
-            time.sleep(0.1)
-        return False
-
 
 def _spawn(cmd, ready_marker=None, timeout=60, env=None, ready=None, wait=True) -> Proc:
     fd, log_path = tempfile.mkstemp(prefix="caseos-proc-", suffix=".log")

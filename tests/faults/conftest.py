@@ -37,13 +37,6 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "faults: fault-injection tests with real processes (pytest -m faults)")
 
 
-def pytest_collection_modifyitems(config, items):
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.faults)
-
-
 def wait_until(predicate, timeout: float, message="condition", interval: float = 0.2):
     """Poll predicate until it returns something truthy; fail with message after timeout seconds."""
     deadline = time.monotonic() + timeout
@@ -236,7 +229,7 @@ class Stack:
         self.env = {
             "REDIS_URL": self.redis_url, "CELERY_BROKER_URL": self.redis_url,
             "CELERY_KEY_PREFIX": "",  # the Redis is this test's own: plain kombu key names
-            "FAULT_DIR": str(self.fault_dir), "OCR_WORKERS": "1", "JOB_LEASE_SECONDS": "3",
+            "FAULT_DIR": str(self.fault_dir), "OCR_WORKERS": "1", "JOB_LEASE_SECONDS": "4",
             # Without a sweeper a test proves the pipeline recovers on its own; with one it runs often.
             "JOB_IDLE_SECONDS": "4", "JOB_ENQUEUE_GRACE_SECONDS": "2",
             "GUNICORN_WORKER_CONNECTIONS": "200", "LOG_LEVEL": "INFO",

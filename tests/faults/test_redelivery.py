@@ -44,7 +44,7 @@ def test_visibility_timeout_is_at_least_twice_the_longest_task_time_limit():
 
 def test_a_step_that_outlives_the_visibility_timeout_is_redelivered_as_a_noop(stack, truth):
     web = stack.web(wait=False)
-    # The broker redelivers after 2 s; the step takes 7 s; the job lease is 3 s (kept alive while it runs).
+    # The broker redelivers after 2 s; the step takes 7 s; the job lease is 4 s (kept alive while it runs).
     worker = stack.worker(concurrency=2, env={"FAULT_VISIBILITY_TIMEOUT": "2", "FAULT_SLOW": "analyse:7:slowpoke"},
                           wait=False)
     stack.ready()
@@ -75,6 +75,7 @@ def test_a_frozen_worker_that_wakes_after_its_job_was_taken_over_commits_nothing
     wait_until(lambda: truth.job(ocr_job)["result"].get("ocr_pages_done", 0) >= 1, 90, "OCR under way")
     ocr_pid = int(stack.step_runs(ocr_doc, "ocr")[-1][0])
     os.kill(ocr_pid, signal.SIGSTOP)
+    assert truth.job(ocr_job)["steps"]["ocr"]["status"] == "running", "OCR finished before the freeze"
     idx_pid = int(wait_until(lambda: stack.records("stopped.log"), 60, "index frozen")[0][0])
     try:
         for d in (ocr_doc, idx_doc):

@@ -50,7 +50,7 @@ def test_sigkill_of_a_pool_child_during_ocr_resumes_and_finishes_once(stack, tru
     assert sorted(per_page) == list(range(1, pages + 1))
     assert sum(per_page.values()) <= pages + 1, per_page
     assert worker.alive(), "the worker itself must survive the loss of a child"
-    # Recovery is bounded by the lease (3 s here), not by the sweeper or the visibility timeout.
+    # Recovery is bounded by the lease (4 s here), not by the sweeper or the visibility timeout.
     assert recovered_in < 45, recovered_in
 
 
