@@ -142,7 +142,8 @@ def mallory(make_user):
 @pytest.fixture(scope="session")
 def worker(app):
     """A real Celery worker process consuming every queue, with the test environment."""
-    from tests.procs import start_worker
-    proc = start_worker()
+    from tests.procs import SHARED, start_worker
+    proc = SHARED["worker"] = start_worker()
     yield proc
+    SHARED.pop("worker", None)
     proc.stop()

@@ -17,8 +17,9 @@ class Proc:
     ready_marker = None   # a line the process logs once ready
     ready_check = None    # or a callable that says it is ready
 
-    def __init__(self, popen, log_path):
+    def __init__(self, popen, log_path, spawn=None):
         self.popen, self.log_path = popen, log_path
+        self._spawn = spawn  # how to start it again (restart)
 
     @property
     def pid(self):
@@ -70,6 +71,13 @@ class Proc:
             return []
         return [int(p) for p in out.split()]
 
+    def restart(self) -> "Proc":
+        """Stop it if running and start the same command again (same object, new process and log)."""
+        self.stop()
+        fresh = self._spawn()
+        self.popen, self.log_path = fresh.popen, fresh.log_path
+        return self
+
     def wait_ready(self, timeout=60) -> "Proc":
         """Block until the process is ready (start several with wait=False, then wait for each)."""
         deadline = time.time() + timeout
@@ -88,7 +96,7 @@ def _spawn(cmd, ready_marker=None, timeout=60, env=None, ready=None, wait=True) 
     popen = subprocess.Popen(cmd, cwd=ROOT, stdout=fd, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                              env=dict(os.environ, **(env or {})), start_new_session=True)
     os.close(fd)
-    proc = Proc(popen, log_path)
+    proc = Proc(popen, log_path, spawn=lambda: _spawn(cmd, ready_marker, timeout, env, ready, wait=True))
     proc.ready_marker, proc.ready_check = ready_marker, ready
     if wait and (ready_marker or ready):
         proc.wait_ready(timeout)
@@ -96,6 +104,26 @@ def _spawn(cmd, ready_marker=None, timeout=60, env=None, ready=None, wait=True) 
 
 
 SUPERVISOR_MARK = "[supervisor] worker exited with"
+
+# The session-wide worker (tests/conftest.py `worker`), once started. A suite that needs to be the
+# only consumer of the test queues (its worker runs with other settings) pauses it meanwhile.
+SHARED: dict[str, Proc] = {}
+
+
+class shared_worker_paused:
+    """Stop the session-wide worker for the duration of the block, and start it again after."""
+
+    def __enter__(self):
+        self.proc = SHARED.get("worker")
+        if self.proc is not None and self.proc.alive():
+            self.proc.stop()
+        else:
+            self.proc = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc is not None:
+            self.proc.restart()
 
 
 def start_worker(name="test", concurrency=2, queues="default,ocr,ai", extra=(), env=None, app="workers",

@@ -44,13 +44,16 @@ def fake_llm():
 def worker(app, fake_llm):
     """A real Celery worker on every queue, logging at INFO (the production level), with a model
     provider configured (used only for organizations that opted in to external AI). Package scope:
-    it stops when the attack suite ends, so it never takes other packages' tasks."""
-    from tests.procs import start_worker
+    it stops when the attack suite ends, so it never takes other packages' tasks; the session-wide
+    worker (started by an earlier package) is paused meanwhile, so it never takes the suite's tasks."""
+    from tests.procs import shared_worker_paused, start_worker
+    paused = shared_worker_paused().__enter__()
     proc = start_worker(name="attacks", env={"LOG_LEVEL": "INFO", "AI_PROVIDER": "openai", "OPENAI_API_KEY": AI_KEY,
                                               "OPENAI_BASE_URL": fake_llm.openai_base_url, "OPENAI_MODEL": "gpt-test",
                                               "AI_TIMEOUT": "10"})
     yield proc
     proc.stop()
+    paused.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")
