@@ -12,35 +12,18 @@ whose enqueue was lost (API died after its commit, broker down) or whose worker 
 """
 from __future__ import annotations
 
-import logging
-
 from app.services.documents import PIPELINE_STEPS
+from workers.enqueue import send, send_job
 
-log = logging.getLogger("caseos.pipeline")
 STEPS = PIPELINE_STEPS
 TASK_NAMES = {step: f"documents.{step}" for step in STEPS}
 
 
 def enqueue_step(step: str, document_id, job_id) -> bool:
     """Send one step's message (ids only); False if the broker is unreachable (the sweeper retries)."""
-    from workers import celery
-    try:
-        celery.send_task(TASK_NAMES[step], args=[str(document_id), str(job_id)],
-                         queue=celery.conf.task_routes.get(TASK_NAMES[step], {}).get("queue", "default"),
-                         retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5})
-        return True
-    except Exception as exc:
-        log.warning("enqueue failed; the sweeper will retry", extra={"step": step, "job_id": str(job_id),
-                                                                     "error": type(exc).__name__})
-        return False
+    return send(TASK_NAMES[step], document_id, job_id, job_id=job_id)
 
 
 def start(document_id, job_id) -> bool:
     """Start a document's pipeline (call after the commit that created the job)."""
-    from app.extensions import db
-    from app.services import jobs
-    ok = enqueue_step(STEPS[0], document_id, job_id)
-    if ok:
-        jobs.mark_enqueued(job_id)
-        db.session.commit()
-    return ok
+    return send_job(TASK_NAMES[STEPS[0]], job_id, document_id, job_id)

@@ -64,6 +64,8 @@ def requeue_stale(idle_seconds: int | None = None, grace_seconds: int | None = N
             job.enqueued_at = utcnow()
         if sent or job.kind not in ENQUEUERS and job.kind != "document.process":
             job.updated_at = utcnow()  # unknown kinds must not starve the others
+        elif step or job.kind in ENQUEUERS:
+            break  # the broker is unreachable: the rest would wait out the same retries; next sweep
     db.session.commit()
     if count:
         log.info("requeued stale jobs", extra={"count": count})
@@ -72,12 +74,8 @@ def requeue_stale(idle_seconds: int | None = None, grace_seconds: int | None = N
 
 def _enqueue_simple(task_name):
     def enqueue(job):
-        from workers import celery
-        try:
-            celery.send_task(task_name, args=[str(job.id)])
-            return True
-        except Exception:
-            return False
+        from workers.enqueue import send
+        return send(task_name, job.id, job_id=job.id)
     return enqueue
 
 
@@ -137,7 +135,10 @@ def abort_stale_multipart_uploads(min_age_seconds: int, prefix: str = "orgs/") -
                 age = (datetime.now(timezone.utc) - initiated).total_seconds() if initiated else float("inf")
                 if age < min_age_seconds:
                     continue
-                client.abort_multipart_upload(Bucket=bucket, Key=up["Key"], UploadId=up["UploadId"])
+                try:
+                    client.abort_multipart_upload(Bucket=bucket, Key=up["Key"], UploadId=up["UploadId"])
+                except client.exceptions.NoSuchUpload:
+                    continue  # completed or aborted by its client since the listing
                 aborted += 1
                 log.info("abandoned multipart upload aborted", extra={"key": up["Key"]})
     return aborted

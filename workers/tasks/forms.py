@@ -18,6 +18,7 @@ from app.models import Document, Job
 from app.models.job import FINAL_JOB_STATUSES
 from app.services import form_filling, jobs, processing
 from workers import celery
+from workers.enqueue import send_job
 from workers.steps import transient_errors
 
 log = logging.getLogger("caseos.forms")
@@ -29,16 +30,7 @@ MAX_ATTEMPTS = jobs.MAX_STEP_ATTEMPTS + MAX_RETRIES
 
 def start(job_id) -> bool:
     """Send the fill job to a worker (call after the commit that created it); False leaves it to the sweeper."""
-    try:
-        celery.send_task(TASK_NAME, args=[str(job_id)], retry=True,
-                         retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5})
-    except Exception as exc:
-        log.warning("enqueue failed; the sweeper will retry", extra={"job_id": str(job_id),
-                                                                     "error": type(exc).__name__})
-        return False
-    jobs.mark_enqueued(job_id)
-    db.session.commit()
-    return True
+    return send_job(TASK_NAME, job_id)
 
 
 @celery.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)

@@ -17,6 +17,7 @@ from app.models import Job
 from app.services import assistant, jobs
 from app.services.analysis.providers import ProviderTransientError
 from workers import celery
+from workers.enqueue import send_job
 from workers.steps import transient_errors
 
 log = logging.getLogger("caseos.research")
@@ -29,17 +30,7 @@ MAX_RETRIES = 6
 
 def enqueue(job_id) -> bool:
     """Send the job's message (after the commit that created it); False leaves it to the sweeper."""
-    try:
-        celery.send_task(TASK_NAME, args=[str(job_id)],
-                         queue=celery.conf.task_routes.get(TASK_NAME, {}).get("queue", "ai"),
-                         retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5})
-    except Exception as exc:
-        log.warning("enqueue failed; the sweeper will retry", extra={"job_id": str(job_id),
-                                                                     "error": type(exc).__name__})
-        return False
-    jobs.mark_enqueued(job_id)
-    db.session.commit()
-    return True
+    return send_job(TASK_NAME, job_id)
 
 
 @celery.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
