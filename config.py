@@ -81,6 +81,9 @@ class Config:
         self.ENCRYPTION_OLD_KEYS = _env("ENCRYPTION_OLD_KEYS")
         # Keys the audit hash chain (HMAC); defaults to a key derived from SECRET_KEY.
         self.AUDIT_KEY = _env("AUDIT_KEY")
+        # When set, GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>" (its counts span
+        # every organization); unset, restrict /metrics at the network instead.
+        self.METRICS_TOKEN = _env("METRICS_TOKEN")
 
         vd = var_dir()
         self.VAR_DIR = str(vd)

@@ -1,9 +1,10 @@
 """Operations: liveness, readiness, Prometheus metrics, the API docs page."""
 from __future__ import annotations
 
+import hmac
 import os
 
-from flask import Blueprint, Response, abort, jsonify, send_from_directory
+from flask import Blueprint, Response, abort, current_app, jsonify, request, send_from_directory
 
 from app.services import health, metrics
 
@@ -41,7 +42,14 @@ def readyz():
 @bp.get("/metrics", endpoint="metrics")  # the name PUBLIC_ENDPOINTS lists
 def metrics_():
     """Prometheus text format: queue depths, jobs and task durations, failures by code."""
+    from app.api.errors import problem
     from app.services import rls
+    token = current_app.config["CASEOS_CONFIG"].METRICS_TOKEN
+    if token:
+        given = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return problem(401, "Unauthorized", "GET /metrics needs the metrics token (METRICS_TOKEN).",
+                           code="unauthorized", headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
     rls.bypass()  # counts across every organization, on purpose (no tenant data leaves)
     data, content_type = metrics.render()
     return Response(data, content_type=content_type)

@@ -68,6 +68,16 @@ def test_production_refuses_to_start_without_secrets(tmp_path):
     assert "SECRET_KEY" in r.stderr and "ENCRYPTION_KEY" in r.stderr
 
 
+def test_metrics_need_the_metrics_token_when_one_is_set(app, other_app, alice):
+    guarded = other_app(METRICS_TOKEN="m3trics-t0ken")
+    c = guarded.test_client()
+    assert c.get("/metrics").status_code == 401
+    assert c.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert c.get("/metrics", headers={"Authorization": f"Bearer {alice.token}"}).status_code == 401
+    r = c.get("/metrics", headers={"Authorization": "Bearer m3trics-t0ken"})
+    assert r.status_code == 200 and "# TYPE caseos_jobs gauge" in r.get_data(as_text=True)
+
+
 def test_metrics_in_prometheus_format(client, alice):
     r = client.get("/metrics")
     assert r.status_code == 200 and r.mimetype == "text/plain"
