@@ -76,6 +76,8 @@ def from_config(cfg: Config) -> dict:
                            "options": {"expires": 50}},
             "blobs.sweep_orphans": {"task": "maintenance.sweep_orphans", "schedule": timedelta(hours=1),
                                     "options": {"expires": 1800}},
+            "audit.anchor": {"task": "maintenance.audit_anchor", "schedule": timedelta(hours=1),
+                             "options": {"expires": 1800}},
         },
         "beat_schedule_filename": f"{cfg.VAR_DIR}/celerybeat-schedule",
         "timezone": "UTC",

@@ -66,6 +66,25 @@ def verify_chain() -> tuple[bool, int | None, int]:
     return True, None, count
 
 
+def head() -> tuple[int, str] | None:
+    """The newest event's id and hash: an anchor to keep outside the database (logs, a ticket).
+    The chain proves nothing was changed or removed *before* the newest event; only an anchor
+    kept elsewhere shows that the newest events themselves were not cut off."""
+    row = db.session.execute(sa.select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc())
+                             .limit(1)).first()
+    return (row[0], row[1]) if row else None
+
+
+def check_anchor(event_id: int, expected_hash: str) -> str | None:
+    """None if the anchored event is still in the trail with the hash recorded; else what is wrong."""
+    found = db.session.execute(sa.select(AuditEvent.hash).where(AuditEvent.id == event_id)).scalar()
+    if found is None:
+        return f"anchored event {event_id} is missing (the trail was cut back)"
+    if not hmac.compare_digest(found, expected_hash):
+        return f"anchored event {event_id} has a different hash"
+    return None
+
+
 def list_events(org_id, case_id=None, page=1, per_page=20):
     q = sa.select(AuditEvent).where(AuditEvent.organization_id == org_id)
     if case_id:

@@ -197,3 +197,36 @@ def test_a_consistently_rechained_rewrite_is_detected(app, events):
         finally:
             db.session.rollback()
             db.session.remove()
+
+
+def test_cutting_back_the_newest_events_is_caught_by_an_anchor(app, events):
+    """The chain alone cannot show that its newest events were deleted; an anchor kept elsewhere can."""
+    from app.extensions import db
+    runner = app.test_cli_runner()
+    anchor = runner.invoke(args=["audit", "anchor"]).output.strip()
+    head_id, _, digest = anchor.partition(":")
+    assert int(head_id) >= events[-1] and len(digest) == 64
+    assert runner.invoke(args=["audit", "verify", "--anchor", anchor]).exit_code == 0
+    with app.app_context():
+        try:
+            db.session.execute(sa.text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
+            db.session.execute(sa.text("DELETE FROM audit_events WHERE id >= :id"), {"id": events[2]})
+            assert _verify(app).exit_code == 0  # the rest of the chain is still consistent...
+            result = runner.invoke(args=["audit", "verify", "--anchor", anchor])
+            assert result.exit_code == 1  # ...but the anchored event is gone
+            assert f"anchored event {head_id} is missing" in _output(result)
+        finally:
+            db.session.rollback()
+            db.session.remove()
+    assert runner.invoke(args=["audit", "verify", "--anchor", "12:not-a-hash"]).exit_code == 2
+
+
+def test_beat_logs_an_anchor_every_hour(app):
+    import celeryconfig
+    from app.services import audit
+    schedule = celeryconfig.from_config(app.config["CASEOS_CONFIG"])["beat_schedule"]
+    assert schedule["audit.anchor"]["task"] == "maintenance.audit_anchor"
+    from workers.tasks.maintenance import audit_anchor
+    with app.app_context():
+        head = audit.head()
+    assert audit_anchor.apply().get() == f"{head[0]}:{head[1]}"
