@@ -6,7 +6,7 @@ globally at import time). Configuration comes from celeryconfig.py.
 from __future__ import annotations
 
 from celery import Celery, Task
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 _flask_app = None
 
@@ -47,9 +47,12 @@ def init_celery(flask_application):
     return celery
 
 
+@worker_init.connect
 @worker_process_init.connect
 def _warm_up(**_kwargs):
-    """Load the analyzer's court and citation data once per worker process, not on the first document."""
+    """Load the analyzer's court and citation data before the first document: once in the main
+    process (prefork children then share it copy-on-write and start warm), and again in each child,
+    where it is only a cache hit unless the pool does not fork."""
     import logging
     try:
         from app.services.analysis.local import warm_up
