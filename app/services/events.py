@@ -2,14 +2,20 @@
 
 Every job change or notification is a row in `events` (its id is the SSE id, so a client
 reconnecting with Last-Event-ID misses nothing) and, after the transaction commits, a
-message on the organization's Redis channel so streams wake at once. A lost pub/sub
-message only delays a stream until its next database re-read (about a second).
+message on the organization's Redis channel (its payload: the highest new event id) so the
+web processes' event hubs (event_hub.py) wake at once; commits in a web process also wake its
+own hub directly, which is how the embedded default (no Redis) learns of them. A lost pub/sub
+message only delays a stream until its hub's next database re-read (about a second).
+
+Who sees what is one rule with two forms: `events_after` in SQL (a stream's backlog) and
+`visible` in Python (the hub's fan-out of events it read once for every stream).
 """
 from __future__ import annotations
 
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -31,25 +37,29 @@ def emit(organization_id, type_: str, data: dict, *, user_id=None, job_id=None) 
                created_at=utcnow())
     db.session.add(ev)
     db.session.flush()
-    db.session.info.setdefault(_PENDING_KEY, set()).add(str(organization_id))
+    pending = db.session.info.setdefault(_PENDING_KEY, {})
+    org = _uuid(organization_id)
+    pending[org] = max(pending.get(org, 0), ev.id or 0)
     return ev
 
 
 @sa_event.listens_for(Session, "after_commit")
 def _publish_after_commit(session):
-    orgs = session.info.pop(_PENDING_KEY, None)
-    if not orgs:
+    pending = session.info.pop(_PENDING_KEY, None)
+    if not pending:
         return
+    from app.services import event_hub
+    event_hub.notify(pending)  # this process's streams, at once (and the only wake-up without Redis)
     try:
         client = runtime.current().redis
     except RuntimeError:
         return
     if client is None:
         return
-    for org in orgs:
+    for org, last_id in pending.items():
         try:
-            client.publish(CHANNEL.format(org=org), "1")
-        except Exception as exc:  # the database already holds the event; streams will re-read it
+            client.publish(CHANNEL.format(org=org), str(last_id))
+        except Exception as exc:  # the database already holds the event; hubs will re-read it
             log.warning("event publish failed", extra={"error": type(exc).__name__})
 
 
@@ -60,7 +70,8 @@ def _drop_pending(session):
 
 def events_after(org_ids, after_id: int, *, user_id=None, privileged_orgs=(), job_id=None, limit=200) -> list[Event]:
     """Events after a cursor. With user_id: the user's own events, organization-wide ones, and
-    (in organizations where the user is privileged) other members' job events."""
+    (in organizations where the user is privileged) other members' job events. (`visible` is the
+    same rule in Python: change both together.)"""
     q = sa.select(Event).where(Event.organization_id.in_(list(org_ids)), Event.id > after_id)
     if job_id is not None:
         q = q.where(Event.job_id == job_id)
@@ -70,6 +81,27 @@ def events_after(org_ids, after_id: int, *, user_id=None, privileged_orgs=(), jo
     return db.session.execute(q.order_by(Event.id).limit(limit)).scalars().all()
 
 
+def visible(ev, org_ids, *, user_id=None, privileged_orgs=(), job_id=None) -> bool:
+    """`events_after`'s rule for one event already read (an Event or a Record)."""
+    if ev.organization_id not in org_ids:
+        return False
+    if job_id is not None and ev.job_id != job_id:
+        return False
+    if user_id is not None:
+        return ev.user_id is None or ev.user_id == user_id or \
+            (ev.type == "job" and ev.organization_id in privileged_orgs)
+    return True
+
+
+def events_since(cursors: dict, *, limit: int = 500) -> list[Event]:
+    """Every event of several organizations, each after its own cursor, in id order (the hub's read)."""
+    groups: dict[int, list] = {}
+    for org, cursor in cursors.items():
+        groups.setdefault(cursor, []).append(org)
+    cond = sa.or_(*(sa.and_(Event.organization_id.in_(orgs), Event.id > cursor) for cursor, orgs in groups.items()))
+    return db.session.execute(sa.select(Event).where(cond).order_by(Event.id).limit(limit)).scalars().all()
+
+
 def last_event_id(org_ids, *, job_id=None) -> int:
     q = sa.select(sa.func.max(Event.id)).where(Event.organization_id.in_(list(org_ids)))
     if job_id is not None:
@@ -77,30 +109,46 @@ def last_event_id(org_ids, *, job_id=None) -> int:
     return db.session.execute(q).scalar() or 0
 
 
-def wait_for_wakeup(org_ids, timeout: float) -> "callable":
-    """A function that blocks up to `timeout` seconds for a pub/sub message on the organizations' channels."""
-    client = runtime.current().redis
-    if client is None:
-        import time
-        return lambda: time.sleep(min(timeout, 0.5))
-    pubsub = client.pubsub(ignore_subscribe_messages=True)
-    try:
-        pubsub.subscribe(*[CHANNEL.format(org=o) for o in org_ids])
-    except Exception:
-        import time
-        return lambda: time.sleep(min(timeout, 0.5))
+@dataclass(frozen=True)
+class Audience:
+    """Whom a stream is for, hence which events it may see: a job's events, or a user's."""
+    org_ids: frozenset
+    user_id: uuid.UUID | None = None
+    privileged_orgs: frozenset = frozenset()
+    job_id: uuid.UUID | None = None
 
-    def wait():
-        try:
-            pubsub.get_message(timeout=timeout)
-            # Drain bursts so one wake-up reads many events.
-            while pubsub.get_message(timeout=0):
-                pass
-        except Exception:
-            import time
-            time.sleep(min(timeout, 0.5))
-    wait.close = pubsub.close
-    return wait
+    @classmethod
+    def of_job(cls, organization_id, job_id) -> "Audience":
+        return cls(frozenset({_uuid(organization_id)}), job_id=_uuid(job_id))
+
+    @classmethod
+    def of_user(cls, org_ids, user_id, privileged_orgs=()) -> "Audience":
+        return cls(frozenset(_uuid(o) for o in org_ids), user_id=_uuid(user_id),
+                   privileged_orgs=frozenset(_uuid(o) for o in privileged_orgs))
+
+    def events_after(self, after_id: int, *, limit: int = 200) -> list[Event]:
+        return events_after(self.org_ids, after_id, user_id=self.user_id, privileged_orgs=self.privileged_orgs,
+                            job_id=self.job_id, limit=limit)
+
+    def sees(self, ev) -> bool:
+        return visible(ev, self.org_ids, user_id=self.user_id, privileged_orgs=self.privileged_orgs,
+                       job_id=self.job_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """An event read once and detached from its session, with its SSE frame rendered once."""
+    id: int
+    organization_id: uuid.UUID
+    user_id: uuid.UUID | None
+    job_id: uuid.UUID | None
+    type: str
+    data: dict
+    frame: str
+
+    @classmethod
+    def of(cls, ev: Event) -> "Record":
+        return cls(ev.id, ev.organization_id, ev.user_id, ev.job_id, ev.type, ev.data, sse(ev.id, ev.type, ev.data))
 
 
 def sse(event_id, type_: str, data: dict) -> str:
@@ -117,3 +165,9 @@ def parse_last_event_id(value) -> int:
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def _uuid(value):
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(str(value))
