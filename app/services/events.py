@@ -37,10 +37,16 @@ def emit(organization_id, type_: str, data: dict, *, user_id=None, job_id=None) 
                created_at=utcnow())
     db.session.add(ev)
     db.session.flush()
+    publish_on_commit(organization_id, ev.id or 0)
+    return ev
+
+
+def publish_on_commit(organization_id, event_id: int) -> None:
+    """Wake the organization's streams when the current transaction commits (for events inserted in
+    bulk rather than through emit)."""
     pending = db.session.info.setdefault(_PENDING_KEY, {})
     org = _uuid(organization_id)
-    pending[org] = max(pending.get(org, 0), ev.id or 0)
-    return ev
+    pending[org] = max(pending.get(org, 0), event_id)
 
 
 @sa_event.listens_for(Session, "after_commit")

@@ -2,11 +2,18 @@
 from workers import celery
 
 
+def scan_budget() -> float:
+    """Seconds one scan may run: half the beat period, so a scan ends before the next one starts."""
+    import celeryconfig
+    return max(1.0, celeryconfig.REMINDER_SCAN_SECONDS / 2)
+
+
 @celery.task(name="reminders.send_due", acks_late=True)
 def send_due_reminders():
-    """Claim and deliver every reminder that is due (each exactly once, even with concurrent scans)."""
+    """Claim and deliver every reminder that is due, batch by batch (each exactly once, even with
+    concurrent scans or a redelivered task), for at most half the beat period."""
     from app.services import notifications
-    return notifications.send_due()
+    return notifications.send_due(budget=scan_budget())
 
 
 @celery.task(name="reminders.mark_missed", acks_late=True)
