@@ -701,6 +701,42 @@ if rewrap_chat_messages not in keys.EXTRA_REWRAPPERS:
     keys.EXTRA_REWRAPPERS.append(rewrap_chat_messages)
 
 
+# --- a deleted document leaves the chats ------------------------------------------------------
+
+REMOVED_QUOTE = "(quoted text removed: the document was deleted)"
+
+
+def scrub_document(doc: Document) -> int:
+    """Erase what the case's chat answers quoted from a document being deleted: its excerpts, the
+    numbered quote lines of local answers (``[i] "..."`` for the deleted source i) and any sentence of
+    its excerpts that a model answer repeats word for word. Sources keep id, title and page (with
+    ``document_deleted``), so the conversation still reads. Paraphrases cannot be found and stay.
+    Returns the number of messages rewritten (the caller commits)."""
+    doc_id = str(doc.id)
+    rows = db.session.execute(
+        sa.select(ChatMessage).join(Chat, Chat.id == ChatMessage.chat_id)
+        .where(Chat.case_id == doc.case_id, Chat.organization_id == doc.organization_id,
+               ChatMessage.role == "assistant", ChatMessage.sources.is_not(None))).scalars().all()
+    changed = 0
+    for m in rows:
+        hits = [i for i, s in enumerate(m.sources or []) if s.get("document_id") == doc_id]
+        if not hits:
+            continue
+        body = _open_message(doc.organization_id, m)
+        content, excerpts = body.get("content") or "", list(body.get("excerpts") or [])
+        for i in hits:
+            content = re.sub(rf'^(\s*\[{i + 1}\] )".*"$', rf"\g<1>{REMOVED_QUOTE}", content, flags=re.M)
+            excerpt = excerpts[i] if i < len(excerpts) else None
+            for sentence in re.split(r"(?<=[.!?;])\s+", excerpt or ""):
+                if len(sentence.strip()) >= 25:
+                    content = content.replace(sentence.strip(), REMOVED_QUOTE)
+            if i < len(excerpts):
+                excerpts[i] = None
+        m.sealed = _seal_message(doc.organization_id, m.chat_id, m.id, content, excerpts)
+        changed += 1
+    return changed
+
+
 # --- reading chats ----------------------------------------------------------------------------
 
 

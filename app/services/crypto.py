@@ -345,6 +345,11 @@ class SealingWriter:
         """Return the number of plaintext bytes written so far."""
         return self._size
 
+    @property
+    def sha256(self) -> str:
+        """Return the hex SHA-256 of the plaintext written so far (callers need not hash it again)."""
+        return self._hash.hexdigest()
+
     def _out(self, data: bytes) -> None:
         try:
             _write_all(self._dst, data)
@@ -357,9 +362,10 @@ class SealingWriter:
         if self._index >= MAX_CHUNKS:
             self._failed = True
             raise CryptoError("stream too long for this chunk size")
+        # encrypt() takes the bytearray as is (no copy); the ciphertext is a new object.
         sealed = self._aead.encrypt(
             _chunk_nonce(self._prefix, self._index),
-            bytes(self._buf),
+            self._buf,
             _chunk_aad(self._header, self._index, final, self._aad),
         )
         self._buf.clear()

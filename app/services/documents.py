@@ -1,14 +1,14 @@
 """Documents: streamed encrypted intake, reading back, deletion, reprocessing.
 
 Upload bytes never touch disk or storage in plaintext: the multipart parser writes straight
-into an `UploadSink`, which sniffs the type, hashes and counts the raw bytes and encrypts
-them (AES-256-GCM, a fresh data key per document) into a private temporary file. Only the
-ciphertext is stored; the row is written after the blob, so a failed store leaves no row
-(and the sweeper removes a blob whose row never committed).
+into an `UploadSink`, which sniffs the type, counts the raw bytes and encrypts them
+(AES-256-GCM, a fresh data key per document) into a private temporary file; the SHA-256 of
+the raw bytes (the dedupe key) is the one the `SealingWriter` computes as it encrypts, so the
+plaintext is hashed once. Only the ciphertext is stored; the row is written after the blob, so
+a failed store leaves no row (and the sweeper removes a blob whose row never committed).
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import uuid
@@ -46,7 +46,6 @@ class UploadSink:
         self.max_bytes = max_bytes
         self.size = 0
         self.head = b""
-        self._sha = hashlib.sha256()
         self.tmp = tempfile.NamedTemporaryFile(dir=private_tmp_dir(), prefix="upload-", delete=False)
         self._writer = crypto.SealingWriter(runtime.current().keyring, self.tmp,
                                             crypto.make_aad(organization_id, self.document_id))
@@ -58,8 +57,7 @@ class UploadSink:
             raise PayloadTooLarge(f"The file is larger than the limit of {self.max_bytes} bytes.")
         if len(self.head) < SNIFF_BYTES:
             self.head += bytes(data[: SNIFF_BYTES - len(self.head)])
-        self._sha.update(data)
-        self._writer.write(data)
+        self._writer.write(data)  # hashes the plaintext as it encrypts it
         return len(data)
 
     def seek(self, *a):  # the parser rewinds finished parts; nothing to do for a sink
@@ -83,7 +81,8 @@ class UploadSink:
 
     @property
     def sha256(self) -> str:
-        return self._sha.hexdigest()
+        """Hex SHA-256 of the raw bytes received (computed once, by the sealing writer)."""
+        return self.result.sha256 if self.result is not None else self._writer.sha256
 
     def discard(self):
         try:
@@ -127,27 +126,48 @@ def accept_upload(principal: Principal, case: Case, sink: UploadSink, *, filenam
     finally:
         sink.discard()
     safe_name = filetypes.safe_filename(filename or "document")
-    doc = Document(id=sink.document_id, organization_id=case.organization_id, case_id=case.id,
-                   uploaded_by_id=principal.user.id, title=(title or safe_name)[:300], filename=safe_name,
-                   document_type=document_type, document_type_source="user" if document_type else "auto",
-                   status="QUEUED", content_type=content_type, sha256=sink.sha256, size_bytes=sink.size,
-                   is_confidential=is_confidential, storage_key=key, wrapped_key=sealed.wrapped_key)
+    values = dict(id=sink.document_id, organization_id=case.organization_id, case_id=case.id,
+                  uploaded_by_id=principal.user.id, title=(title or safe_name)[:300], filename=safe_name,
+                  document_type=document_type, document_type_source="user" if document_type else "auto",
+                  status="QUEUED", content_type=content_type, sha256=sealed.sha256, size_bytes=sealed.size,
+                  is_confidential=is_confidential, storage_key=key, wrapped_key=sealed.wrapped_key)
+    doc = _insert_unless_duplicate(values)
+    if doc is None:
+        # A concurrent upload of the same bytes won: keep theirs, drop our blob.
+        runtime.current().storage.delete(key)
+        existing = find_duplicate(case.id, sealed.sha256)
+        if existing is None:
+            raise Conflict("The upload collided with another; try again.")
+        return UploadOutcome(existing, latest_job(existing.id), True)
+    job = start_processing(doc, principal.user.id, reason="upload", first=True)
+    case.updated_at = utcnow()
+    audit.record("document.upload", "document", doc.id, user=principal.user, organization_id=doc.organization_id,
+                 case_id=case.id, details={"size": doc.size_bytes, "type": content_type})
+    return UploadOutcome(doc, job, False)
+
+
+def _insert_unless_duplicate(values: dict) -> Document | None:
+    """Insert the document row; None if the case already holds these bytes (a concurrent upload).
+
+    PostgreSQL and SQLite: one INSERT .. ON CONFLICT DO NOTHING RETURNING instead of SAVEPOINT +
+    INSERT + RELEASE (the transaction stays usable either way)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        stmt = (insert(Document).values(**values)
+                .on_conflict_do_nothing(index_elements=["case_id", "sha256"]).returning(Document))
+        return db.session.execute(stmt).scalar_one_or_none()
+    doc = Document(**values)
     try:
         with db.session.begin_nested():
             db.session.add(doc)
             db.session.flush()
     except IntegrityError:
-        # A concurrent upload of the same bytes won: keep theirs, drop our blob.
-        runtime.current().storage.delete(key)
-        existing = find_duplicate(case.id, sink.sha256)
-        if existing is None:
-            raise Conflict("The upload collided with another; try again.") from None
-        return UploadOutcome(existing, latest_job(existing.id), True)
-    job = start_processing(doc, principal.user.id, reason="upload")
-    case.updated_at = utcnow()
-    audit.record("document.upload", "document", doc.id, user=principal.user, organization_id=doc.organization_id,
-                 case_id=case.id, details={"size": doc.size_bytes, "type": content_type})
-    return UploadOutcome(doc, job, False)
+        return None
+    return doc
 
 
 def _storage_key(org_id, doc_id) -> str:
@@ -166,8 +186,9 @@ def latest_job(document_id) -> Job | None:
                               .order_by(Job.created_at.desc()).limit(1)).scalar_one_or_none()
 
 
-def start_processing(doc: Document, user_id, reason: str) -> Job:
-    n = db.session.execute(sa.select(sa.func.count()).where(Job.document_id == doc.id)).scalar() or 0
+def start_processing(doc: Document, user_id, reason: str, first: bool = False) -> Job:
+    """Create the processing job of a document (first=True: a document just inserted, no job yet)."""
+    n = 0 if first else db.session.execute(sa.select(sa.func.count()).where(Job.document_id == doc.id)).scalar() or 0
     return jobs.create(organization_id=doc.organization_id, user_id=user_id, kind="document.process",
                        steps=list(PIPELINE_STEPS), document_id=doc.id, case_id=doc.case_id,
                        idempotency_key=f"document.process:{doc.id}:{n + 1}", params={"reason": reason})
@@ -321,6 +342,8 @@ def delete(principal: Principal, document_id):
     db.session.execute(sa.update(Party).where(Party.source_document_id == doc.id).values(source_document_id=None))
     db.session.execute(sa.delete(Deadline).where(Deadline.source_document_id == doc.id,
                                                  Deadline.status == "SUGGESTED"))
+    from app.services import assistant  # assistant reads documents; importing it at the top would cycle
+    assistant.scrub_document(doc)
     doc.deleted_at = utcnow()
     audit.record("document.delete", "document", doc.id, user=principal.user,
                  organization_id=doc.organization_id, case_id=doc.case_id)

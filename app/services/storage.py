@@ -398,6 +398,19 @@ def _from_client_error(exc, what: str) -> StorageError:
     return StorageError(f"S3 {code or status} for {what}")
 
 
+def _position_and_size(fileobj) -> tuple[int | None, int | None]:
+    """(current position, bytes left to EOF) of a seekable file; (None, None) if not seekable."""
+    try:
+        if hasattr(fileobj, "seekable") and not fileobj.seekable():
+            return None, None
+        start = fileobj.tell()
+        end = fileobj.seek(0, os.SEEK_END)
+        fileobj.seek(start)
+    except (AttributeError, OSError, ValueError):
+        return None, None
+    return start, max(0, end - start)
+
+
 def _error_code(exc) -> str:
     return str((exc.response.get("Error", {}) or {}).get("Code", ""))
 
@@ -415,6 +428,8 @@ class S3Storage(Storage):
         connect_timeout: float = 5,
         read_timeout: float = 30,
         max_attempts: int = 3,
+        multipart_threshold: int = 64 * 1024 * 1024,
+        multipart_chunksize: int = 16 * 1024 * 1024,
     ):
         import boto3
         from boto3.s3.transfer import TransferConfig
@@ -453,11 +468,17 @@ class S3Storage(Storage):
         self._client = client(connect_timeout, read_timeout, max_attempts)
         # /readyz must answer fast: one attempt, short timeouts, no backoff.
         self._ping_client = client(min(connect_timeout, 2), min(read_timeout, 5), 1)
-        # Bounded memory per upload: concurrency * chunksize.
-        # Multipart above 8 MB: an interrupted large upload leaves parts the sweeper can abort.
+        # Up to multipart_threshold an object goes up in one PUT (1 request instead of create +
+        # parts + complete). S3 stores a PUT atomically: one that fails stores nothing, so it
+        # leaves nothing behind. Above it, a multipart upload: s3transfer aborts it if a part
+        # fails, and the orphan sweeper aborts one whose client died or whose abort failed.
+        # Parts are read from the file on disk as they are sent (see put_file): bounded memory.
+        if multipart_chunksize < 5 * 1024 * 1024:
+            raise ValueError("S3 multipart parts must be at least 5 MB")
+        self.multipart_threshold = max(int(multipart_threshold), multipart_chunksize)
         self._transfer = TransferConfig(
-            multipart_threshold=8 * 1024 * 1024,
-            multipart_chunksize=8 * 1024 * 1024,
+            multipart_threshold=self.multipart_threshold,
+            multipart_chunksize=multipart_chunksize,
             max_concurrency=4,
         )
         self._bucket_ready = False
@@ -499,14 +520,21 @@ class S3Storage(Storage):
                 raise
 
     def put_file(self, key: str, fileobj: BinaryIO) -> None:
-        """Upload fileobj (from its current position) under key; multipart for large files."""
+        """Upload fileobj (from its current position) under key: one PUT up to
+        multipart_threshold bytes, a multipart upload above (or when the size is unknown)."""
         validate_key(key)
         if not self._bucket_ready:
             self.ensure_bucket()
         try:
             with _map_s3_errors(key):
+                start, size = _position_and_size(fileobj)
+                if start == 0 and size is not None and size <= self.multipart_threshold:
+                    # One request, streamed from the file by the HTTP client (no thread pool);
+                    # botocore rewinds the body to 0 before a retry, hence start == 0 only.
+                    self._client.put_object(Bucket=self.bucket, Key=key, Body=fileobj, ContentLength=size)
+                    return
                 path = getattr(fileobj, "name", None)
-                if isinstance(path, str) and os.path.isfile(path) and fileobj.tell() == 0:
+                if isinstance(path, str) and os.path.isfile(path) and start == 0:
                     # From the file on disk: boto reads each part lazily instead of buffering
                     # up to ten parts in memory (a 200 MB upload stays flat in the web process).
                     self._client.upload_file(path, self.bucket, key, Config=self._transfer)

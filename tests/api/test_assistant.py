@@ -168,6 +168,29 @@ def test_local_chat_quotes_the_matching_passage_and_names_its_document(leased, a
     assert listed["items"][0]["title"].startswith("When will I get my security deposit")
 
 
+def test_deleting_a_document_removes_its_quotes_from_chat_answers(app, worker):
+    user, case, doc = _user_with_lease(app)
+    events = events_of(user.post(f"/api/v1/cases/{case['id']}/chat",
+                                 json={"message": "When will I get my security deposit back?"}))
+    chat_id = events[0][1]["chat_id"]
+    assert "security deposit within 60 days" in answer_of(events)
+    assert user.delete(f"/api/v1/documents/{doc['id']}").status_code in (200, 204)
+
+    answer = user.get(f"/api/v1/cases/{case['id']}/chats/{chat_id}").get_json()["messages"][1]
+    assert "security deposit within 60 days" not in answer["content"]
+    assert "quoted text removed: the document was deleted" in answer["content"]
+    assert "Residential lease, page 1" in answer["content"]  # the conversation still says what it cited
+    assert answer["sources"][0]["document_deleted"] is True and answer["sources"][0]["excerpt"] is None
+    from app.extensions import db
+    from app.models import ChatMessage
+    from app.services import assistant
+    with app.app_context():  # not just hidden: gone from the stored (encrypted) message
+        row = db.session.get(ChatMessage, uuid.UUID(answer["id"]))
+        stored = assistant._open_message(uuid.UUID(user.org_id), row)
+        assert "security deposit within 60 days" not in json.dumps(stored)
+        db.session.remove()
+
+
 def test_chat_on_a_case_without_documents_uses_the_case_data(alice):
     case = alice.create_case(title="Doe v. Roe", case_type="CIVIL_LITIGATION", court_type="FEDERAL_DISTRICT",
                              jurisdiction="US-FED", county=None)

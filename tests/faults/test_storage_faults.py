@@ -53,7 +53,8 @@ def s3proxy(stack):
 
 def test_failed_stores_leave_no_row_and_the_sweeper_leaves_no_orphan(stack, truth, s3proxy):
     proxy, env = s3proxy
-    web = stack.web(env=env)
+    # Room for one file above the multipart threshold (64 MB; below it a store is one PUT).
+    web = stack.web(env={**env, "MAX_UPLOAD_BYTES": str(80 * 1024 * 1024)})
     user = stack.user(web)
     cases = {}
 
@@ -69,7 +70,8 @@ def test_failed_stores_leave_no_row_and_the_sweeper_leaves_no_orphan(stack, trut
     # A large file goes up in parts; one part never gets through and the client's abort fails too.
     proxy.http_fault("cut_body", method="PUT", path_contains="partNumber=2", after_bytes=4096)
     proxy.http_fault("error500", method="DELETE")
-    cases["multipart"] = user.upload(big_text("multipart", 9 * 1024 * 1024), filename="big.txt", title="s3-big")
+    cases["multipart"] = user.upload(big_text("multipart", 65 * 1024 * 1024), filename="big.txt", title="s3-big",
+                                     timeout=180)
     proxy.clear_faults()
 
     for name, r in cases.items():

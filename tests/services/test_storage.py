@@ -325,7 +325,7 @@ def test_s3_bucket_created_if_missing(moto_server):
 def test_s3_ten_megabyte_stream_round_trip(moto_server):
     store = _s3(moto_server)
     key = document_key("org", "big")
-    size = 10 * 1024 * 1024 + 17  # above the multipart threshold
+    size = 10 * 1024 * 1024 + 17  # a stream of unknown size: a managed (multipart) upload
     store.put_file(key, io.BufferedReader(ChunkedRandom(size)))
     assert store.size(key) == size
     with store.open(key) as stream:
@@ -333,6 +333,61 @@ def test_s3_ten_megabyte_stream_round_trip(moto_server):
     store.delete(key)
     assert not store.exists(key)
     assert list(store.iter_keys()) == []
+
+
+def _s3_operations(store):
+    calls = []
+    store._client.meta.events.register("before-call.s3", lambda model, **kw: calls.append(model.name))
+    return calls
+
+
+def _file_of(tmp_path, size: int):
+    path = tmp_path / "sealed.bin"
+    with open(path, "wb") as out:
+        shutil_copy = io.BufferedReader(ChunkedRandom(size))
+        while chunk := shutil_copy.read(1024 * 1024):
+            out.write(chunk)
+    return path
+
+
+def test_s3_file_up_to_the_threshold_is_one_put(moto_server, tmp_path):
+    store = _s3(moto_server, multipart_threshold=12 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024)
+    store.ensure_bucket()
+    size = 12 * 1024 * 1024  # exactly the threshold
+    calls = _s3_operations(store)
+    with open(_file_of(tmp_path, size), "rb") as f:
+        store.put_file("a/one-put", f)
+    assert calls == ["PutObject"]
+    with store.open("a/one-put") as stream:
+        assert _sha(stream) == _sha(io.BufferedReader(ChunkedRandom(size)))
+
+
+def test_s3_file_above_the_threshold_goes_up_in_parts(moto_server, tmp_path):
+    store = _s3(moto_server, multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024)
+    store.ensure_bucket()
+    size = 11 * 1024 * 1024 + 5
+    calls = _s3_operations(store)
+    with open(_file_of(tmp_path, size), "rb") as f:
+        store.put_file("a/parts", f)
+    assert calls.count("CreateMultipartUpload") == 1 and calls.count("UploadPart") == 3
+    assert "CompleteMultipartUpload" in calls and "PutObject" not in calls
+    assert store.size("a/parts") == size
+    with store.open("a/parts") as stream:
+        assert _sha(stream) == _sha(io.BufferedReader(ChunkedRandom(size)))
+    assert not store._client.list_multipart_uploads(Bucket=store.bucket).get("Uploads")
+
+
+def test_s3_put_from_a_later_position_stores_only_the_rest(moto_server):
+    store = _s3(moto_server)
+    src = io.BytesIO(b"skip-me|the rest")
+    src.seek(8)
+    store.put_file("a/rest", src)
+    assert store.read_bytes("a/rest") == b"the rest"
+
+
+def test_s3_multipart_parts_must_be_at_least_five_megabytes():
+    with pytest.raises(ValueError):
+        S3Storage("caseos-test", endpoint_url="http://127.0.0.1:9", multipart_chunksize=1024 * 1024, **CREDS)
 
 
 def test_s3_open_missing_key_raises_not_found(moto_server):
