@@ -70,8 +70,8 @@ def run(stack, quick: bool, workdir, log=print) -> list[Figure]:
              f"idle: web {idle['web_cpu_percent_of_one_core']}% CPU, {idle['db_transactions_per_s']} DB xacts/s")
     if missing:
         notes += f"; {missing} deliveries missing"
-    # Streams whose client left stay open on the server until their next write (keepalive every 15 s) and
-    # re-read the database every second meanwhile: restart the web server so later benchmarks do not pay.
+    # Streams whose client left stay registered with the web process's event hub until their next write
+    # (keepalive every 15 s): restart the web server so later benchmarks start from a clean process.
     stack.web.stop()
     stack.procs.remove(stack.web)
     stack.start_web()
