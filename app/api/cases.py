@@ -1,10 +1,11 @@
 """Cases: create, list, read, update, soft delete, timeline, conflict check."""
+from flask import jsonify
 from flask_smorest import Blueprint
 
 from app.api.security import current_principal
 from app.extensions import db
 from app.schemas.case import (CaseEnvelope, CaseIn, CaseList, CaseListArgs, CasePatch, ConflictArgs,
-                              ConflictList, Timeline)
+                              ConflictList, Timeline, case_list_out)
 from app.services import cases
 
 bp = Blueprint("cases", __name__, url_prefix="/api/v1", description="Cases")
@@ -28,7 +29,9 @@ def list_(args):
     """Cases of the selected organization, most recently updated first."""
     page, per_page = args.pop("page"), args.pop("per_page")
     items, total = cases.list_cases(current_principal(), page=page, per_page=per_page, **args)
-    return {"items": items, "page": page, "per_page": per_page, "total": total}
+    # Dumped by case_list_out (the CaseList shape, documented by the decorator above) rather
+    # than by marshmallow field by field: a response is returned as is by flask-smorest.
+    return jsonify(case_list_out(items, page, per_page, total))
 
 
 @bp.get("/cases/<uuid:case_id>")

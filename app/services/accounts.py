@@ -9,6 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import orm
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -87,18 +88,28 @@ def issue_token(user: User, kind: str, ttl_days: int) -> str:
 
 
 def resolve_token(raw: str | None, kind: str) -> tuple[User, ApiToken] | None:
+    """The user and token for a live token, in one statement.
+
+    Token, user and the user's memberships (with their organizations) come back in a single
+    round trip: the memberships fill ``user.memberships`` (contains_eager), so resolving the
+    request's principal needs no further query. Nothing is cached: a revoked token, a
+    deactivated user or a removed membership takes effect on the very next request.
+    """
     if not raw or len(raw) > 200:
         return None
-    row = db.session.execute(
-        sa.select(ApiToken).where(ApiToken.token_hash == hash_token(raw), ApiToken.kind == kind,
-                                  ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow())
-    ).scalar_one_or_none()
-    if row is None:
+    rows = db.session.execute(
+        sa.select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(User.memberships).outerjoin(Membership.organization)
+        .options(orm.contains_eager(User.memberships).contains_eager(Membership.organization))
+        .where(ApiToken.token_hash == hash_token(raw), ApiToken.kind == kind,
+               ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow(), User.is_active.is_(True))
+        .execution_options(populate_existing=True)
+    ).unique().all()
+    if not rows:
         return None
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        return None
-    return user, row
+    token, user = rows[0]
+    return user, token
 
 
 def revoke(token: ApiToken):

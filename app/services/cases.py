@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 import uuid
@@ -12,9 +13,9 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEvent, Case, Deadline, Document, Party
 from app.models.base import utcnow
-from app.services import audit
+from app.services import audit, case_counts
 from app.services.errors import ValidationFailed
-from app.services.tenancy import Principal, get_visible, scoped
+from app.services.tenancy import Principal, get_visible, scope_ids, scoped, scoped_statement
 
 CASE_FIELDS = ("title", "description", "case_type", "court_type", "jurisdiction", "county", "case_number",
                "filing_deadline", "dispute_amount", "status")
@@ -32,39 +33,83 @@ def create_case(principal: Principal, data: dict) -> Case:
     return case
 
 
+def _escape_like(q: str) -> str:
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@functools.lru_cache(maxsize=None)
+def _list_statements(by_status: bool, by_type: bool, by_title: bool):
+    """(count, page) statements of the case list for one combination of filters, built once.
+
+    Values travel as bound parameters (org_ids, status, case_type, like, limit, offset), so a
+    request only binds them: building the statement tree cost more CPU than running it.
+    """
+    query = scoped_statement(Case)
+    if by_status:
+        query = query.where(Case.status == sa.bindparam("status"))
+    if by_type:
+        query = query.where(Case.case_type == sa.bindparam("case_type"))
+    if by_title:
+        query = query.where(Case.title.ilike(sa.bindparam("like", type_=sa.String), escape="\\"))
+    count = sa.select(sa.func.count()).select_from(query.subquery())
+    # Each case's live document count rides along (an index probe per case of the page), as
+    # attach_summaries would count it in a statement of its own.
+    doc_count = (sa.select(sa.func.count()).select_from(Document)
+                 .where(Document.case_id == Case.id, Document.deleted_at.is_(None))
+                 .correlate(Case).scalar_subquery())
+    page = (query.add_columns(doc_count).order_by(Case.updated_at.desc(), Case.id.desc())
+            .limit(sa.bindparam("limit", type_=sa.Integer)).offset(sa.bindparam("offset", type_=sa.Integer)))
+    return count, page
+
+
 def list_cases(principal: Principal, *, status=None, case_type=None, q=None, page=1, per_page=20):
-    """A page of the organization's live cases, newest first, with counts and next deadlines."""
-    query = scoped(principal, Case)
+    """A page of the organization's live cases, newest first, with counts and next deadlines.
+
+    ``total`` comes from app/services/case_counts.py: counted once per organization and filters
+    and reused until a case of the organization changes (exact, not an estimate).
+    """
+    count_stmt, page_stmt = _list_statements(bool(status), bool(case_type), bool(q))
+    params = {"org_ids": scope_ids(principal), "limit": per_page, "offset": (page - 1) * per_page}
     if status:
-        query = query.where(Case.status == status)
+        params["status"] = status
     if case_type:
-        query = query.where(Case.case_type == case_type)
+        params["case_type"] = case_type
     if q:
-        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(Case.title.ilike(like, escape="\\"))
-    total = db.session.execute(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar()
-    items = db.session.execute(
-        query.order_by(Case.updated_at.desc(), Case.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).scalars().all()
-    attach_summaries(items)
+        params["like"] = _escape_like(q)
+    total = case_counts.count(principal.org_id, (status, case_type, q),
+                              lambda: db.session.execute(count_stmt, params).scalar())
+    rows = db.session.execute(page_stmt, params).all()
+    items = [case for case, _ in rows]
+    attach_summaries(items, counts={case.id: n for case, n in rows})
     return items, total
 
 
-def attach_summaries(cases: list[Case]):
-    """document_count and next_deadlines for a page of cases in two queries, not one per case."""
+@functools.lru_cache(maxsize=None)
+def _summary_statements():
+    """(document counts, next three pending deadlines) for a set of case ids (expanding ``ids``)."""
+    ids = sa.bindparam("ids", expanding=True)
+    counts = (sa.select(Document.case_id, sa.func.count())
+              .where(Document.case_id.in_(ids), Document.deleted_at.is_(None)).group_by(Document.case_id))
+    ranked = sa.select(
+        Deadline, sa.func.row_number().over(partition_by=Deadline.case_id,
+                                            order_by=(Deadline.due_date, Deadline.due_time, Deadline.id)).label("rn")
+    ).where(Deadline.case_id.in_(ids), Deadline.status.in_(PENDING_DEADLINE)).subquery()
+    dl = sa.orm.aliased(Deadline, ranked)
+    return counts, sa.select(dl).where(ranked.c.rn <= 3).order_by(ranked.c.due_date)
+
+
+def attach_summaries(cases: list[Case], counts: dict | None = None):
+    """document_count and next_deadlines for a page of cases in two queries, not one per case
+    (one when the caller already has the document counts)."""
     ids = [c.id for c in cases]
-    counts, nexts = {}, {i: [] for i in ids}
+    nexts = {i: [] for i in ids}
     if ids:
-        counts = dict(db.session.execute(
-            sa.select(Document.case_id, sa.func.count()).where(Document.case_id.in_(ids), Document.deleted_at.is_(None))
-            .group_by(Document.case_id)).all())
-        ranked = sa.select(
-            Deadline, sa.func.row_number().over(partition_by=Deadline.case_id,
-                                                order_by=(Deadline.due_date, Deadline.due_time, Deadline.id)).label("rn")
-        ).where(Deadline.case_id.in_(ids), Deadline.status.in_(PENDING_DEADLINE)).subquery()
-        dl = sa.orm.aliased(Deadline, ranked)
-        for d in db.session.execute(sa.select(dl).where(ranked.c.rn <= 3).order_by(ranked.c.due_date)).scalars():
+        counts_stmt, deadlines_stmt = _summary_statements()
+        if counts is None:
+            counts = dict(db.session.execute(counts_stmt, {"ids": ids}).all())
+        for d in db.session.execute(deadlines_stmt, {"ids": ids}).scalars():
             nexts[d.case_id].append(d)
+    counts = counts or {}
     for c in cases:
         c.document_count = counts.get(c.id, 0)
         c.next_deadlines = nexts.get(c.id, [])
