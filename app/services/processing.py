@@ -12,7 +12,6 @@ import logging
 import os
 import shutil
 import tempfile
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 import sqlalchemy as sa
 
@@ -104,25 +103,17 @@ def ocr(job: Job, doc: Document):
     done_before = total - len(todo)
     base, span = progress_before("ocr"), WEIGHTS["ocr"]
     workers = max(1, runtime.current().config.OCR_WORKERS)
-    with plaintext_file(doc) as path, ThreadPoolExecutor(max_workers=workers) as pool:
-        pending = {pool.submit(extraction.ocr_page, path, doc.content_type, n, lim): n for n in todo}
+    # One sandbox per document renders the pages and runs `workers` tesseract processes; page images
+    # stay in the step's private folder and are gone when the step ends (failure included).
+    with plaintext_file(doc) as path, contextlib.closing(extraction.iter_ocr_pages(
+            path, doc.content_type, todo, lim, workers=workers, tmp_dir=os.path.dirname(path))) as results:
         done_count = 0
-        try:
-            while pending:
-                finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    n = pending.pop(fut)
-                    text, conf = fut.result()
-                    _save_page(doc, n, text, "ocr", conf, needs_ocr=False)
-                    done_count += 1
-                    jobs.heartbeat(job, lease_seconds(),
-                                   base + span * (done_before + done_count) / max(total, 1))
-                    job.result = {**(job.result or {}), "ocr_pages_done": done_before + done_count,
-                                  "pages": total}
-                    db.session.commit()  # per-page progress, and nothing redone after a crash
-        finally:
-            for fut in pending:
-                fut.cancel()
+        for n, text, conf in results:
+            _save_page(doc, n, text, "ocr", conf, needs_ocr=False)
+            done_count += 1
+            jobs.heartbeat(job, lease_seconds(), base + span * (done_before + done_count) / max(total, 1))
+            job.result = {**(job.result or {}), "ocr_pages_done": done_before + done_count, "pages": total}
+            db.session.commit()  # per-page progress, and nothing redone after a crash
     return {"ocr_pages": len(todo)}
 
 

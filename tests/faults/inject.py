@@ -110,6 +110,14 @@ def install():
         return real_ocr_page(path, content_type, page_number, *a, **kw)
     extraction.ocr_page = ocr_page
 
+    real_iter_ocr_pages = extraction.iter_ocr_pages
+
+    def iter_ocr_pages(path, content_type, page_numbers, *a, **kw):  # the pipeline's OCR step
+        for row in real_iter_ocr_pages(path, content_type, page_numbers, *a, **kw):
+            _record("ocr.log", f"{os.getpid()} {_current_doc} {row[0]}")
+            yield row
+    extraction.iter_ocr_pages = iter_ocr_pages
+
 
 def install_api():
     """Crash the API between its commit and the enqueue (web processes)."""
