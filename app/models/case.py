@@ -28,6 +28,9 @@ class Case(UUIDPk, Timestamps, db.Model):
         sa.Index("ix_cases_org_live_updated", "organization_id", "updated_at", "id",
                  postgresql_where=sa.text("deleted_at IS NULL"), sqlite_where=sa.text("deleted_at IS NULL")),
         sa.Index("ix_cases_org_status", "organization_id", "status"),
+        # The list's count (status / case type filters) from the index alone (migration 0011).
+        sa.Index("ix_cases_org_live_status_type", "organization_id", "status", "case_type",
+                 postgresql_where=sa.text("deleted_at IS NULL"), sqlite_where=sa.text("deleted_at IS NULL")),
     )
     organization_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organizations.id"), nullable=False)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
