@@ -9,6 +9,9 @@ ciphertext at the document's deterministic key (a retry overwrites it) and compl
 The filled PDF does not go through the document pipeline (extract/ocr/analyse/index): the form
 is ours, its values are known, and analysing it would only suggest back to the case the
 parties and dates the case already gave it. The document is PROCESSED as soon as it is stored.
+Its text is known too: the store step records, per page, the form's title and each filled
+value with its field label (sealed exactly like extracted page text) and indexes it for
+full-text search with the pipeline's own index function, all in the store step's transaction.
 """
 from __future__ import annotations
 
@@ -21,12 +24,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 from app.extensions import db
-from app.models import Case, Document, Job, Party, User
+from app.models import Case, Document, DocumentPage, Job, Party, User
 from app.models.base import utcnow
-from app.services import audit, crypto, documents, filetypes, forms, jobs, runtime
+from app.services import audit, crypto, documents, filetypes, forms, jobs, runtime, search
 from app.services.errors import NotFound, ValidationFailed
 from app.services.storage import document_key
 from app.services.tenancy import Principal, get_visible
@@ -163,6 +166,8 @@ class FilledDocument:
     sealed: crypto.SealResult
     page_count: int
     result: dict
+    # The text of each page (index 0 is page 1): the title and the filled values with their labels.
+    page_texts: list[str] = field(default_factory=list)
 
     def close(self):
         self.ciphertext.close()
@@ -197,6 +202,7 @@ def prepare(job: Job) -> FilledDocument:
         raise FormFillFailed("form_values_invalid", f"These fields no longer have valid values: {names}. "
                                                     "Fill the form again.") from None
     pdf, pages = _stamp(filled.pdf_bytes, doc.id, spec["title"])
+    texts = page_texts_for(form_id, spec, values, filled, pages)
     doc.status = "PROCESSING"
     tmp = tempfile.TemporaryFile(dir=documents.private_tmp_dir(), prefix="form-")
     try:
@@ -207,7 +213,7 @@ def prepare(job: Job) -> FilledDocument:
         raise
     result = {"document_id": str(doc.id), "form_id": form_id, "missing_required": list(filled.missing_required),
               "overflow": list(filled.overflow), "filled_fields": list(filled.filled), "page_count": pages}
-    return FilledDocument(doc, tmp, sealed, pages, result)
+    return FilledDocument(doc, tmp, sealed, pages, result, texts)
 
 
 def _stamp(pdf_bytes: bytes, document_id, title: str) -> tuple[bytes, int]:
@@ -217,6 +223,78 @@ def _stamp(pdf_bytes: bytes, document_id, title: str) -> tuple[bytes, int]:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue(), len(writer.pages)
+
+
+def page_texts_for(form_id: str, spec: dict, values: dict, filled: forms.FilledForm, page_count: int) -> list[str]:
+    """What each page of the filled form says: the title on page 1, then "Label: value" for every
+    filled field on the page its widget is on; text moved to the addendum is on the first addendum page."""
+    specs = {f["name"]: f for f in spec["fields"]}
+    field_pages, template_pages = _field_pages(form_id)
+    pages: list[list[str]] = [[] for _ in range(max(page_count, 1))]
+    pages[0].append(spec["title"])
+    addendum: list[str] = []
+    for name, written in filled.filled.items():
+        fs = specs.get(name, {})
+        label = fs.get("label") or name
+        ftype = fs.get("type", "text")
+        if ftype == "checkbox":
+            if written == "Off":
+                continue  # an unticked box says nothing
+            shown = "Yes"
+        elif ftype in ("radio", "choice"):
+            shown = (fs.get("option_labels") or {}).get(str(written), str(written))
+        else:
+            shown = str(written)
+        if name in filled.overflow:
+            n = filled.overflow.index(name) + 1
+            addendum.append(f"Item {n}. {label}\n{values.get(name, '')}")
+        if not shown.strip():
+            continue
+        number = field_pages.get(name, 0)
+        pages[number if number < len(pages) else 0].append(f"{label}: {shown}")
+    if addendum:
+        first = template_pages if 0 < template_pages < len(pages) else len(pages) - 1
+        pages[first].extend(addendum)
+    return ["\n".join(lines) for lines in pages]
+
+
+def _field_pages(form_id: str) -> tuple[dict[str, int], int]:
+    """{field name: index of the template page its first widget is on}, and the template's page count."""
+    try:
+        reader = PdfReader(str(forms.blank_pdf(form_id)))
+        out: dict[str, int] = {}
+        for index, page in enumerate(reader.pages):
+            for annot in page.get("/Annots") or []:
+                node = annot.get_object()
+                if node.get("/Subtype") != "/Widget":
+                    continue
+                parts, seen = [], 0
+                while node is not None and seen < 32:
+                    if "/T" in node:
+                        parts.append(str(node["/T"]))
+                    parent = node.get("/Parent")
+                    node = parent.get_object() if parent is not None else None
+                    seen += 1
+                if parts:
+                    out.setdefault(".".join(reversed(parts)), index)
+        return out, len(reader.pages)
+    except Exception:  # the text is a convenience: never fail a fill over where a field sits
+        return {}, 0
+
+
+def _save_text(doc: Document, texts: list[str]):
+    """Replace the document's page text and search rows (a redelivered store leaves the same rows)."""
+    # Out of the index first, while the old pages (what the index was built from) are still there.
+    search.remove_document(doc)
+    db.session.execute(sa.delete(DocumentPage).where(DocumentPage.document_id == doc.id))
+    db.session.flush()
+    for number, text in enumerate(texts, start=1):
+        # Sealed exactly as the pipeline seals extracted text (processing._save_page): AAD org + document + page.
+        sealed = documents.seal((doc.organization_id, doc.id), f"page:{number}", text.encode()) if text else None
+        db.session.add(DocumentPage(document_id=doc.id, number=number, source="text_layer", confidence=None,
+                                    needs_ocr=False, text_sealed=sealed))
+    db.session.flush()
+    search.index_document(doc)
 
 
 def store(job: Job, filled: FilledDocument) -> Document:
@@ -233,6 +311,7 @@ def store(job: Job, filled: FilledDocument) -> Document:
     doc.wrapped_key, doc.page_count = filled.sealed.wrapped_key, filled.page_count
     doc.content_type = "application/pdf"
     doc.status, doc.processed_at, doc.error_code, doc.error_message = "PROCESSED", utcnow(), None, None
+    _save_text(doc, filled.page_texts)
     audit.record("form.filled", "document", doc.id, user=job.user_id, organization_id=doc.organization_id,
                  case_id=doc.case_id, details={"form_id": filled.result["form_id"], "size": doc.size_bytes,
                                                "pages": doc.page_count})

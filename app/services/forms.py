@@ -237,6 +237,11 @@ def get_form(form_id: str) -> dict:
     return _public(_spec(form_id))
 
 
+def blank_pdf(form_id: str) -> Path:
+    """The library's blank fillable PDF of a form."""
+    return _pdf_path(_spec(form_id))
+
+
 def _pdf_path(spec: dict) -> Path:
     return Path(spec["_dir"]) / spec["pdf"]
 

@@ -4,6 +4,7 @@ and read back with pypdf."""
 import hashlib
 import io
 import time
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -314,3 +315,107 @@ def test_deterministic_failure_ends_the_job_failed_with_a_code(alice, ma_case, u
     job = alice.get(f"/api/v1/jobs/{job_id}").get_json()
     assert job["status"] == "FAILED" and job["error"]["code"] == "document_deleted"
     assert job["steps"][0]["status"] == "failed"
+
+
+# ------------------------------------------------------------------------------------ the form's text and search
+
+def search(user, q, **params):
+    r = user.get("/api/v1/search", query_string={"q": q, **params})
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def test_filled_form_is_found_by_search_and_its_text_holds_the_values(worker, alice, mallory, ma_case):
+    r = fill(alice, ma_case["id"], COMPLAINT, {"district_court": True, "defendant": "Zebulon Quackenbush"})
+    assert r.status_code == 202, r.get_json()
+    doc_id = r.get_json()["document"]["id"]
+    job = wait_job(alice, r.get_json()["job"]["id"], worker)
+    assert job["status"] == "SUCCEEDED", job.get("error")
+    doc = alice.get(f"/api/v1/documents/{doc_id}").get_json()
+    assert doc["status"] == "PROCESSED"
+
+    # the party's name finds the form, with the value highlighted in its snippet
+    found = search(alice, "Quackenbush")
+    assert found["total"] == 1 and [i["document_id"] for i in found["items"]] == [doc_id]
+    hit = found["items"][0]
+    assert hit["document_type"] == "FORM" and hit["case_id"] == ma_case["id"]
+    assert any("<mark>Quackenbush</mark>" in s for s in hit["snippets"]), hit
+    assert [i["document_id"] for i in search(alice, "Zebulon Quackenbush", document_type="FORM",
+                                            case_id=ma_case["id"])["items"]] == [doc_id]
+    assert search(alice, "Quackenbush", document_type="MOTION")["total"] == 0
+    assert doc_id in [i["document_id"] for i in search(alice, "2407RO000123")["items"]]   # a prefilled value
+
+    # its text: the form's title and every filled value with its field label, one entry per page
+    text = alice.get(f"/api/v1/documents/{doc_id}/text")
+    assert text.status_code == 200, text.get_json()
+    body = text.get_json()
+    assert len(body["pages"]) == doc["page_count"] and [p["number"] for p in body["pages"]] == \
+        list(range(1, doc["page_count"] + 1))
+    assert {p["source"] for p in body["pages"]} == {"text_layer"}
+    spec = form_library.get_form(COMPLAINT)
+    labels = {f["name"]: f.get("label", f["name"]) for f in spec["fields"]}
+    assert spec["title"] in body["text"]
+    assert f"{labels['defendant']}: Zebulon Quackenbush" in body["text"]
+    assert f"{labels['user_name_full']}: Jane Q. Doe" in body["text"]      # prefilled from the parties
+    assert f"{labels['docket_number']}: 2407RO000123" in body["text"]       # prefilled from the case
+    assert f"{labels['district_court']}: Yes" in body["text"]              # a ticked box
+    assert labels["superior_court"] not in body["text"]                     # boxes left unticked say nothing
+
+    # another tenant finds nothing
+    assert search(mallory, "Quackenbush")["total"] == 0
+    assert mallory.get(f"/api/v1/documents/{doc_id}/text").status_code == 404
+
+    # deleted: gone from search like any document
+    assert alice.delete(f"/api/v1/documents/{doc_id}").status_code == 204
+    assert search(alice, "Quackenbush")["total"] == 0
+    assert search(alice, "2407RO000123")["total"] == 0
+    assert alice.get(f"/api/v1/documents/{doc_id}/text").status_code == 404
+
+
+def test_overflowing_text_is_searchable_on_the_addendum_page(worker, alice, ma_case):
+    story = "The landlord Ignatius Featherstonehaugh changed the locks. " + " ".join(
+        f"Sentence {i}: on that day the defendant shouted and blocked the door." for i in range(90))
+    r = fill(alice, ma_case["id"], AFFIDAVIT, {"affidavit_body": story, "incident_date": "2024-03-01"})
+    assert r.status_code == 202, r.get_json()
+    doc_id = r.get_json()["document"]["id"]
+    job = wait_job(alice, r.get_json()["job"]["id"], worker)
+    assert job["status"] == "SUCCEEDED", job.get("error")
+    blank_pages = len(PdfReader(str(form_library.FORMS_DIR / form_library.get_form(AFFIDAVIT)["pdf"])).pages)
+    pages = alice.get(f"/api/v1/documents/{doc_id}/text").get_json()["pages"]
+    assert "See addendum, item 1" in pages[0]["text"] and "Featherstonehaugh" not in pages[0]["text"]
+    assert "Featherstonehaugh" in pages[blank_pages]["text"] and "Sentence 89:" in pages[blank_pages]["text"]
+    found = search(alice, "Featherstonehaugh")
+    assert [i["document_id"] for i in found["items"]] == [doc_id] and found["items"][0]["pages"] == [blank_pages + 1]
+
+
+def test_a_redelivered_store_rewrites_the_text_without_duplicates(alice, ma_case, unsent, app_ctx):
+    import sqlalchemy as sa
+    from app.extensions import db
+    from app.models import DocumentPage, Job, SearchEntry
+    from app.services import form_filling
+
+    r = fill(alice, ma_case["id"], INDIGENCY, {"court": "Quinsigamond Housing Court"})
+    assert r.status_code == 202
+    job_id, doc_id = r.get_json()["job"]["id"], r.get_json()["document"]["id"]
+    assert form_tasks.fill.apply(args=[job_id]).get() == "done"
+
+    def rows():
+        pages = db.session.execute(sa.select(sa.func.count()).select_from(DocumentPage)
+                                   .where(DocumentPage.document_id == uuid.UUID(doc_id))).scalar()
+        entries = db.session.execute(sa.select(SearchEntry.page_number)
+                                     .where(SearchEntry.document_id == uuid.UUID(doc_id))).scalars().all()
+        return pages, sorted(entries)
+
+    before = rows()
+    page_count = alice.get(f"/api/v1/documents/{doc_id}").get_json()["page_count"]
+    assert before[0] == page_count and before[1][0] == 0 and len(before[1]) == len(set(before[1])) >= 2
+    # The store step run again on the same document (a redelivery that finds it not yet done).
+    job = db.session.get(Job, uuid.UUID(job_id))
+    with form_filling.prepare(job) as filled:
+        form_filling.store(job, filled)
+    db.session.commit()
+    assert rows() == before
+    found = search(alice, "Quinsigamond")
+    assert found["total"] == 1 and found["items"][0]["document_id"] == doc_id
+    assert form_tasks.fill.apply(args=[job_id]).get() == "noop"
+    assert rows() == before
