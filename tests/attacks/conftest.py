@@ -6,8 +6,6 @@ everything one tenant owns in the database (to prove an attack changed nothing).
 """
 from __future__ import annotations
 
-import contextlib
-import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -70,22 +68,7 @@ def operations(app, spec):
 
 # ------------------------------------------------------------------------------------ database
 
-def db_url() -> str:
-    return os.environ["TEST_DATABASE_URL"].replace("postgresql+psycopg2://", "postgresql://")
-
-
-@contextlib.contextmanager
-def pg(autocommit=True):
-    """A psycopg2 connection to the test database as the superuser (closed afterwards)."""
-    import psycopg2
-    conn = psycopg2.connect(db_url())
-    conn.autocommit = autocommit
-    try:
-        yield conn
-    finally:
-        if not autocommit:
-            conn.rollback()
-        conn.close()
+from tests.pg import db_url, pg  # noqa: E402,F401  (the suite's modules import them from here)
 
 
 def tenant_snapshot(org_ids, user_ids=()) -> dict:

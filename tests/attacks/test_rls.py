@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from psycopg2 import errors as pgerr
 
-from tests.attacks.conftest import db_url, pg
+from tests.attacks.conftest import pg
 from tests.factories import ApiUser, case_payload
 
 # Not under RLS on purpose (migration 0009): audit_events is append-only instead (its hash chain
@@ -145,27 +145,9 @@ def test_the_application_role_cannot_rewrite_the_migration_history():
 @pytest.fixture(scope="module")
 def app_as_role(app):
     """The whole application connected as a login role that is a member of caseos_app."""
-    import workers
-    from app import create_app
-    from app.services import runtime
-    from config import Config
-    role = f"caseos_rls_{uuid.uuid4().hex[:8]}"
-    with pg() as conn, conn.cursor() as cur:
-        cur.execute(f'CREATE ROLE "{role}" LOGIN; GRANT caseos_app TO "{role}"')
-    base = db_url()
-    url = base.replace("postgresql://postgres@", f"postgresql://{role}@", 1)
-    assert role in url, "TEST_DATABASE_URL is expected to connect as postgres@"
-    saved = (workers._flask_app, runtime._fallback)
-    rls_app = create_app(Config(SQLALCHEMY_DATABASE_URI=url))
-    rls_app.config["TESTING"] = True
-    workers._flask_app, runtime._fallback = saved
-    yield rls_app
-    from app.extensions import db
-    with rls_app.app_context():
-        db.engine.dispose()
-    with pg() as conn, conn.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,))
-        cur.execute(f'REVOKE caseos_app FROM "{role}"; DROP ROLE "{role}"')
+    from tests.pg import app_as_app_role
+    with app_as_app_role("caseos_rls") as rls_app:
+        yield rls_app
 
 
 @pytest.fixture()

@@ -5,7 +5,6 @@ that role the match uses the GIN index (migration 0010's SECURITY DEFINER functi
 """
 from __future__ import annotations
 
-import contextlib
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
@@ -13,20 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 
-def _db_url() -> str:
-    import os
-    return os.environ["TEST_DATABASE_URL"].replace("postgresql+psycopg2://", "postgresql://")
-
-
-@contextlib.contextmanager
-def _pg(autocommit=True):
-    import psycopg2
-    conn = psycopg2.connect(_db_url())
-    conn.autocommit = autocommit
-    try:
-        yield conn
-    finally:
-        conn.close()
+from tests.pg import db_url as _db_url, pg as _pg  # noqa: E402
 
 
 ALICE_DOCS = [  # (title, [page texts], document_type, days ago)
@@ -234,26 +220,9 @@ def test_another_organization_never_sees_documents_not_even_in_counts(app, corpu
 @pytest.fixture(scope="module")
 def app_as_role(app):
     """The application connected as a login role that is a member of caseos_app (as in production)."""
-    import workers
-    from app import create_app
-    from app.services import runtime
-    from config import Config
-    role = f"caseos_srch_{uuid.uuid4().hex[:8]}"
-    with _pg() as conn, conn.cursor() as cur:
-        cur.execute(f'CREATE ROLE "{role}" LOGIN; GRANT caseos_app TO "{role}"')
-    url = _db_url().replace("postgresql://postgres@", f"postgresql://{role}@", 1)
-    assert role in url, "TEST_DATABASE_URL is expected to connect as postgres@"
-    saved = (workers._flask_app, runtime._fallback)
-    rls_app = create_app(Config(SQLALCHEMY_DATABASE_URI=url))
-    rls_app.config["TESTING"] = True
-    workers._flask_app, runtime._fallback = saved
-    yield rls_app
-    from app.extensions import db
-    with rls_app.app_context():
-        db.engine.dispose()
-    with _pg() as conn, conn.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,))
-        cur.execute(f'REVOKE caseos_app FROM "{role}"; DROP ROLE "{role}"')
+    from tests.pg import app_as_app_role
+    with app_as_app_role("caseos_srch") as rls_app:
+        yield rls_app
 
 
 def test_as_the_application_role_the_same_results_and_nothing_of_another_tenant(app, app_as_role, corpus):
