@@ -38,6 +38,11 @@ class StepOut(OutSchema):
     attempts = fields.Integer()
 
 
+def _result_of(job):
+    from app.services.jobs import result_of
+    return result_of(job) if hasattr(job, "kind") else job.get("result")
+
+
 class JobOut(OutSchema):
     id = fields.UUID(required=True)
     kind = fields.String(required=True)
@@ -45,7 +50,9 @@ class JobOut(OutSchema):
     progress = fields.Float(required=True)
     steps = fields.List(fields.Nested(StepOut), required=True)
     error = fields.Dict(allow_none=True)
-    result = fields.Dict(allow_none=True)
+    # result_of opens a sealed result (a research answer); see app/services/jobs.py
+    result = fields.Function(lambda job: _result_of(job), allow_none=True,
+                             metadata={"type": "object", "nullable": True})
     document_id = fields.UUID(allow_none=True)
     case_id = fields.UUID(allow_none=True)
     created_at = fields.DateTime(required=True)

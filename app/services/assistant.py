@@ -38,7 +38,7 @@ from typing import Iterator
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Case, Chat, ChatMessage, Deadline, Document, Organization, Party, User
+from app.models import Case, Chat, ChatMessage, Deadline, Document, Job, Organization, Party, User
 from app.models.base import utcnow
 from app.services import audit, crypto, documents, jobs, keys, runtime
 from app.services.analysis import providers
@@ -697,8 +697,23 @@ def rewrap_chat_messages(keyring: crypto.Keyring, batch_size: int = 500) -> dict
     return {"chat_messages": n}
 
 
-if rewrap_chat_messages not in keys.EXTRA_REWRAPPERS:
-    keys.EXTRA_REWRAPPERS.append(rewrap_chat_messages)
+def rewrap_job_results(keyring: crypto.Keyring, batch_size: int = 500) -> dict:
+    """Key rotation: re-wrap the data key of every sealed job result (research answers)."""
+    import base64
+    n = 0
+    rows = db.session.execute(sa.select(Job).where(Job.kind.in_(jobs.SEALED_RESULT_KINDS), Job.result.is_not(None))
+                              .execution_options(yield_per=batch_size)).scalars()
+    for job in rows:
+        blob = jobs.sealed_blob(job)
+        if blob is not None and crypto.blob_key_id(blob) != keyring.current_key_id:
+            job.result = {"sealed": base64.b64encode(crypto.rewrap_blob(keyring, blob, jobs.result_aad(job))).decode()}
+            n += 1
+    return {"job_results": n}
+
+
+for _rewrapper in (rewrap_chat_messages, rewrap_job_results):
+    if _rewrapper not in keys.EXTRA_REWRAPPERS:
+        keys.EXTRA_REWRAPPERS.append(_rewrapper)
 
 
 # --- a deleted document leaves the chats ------------------------------------------------------

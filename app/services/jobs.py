@@ -39,9 +39,49 @@ class LeaseLost(Exception):
     """This process no longer holds the job's lease for the step: another attempt took it over."""
 
 
+# Kinds whose result may quote document text (a research answer): stored sealed like page text,
+# opened only for GET /jobs; events (a stored log) and streams carry the status without it.
+SEALED_RESULT_KINDS = ("research",)
+
+
+def result_aad(job: Job) -> bytes:
+    from app.services import crypto
+    return crypto.make_aad(job.organization_id, job.id, "job-result")
+
+
+def seal_result(job: Job, result: dict) -> dict:
+    """The result to store for this job: sealed (AES-GCM, own data key) for SEALED_RESULT_KINDS."""
+    if job.kind not in SEALED_RESULT_KINDS or not result:
+        return result
+    import base64
+    import json
+    from app.services import crypto, runtime
+    blob = crypto.seal_bytes(runtime.current().keyring, json.dumps(result, ensure_ascii=False).encode(),
+                             result_aad(job))
+    return {"sealed": base64.b64encode(blob).decode()}
+
+
+def sealed_blob(job: Job) -> bytes | None:
+    if job.kind in SEALED_RESULT_KINDS and isinstance(job.result, dict) and "sealed" in job.result:
+        import base64
+        return base64.b64decode(job.result["sealed"])
+    return None
+
+
+def result_of(job: Job) -> dict | None:
+    """The job's result as its owner reads it (a sealed result opened)."""
+    blob = sealed_blob(job)
+    if blob is None:
+        return job.result
+    import json
+    from app.services import crypto, runtime
+    return json.loads(crypto.open_bytes(runtime.current().keyring, blob, result_aad(job)))
+
+
 def snapshot(job: Job) -> dict:
+    result = None if sealed_blob(job) is not None else job.result
     return {"id": str(job.id), "kind": job.kind, "status": job.status, "progress": round(job.progress or 0, 4),
-            "steps": job.steps, "error": job.error, "result": job.result, "document_id": str(job.document_id)
+            "steps": job.steps, "error": job.error, "result": result, "document_id": str(job.document_id)
             if job.document_id else None, "created_at": job.created_at.isoformat(),
             "updated_at": (job.updated_at or job.created_at).isoformat()}
 

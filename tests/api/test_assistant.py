@@ -335,6 +335,35 @@ def test_research_cites_the_rule_and_states_its_limitations(leased):
     assert "Residential lease" in result["answer"] and "itemized" not in json.dumps(result)
 
 
+
+def test_research_answers_are_stored_sealed_and_survive_key_rotation(leased, app):
+    user, _case, _doc = leased
+    r = user.post("/api/v1/research", json={"topic": "answer to a complaint after service", "jurisdiction": "US-FED"})
+    job = _wait_job(user, r.get_json()["job"]["id"])
+    assert "21 days after service" in job["result"]["answer"]
+    from app.extensions import db
+    from app.models import Event, Job
+    with app.app_context():
+        row = db.session.get(Job, uuid.UUID(job["id"]))
+        assert set(row.result) == {"sealed"} and "21 days" not in json.dumps(row.result)
+        stored_events = db.session.execute(sa.select(Event.data).where(Event.job_id == row.id)).scalars().all()
+        assert stored_events and not any("21 days" in json.dumps(d) for d in stored_events)
+        db.session.remove()
+    # The stream tells the status; the answer itself is read from GET /jobs/{id}.
+    final = [d for e, d in events_of(user.get(f"/api/v1/jobs/{job['id']}/events")) if e == "job"][-1]
+    assert final["status"] == "SUCCEEDED" and final["result"] is None
+    from app.services import assistant, crypto, jobs, keys
+    assert assistant.rewrap_job_results in keys.EXTRA_REWRAPPERS
+    with app.app_context():
+        old, new = app.extensions["caseos"].config.ENCRYPTION_KEY, crypto.generate_master_key()
+        assert assistant.rewrap_job_results(crypto.Keyring(new, [old]))["job_results"] >= 1
+        row = db.session.get(Job, uuid.UUID(job["id"]))
+        opened = crypto.open_bytes(crypto.Keyring(new), jobs.sealed_blob(row), jobs.result_aad(row))
+        assert json.loads(opened)["answer"] == job["result"]["answer"]
+        db.session.rollback()  # leave the database under the test run's key
+        db.session.remove()
+
+
 def test_research_for_an_unknown_jurisdiction_says_it_has_no_rules(alice, worker):
     r = alice.post("/api/v1/research", json={"topic": "deadline to appeal an eviction", "jurisdiction": "us-zz"})
     assert r.status_code == 202

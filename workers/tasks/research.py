@@ -68,7 +68,7 @@ def research(self, job_id: str):
         raise  # the queue and the logs must see a bug
     job = db.session.get(Job, job_id, populate_existing=True)
     jobs.finish_step(job, STEP, 1.0)
-    jobs.succeed(job, result)
+    jobs.succeed(job, jobs.seal_result(job, result))  # the answer may quote documents: sealed at rest
     db.session.commit()
     return "done"
 
