@@ -105,6 +105,10 @@ class Config:
         self.AWS_ACCESS_KEY_ID = _env("AWS_ACCESS_KEY_ID")
         self.AWS_SECRET_ACCESS_KEY = _env("AWS_SECRET_ACCESS_KEY")
         self.AWS_REGION = _env("AWS_REGION", "us-east-1")
+        # Per request to S3: a hung storage server fails a step (then retried) instead of holding it.
+        self.S3_CONNECT_TIMEOUT = float(_env("S3_CONNECT_TIMEOUT", "5"))
+        self.S3_READ_TIMEOUT = float(_env("S3_READ_TIMEOUT", "30"))
+        self.S3_MAX_RETRIES = int(_env("S3_MAX_RETRIES", "3"))
 
         self.AI_PROVIDER = _env("AI_PROVIDER", "local")
         self.OPENAI_API_KEY = _env("OPENAI_API_KEY")

@@ -37,7 +37,9 @@ class Runtime:
                     c = self.config
                     self._storage = build_storage(c.STORAGE_BACKEND, storage_dir=c.STORAGE_DIR, bucket=c.S3_BUCKET,
                                                   endpoint_url=c.S3_ENDPOINT_URL, region=c.AWS_REGION,
-                                                  access_key=c.AWS_ACCESS_KEY_ID, secret_key=c.AWS_SECRET_ACCESS_KEY)
+                                                  access_key=c.AWS_ACCESS_KEY_ID, secret_key=c.AWS_SECRET_ACCESS_KEY,
+                                                  connect_timeout=c.S3_CONNECT_TIMEOUT, read_timeout=c.S3_READ_TIMEOUT,
+                                                  max_attempts=c.S3_MAX_RETRIES)
         return self._storage
 
     @property

@@ -630,6 +630,7 @@ def build_storage(
     region: str | None = None,
     access_key: str | None = None,
     secret_key: str | None = None,
+    **s3_options,
 ) -> Storage:
     """Build the configured backend: "local" (files under storage_dir) or "s3"."""
     name = (backend or "").strip().lower()
@@ -646,5 +647,6 @@ def build_storage(
             region=region,
             access_key=access_key,
             secret_key=secret_key,
+            **s3_options,  # connect_timeout, read_timeout, max_attempts
         )
     raise ValueError(f"unknown storage backend {backend!r} (expected 'local' or 's3')")

@@ -463,3 +463,14 @@ def test_build_storage(tmp_path, moto_server):
         build_storage("s3", storage_dir=str(tmp_path))
     with pytest.raises(ValueError):
         build_storage("ftp", storage_dir=str(tmp_path))
+
+
+def test_s3_timeouts_and_attempts_come_from_the_environment(other_app, moto_server):
+    from app.services import runtime
+    app = other_app(STORAGE_BACKEND="s3", S3_ENDPOINT_URL=moto_server, S3_BUCKET="caseos-timeouts",
+                    S3_CONNECT_TIMEOUT="2.5", S3_READ_TIMEOUT="7", S3_MAX_RETRIES="5")
+    with app.app_context():
+        storage = runtime.current().storage
+        cfg = storage._client.meta.config
+        assert (cfg.connect_timeout, cfg.read_timeout) == (2.5, 7.0)
+        assert cfg.retries["total_max_attempts"] == 6  # botocore counts the first call too
