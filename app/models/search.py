@@ -18,13 +18,11 @@ from app.models.base import UTCDateTime
 
 class SearchEntry(db.Model):
     __tablename__ = "search_entries"
-    __table_args__ = (sa.Index("ix_search_org_case", "organization_id", "case_id"),
-                      # one row per page (migration 0012); also serves lookups by document
-                      sa.Index("uq_search_entries_document_page", "document_id", "page_number", unique=True))
+    __table_args__ = (sa.Index("ix_search_org_case", "organization_id", "case_id"),)
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
     organization_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
     case_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
-    document_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"), nullable=False)
+    document_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True)
     page_number: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     document_type: Mapped[str | None] = mapped_column(sa.String(32))
     document_date: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
