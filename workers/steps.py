@@ -13,7 +13,10 @@ redelivered, duplicated or resurrected message never runs a step twice or out of
 from __future__ import annotations
 
 import logging
+import os
 import random
+import signal
+import threading
 
 from celery.exceptions import Retry
 from sqlalchemy.exc import OperationalError
@@ -94,7 +97,44 @@ def _not_claimed(task, claimed: jobs.ClaimResult, step: str, job_id: str):
     return "noop"  # final, already done, or not this step's turn
 
 
+class _SigtermHold:
+    """Holds SIGTERM back from start() to release(), then lets it act.
+
+    A step commits its results and then enqueues the next step; a process killed between the two
+    leaves the job waiting for the sweeper. When SIGTERM reaches every process of a worker at once
+    (systemd's control-group kill, a container stop), the pool process finishes that short window
+    first and dies right after. Only the main thread can install handlers; elsewhere a no-op."""
+
+    def __init__(self):
+        self._active, self._old, self._pending = False, None, False
+
+    def start(self):
+        if not self._active and threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGTERM, self._note)
+            self._active = True
+
+    def _note(self, _signum, _frame):
+        self._pending = True
+
+    def release(self):
+        if not self._active:
+            return
+        self._active = False
+        # None: a handler installed outside Python; the default action is the closest equivalent.
+        signal.signal(signal.SIGTERM, self._old if self._old is not None else signal.SIG_DFL)
+        if self._pending:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _run_claimed(task, step: str, job: Job, attempt: int, document_id: str, job_id: str):
+    hold = _SigtermHold()
+    try:
+        return _run_claimed_held(task, step, job, attempt, document_id, job_id, hold)
+    finally:
+        hold.release()
+
+
+def _run_claimed_held(task, step: str, job: Job, attempt: int, document_id: str, job_id: str, hold):
     from workers import pipeline
     try:
         doc = db.session.get(Document, job.document_id)
@@ -116,6 +156,7 @@ def _run_claimed(task, step: str, job: Job, attempt: int, document_id: str, job_
             return "gave_up"
         log.info("step start", extra={"step": step, "job_id": job_id, "document_id": document_id})
         result = processing.STEP_FUNCS[step](job, doc)
+        hold.start()  # from here to the hand-on below, a SIGTERM waits (see _SigtermHold)
         # Commit the step's results only if this attempt still owns the step (fencing).
         if not jobs.holds_lease(job_id, step, attempt):
             raise jobs.LeaseLost(f"job {job_id} step {step} attempt {attempt}")
