@@ -3,6 +3,7 @@ from marshmallow import fields, validate
 from app.models.document import DOCUMENT_STATUSES, DOCUMENT_TYPES
 from app.models.job import JOB_STATUSES
 from app.schemas.common import ONE_LINE, SINGLE_LINE, OutSchema, PageArgs, StrictSchema, page_of
+from app.services.jobs import result_of
 
 
 class ErrorOut(OutSchema):
@@ -38,11 +39,6 @@ class StepOut(OutSchema):
     attempts = fields.Integer()
 
 
-def _result_of(job):
-    from app.services.jobs import result_of
-    return result_of(job) if hasattr(job, "kind") else job.get("result")
-
-
 class JobOut(OutSchema):
     id = fields.UUID(required=True)
     kind = fields.String(required=True)
@@ -51,7 +47,7 @@ class JobOut(OutSchema):
     steps = fields.List(fields.Nested(StepOut), required=True)
     error = fields.Dict(allow_none=True)
     # result_of opens a sealed result (a research answer); see app/services/jobs.py
-    result = fields.Function(lambda job: _result_of(job), allow_none=True,
+    result = fields.Function(lambda job: result_of(job), allow_none=True,
                              metadata={"type": "object", "nullable": True})
     document_id = fields.UUID(allow_none=True)
     case_id = fields.UUID(allow_none=True)

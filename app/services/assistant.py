@@ -25,6 +25,7 @@ Storage
 """
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import math
@@ -699,7 +700,6 @@ def rewrap_chat_messages(keyring: crypto.Keyring, batch_size: int = 500) -> dict
 
 def rewrap_job_results(keyring: crypto.Keyring, batch_size: int = 500) -> dict:
     """Key rotation: re-wrap the data key of every sealed job result (research answers)."""
-    import base64
     n = 0
     rows = db.session.execute(sa.select(Job).where(Job.kind.in_(jobs.SEALED_RESULT_KINDS), Job.result.is_not(None))
                               .execution_options(yield_per=batch_size)).scalars()

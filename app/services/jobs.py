@@ -10,6 +10,8 @@ number on the row and may neither extend the lease nor commit its results (`Leas
 """
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import threading
 import uuid
@@ -24,7 +26,7 @@ from app.extensions import db
 from app.models import Job
 from app.models.base import utcnow
 from app.models.job import FINAL_JOB_STATUSES
-from app.services import events
+from app.services import crypto, events, runtime
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,6 @@ SEALED_RESULT_KINDS = ("research",)
 
 
 def result_aad(job: Job) -> bytes:
-    from app.services import crypto
     return crypto.make_aad(job.organization_id, job.id, "job-result")
 
 
@@ -53,9 +54,6 @@ def seal_result(job: Job, result: dict) -> dict:
     """The result to store for this job: sealed (AES-GCM, own data key) for SEALED_RESULT_KINDS."""
     if job.kind not in SEALED_RESULT_KINDS or not result:
         return result
-    import base64
-    import json
-    from app.services import crypto, runtime
     blob = crypto.seal_bytes(runtime.current().keyring, json.dumps(result, ensure_ascii=False).encode(),
                              result_aad(job))
     return {"sealed": base64.b64encode(blob).decode()}
@@ -63,7 +61,6 @@ def seal_result(job: Job, result: dict) -> dict:
 
 def sealed_blob(job: Job) -> bytes | None:
     if job.kind in SEALED_RESULT_KINDS and isinstance(job.result, dict) and "sealed" in job.result:
-        import base64
         return base64.b64decode(job.result["sealed"])
     return None
 
@@ -73,8 +70,6 @@ def result_of(job: Job) -> dict | None:
     blob = sealed_blob(job)
     if blob is None:
         return job.result
-    import json
-    from app.services import crypto, runtime
     return json.loads(crypto.open_bytes(runtime.current().keyring, blob, result_aad(job)))
 
 

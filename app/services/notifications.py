@@ -262,13 +262,9 @@ def _deliver_batch(batch: list, claim: datetime, now: datetime, counts: Counter)
 
 
 def _publish_on_commit(inserted) -> None:
-    """Wake the organizations' streams when this transaction commits, as events.emit does for one event.
-
-    (events.emit flushes one INSERT per event; this registers a whole batch's events at once.)"""
-    last: dict = {}
+    """Wake the organizations' streams when this transaction commits, as events.emit does for one event
+    (this batch's events were inserted with one multi-row statement, not through emit)."""
     for event_id, org in inserted:
-        last[org] = max(last.get(org, 0), event_id)
-    for org, event_id in last.items():
         events.publish_on_commit(org, event_id)
 
 
