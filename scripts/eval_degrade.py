@@ -18,6 +18,7 @@ import argparse
 import io
 import random
 import sys
+import time
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -120,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     images = [make(p, rng, args.dpi) for p in render(args.src, pages, args.dpi)]
     suffix = args.out.suffix.lower()
     if suffix == ".pdf":
-        images[0].save(args.out, "PDF", save_all=True, append_images=images[1:], resolution=args.dpi)
+        fixed = time.gmtime(946684800)   # 2000-01-01, not now: the same command makes the same bytes
+        images[0].save(args.out, "PDF", save_all=True, append_images=images[1:], resolution=args.dpi,
+                       creationDate=fixed, modDate=fixed)
     elif len(images) == 1 and suffix in (".png", ".jpg", ".jpeg"):
         fmt = "PNG" if suffix == ".png" else "JPEG"
         extra = {"quality": 88} if fmt == "JPEG" else {"optimize": True}
