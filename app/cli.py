@@ -13,6 +13,7 @@ audit_cli = AppGroup("audit", help="Audit trail.")
 docs_cli = AppGroup("documents", help="Documents and their stored blobs.")
 keys_cli = AppGroup("keys", help="Encryption keys.")
 search_cli = AppGroup("search", help="Full-text search index.")
+rules_cli = AppGroup("rules", help="Court-deadline rule files.")
 
 
 @users_cli.command("create")
@@ -69,7 +70,27 @@ def audit_anchor():
     click.echo(f"{h[0]}:{h[1]}" if h else "the audit trail is empty")
 
 
+@rules_cli.command("check")
+@click.option("--dir", "rules_dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="A rules directory other than the bundled one.")
+def check_rules(rules_dir):
+    """Check every rule file against the schema, its cross-references and its worked examples; exit 1 on any problem."""
+    from app.services.deadlines import engine
+    problems = engine.check_rules_dir(rules_dir or engine.RULES_DIR)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s)", err=True)
+        raise SystemExit(1)
+    eng = engine.load_engine(rules_dir or engine.RULES_DIR)
+    n_rules = sum(len(j.rules) for j in eng.jurisdictions.values())
+    n_examples = sum(len(r.examples) for j in eng.jurisdictions.values() for r in j.rules)
+    unverified = sum(1 for j in eng.jurisdictions.values() for r in j.rules if not r.current().verified)
+    click.echo(f"rules OK: {len(eng.jurisdictions)} jurisdictions, {n_rules} rules ({unverified} not verified), "
+               f"{n_examples} worked examples")
+
+
 def init_app(app):
-    for group in (users_cli, orgs_cli, audit_cli, docs_cli, keys_cli, search_cli):
+    for group in (users_cli, orgs_cli, audit_cli, docs_cli, keys_cli, search_cli, rules_cli):
         app.cli.add_command(group)
     from app import cli_documents, cli_keys  # register their commands on the groups above  # noqa: F401

@@ -7,7 +7,7 @@ from app.api.security import current_principal
 from app.extensions import db
 from app.schemas.deadline import (CalendarArgs, CalendarKeyOut, CaseComputeIn, ComputeIn, ComputeOut,
                                   DeadlineEnvelope, DeadlineIn, DeadlineList, DeadlineListArgs, DeadlinePatch,
-                                  RulesArgs, RulesOut, SuggestedOut)
+                                  RulesArgs, RulesOut, SuggestedOut, TriggerList, TriggersArgs)
 from app.services.deadlines import service as deadlines
 
 bp = Blueprint("deadlines", __name__, url_prefix="/api/v1", description="Deadlines and calendars")
@@ -65,7 +65,7 @@ def delete(deadline_id):
 def compute(data):
     """Deadlines a triggering event starts under the court rules, each with its counting steps (422 if unknown)."""
     results = deadlines.compute(data["jurisdiction"], data["trigger"], data["trigger_date"],
-                                data.get("service_method"))
+                                data.get("service_method"), state=data.get("state"), court=data.get("court"))
     return {"deadlines": results, "disclaimer": deadlines.DISCLAIMER}
 
 
@@ -73,8 +73,17 @@ def compute(data):
 @bp.arguments(RulesArgs, location="query")
 @bp.response(200, RulesOut)
 def rules(args):
-    """Triggers and rules known for a jurisdiction."""
-    return deadlines.rules(args["jurisdiction"])
+    """Triggers and rules known for a jurisdiction (optionally one case type), each rule with its source."""
+    return deadlines.rules(args["jurisdiction"], args.get("case_type"))
+
+
+@bp.get("/deadlines/triggers")
+@bp.arguments(TriggersArgs, location="query")
+@bp.response(200, TriggerList)
+def triggers(args):
+    """Events that start a deadline, as a person would say them ("I got a notice to pay rent or quit")."""
+    found = deadlines.triggers(args["jurisdiction"], args.get("case_type"), args.get("document_type"))
+    return {"jurisdiction": args["jurisdiction"].strip().upper(), "triggers": found}
 
 
 @bp.post("/cases/<uuid:case_id>/deadlines/compute")

@@ -3,6 +3,7 @@ from datetime import date, datetime
 
 from marshmallow import ValidationError, fields, validate
 
+from app.models.case import CASE_TYPES
 from app.models.deadline import DEADLINE_STATUSES
 from app.schemas.common import OutSchema, PageArgs, StrictSchema, page_of
 
@@ -85,6 +86,11 @@ class ComputeIn(StrictSchema):
     trigger = fields.String(required=True, validate=validate.Length(min=1, max=100))
     trigger_date = TriggerDate(required=True)
     service_method = fields.String(allow_none=True, validate=validate.Length(max=60))
+    state = fields.String(allow_none=True, validate=validate.Length(max=8), metadata={
+        "description": "Federal cases: the state where the district court sits (e.g. US-MA); its holidays are legal "
+                       "holidays for periods counted forward (Fed. R. Civ. P. 6(a)(6)(C), Fed. R. App. P. 26(a)(6)(C))."})
+    court = fields.String(allow_none=True, validate=validate.Length(max=40), metadata={
+        "description": "Instead of state: the court's courts-db id (e.g. mad for the District of Massachusetts)."})
 
 
 class CaseComputeIn(StrictSchema):
@@ -94,6 +100,25 @@ class CaseComputeIn(StrictSchema):
     jurisdiction = fields.String(validate=validate.Length(min=2, max=16),
                                  metadata={"description": "Defaults to the case's jurisdiction."})
     source_document_id = fields.UUID(allow_none=True)
+    state = fields.String(allow_none=True, validate=validate.Length(max=8), metadata={
+        "description": "Federal cases: the state where the district court sits (e.g. US-MA); its holidays are legal "
+                       "holidays for periods counted forward (Fed. R. Civ. P. 6(a)(6)(C), Fed. R. App. P. 26(a)(6)(C))."})
+    court = fields.String(allow_none=True, validate=validate.Length(max=40), metadata={
+        "description": "Instead of state: the court's courts-db id (e.g. mad for the District of Massachusetts)."})
+
+
+class RuleVersionOut(OutSchema):
+    effective_from = fields.String(metadata={"description": "First day this version is in force (YYYY-MM-DD)."})
+    effective_until = fields.String(allow_none=True, metadata={"description": "Last day in force; null while current."})
+    period = fields.Integer()
+    unit = fields.String()
+    citation = fields.String()
+    source_url = fields.String(metadata={"description": "The official text (legislature's or court's site)."})
+    quote = fields.String(metadata={"description": "The operative sentence, verbatim; empty when not verified."})
+    verified = fields.Boolean()
+    unverified_reason = fields.String(allow_none=True)
+    quote_source = fields.String(allow_none=True, metadata={"description": "Where the quoted text was read."})
+    counting_method = fields.String()
 
 
 class ComputedOut(OutSchema):
@@ -109,6 +134,15 @@ class ComputedOut(OutSchema):
     service_method = fields.String(allow_none=True)
     service_days_added = fields.Integer()
     notes = fields.String()
+    source_url = fields.String()
+    quote = fields.String()
+    verified = fields.Boolean(metadata={"description": "False: the rule's text was not checked; treat the date as a "
+                                                       "warning to verify, not an answer."})
+    version = fields.Nested(RuleVersionOut, metadata={"description": "The version of the rule applied (the one in "
+                                                                     "force on the trigger date)."})
+    state_holidays = fields.String(allow_none=True, metadata={"description": "Whose state holidays were applied "
+                                                                             "besides the court's own (federal only)."})
+    left_open = fields.List(fields.String(), metadata={"description": "Points the rule's text leaves open."})
 
 
 class ComputeOut(OutSchema):
@@ -122,8 +156,25 @@ class SuggestedOut(OutSchema):
     disclaimer = fields.String()
 
 
+class CaseTypeField(fields.String):
+    """A case type, case-insensitive."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        if text not in CASE_TYPES:
+            raise ValidationError(f"Use one of: {', '.join(CASE_TYPES)}.")
+        return text
+
+
 class RulesArgs(StrictSchema):
     jurisdiction = fields.String(required=True, validate=validate.Length(min=2, max=16))
+    case_type = CaseTypeField(metadata={"description": "Only rules for this case type (e.g. LANDLORD_TENANT)."})
+
+
+class TriggersArgs(RulesArgs):
+    document_type = fields.String(validate=validate.Length(min=1, max=40), metadata={
+        "description": "Only triggers a document of this type usually starts (summons, complaint, notice, order, "
+                       "motion, judgment, ...)."})
 
 
 class TriggerOut(OutSchema):
@@ -132,6 +183,14 @@ class TriggerOut(OutSchema):
     description = fields.String()
     input = fields.String(metadata={"description": "date, or datetime for rules counted in hours"})
     rule_ids = fields.List(fields.String())
+    plain = fields.List(fields.String(), metadata={"description": "How a person would say it."})
+    documents = fields.List(fields.String(), metadata={"description": "Document types that usually start it."})
+    case_types = fields.List(fields.String())
+
+
+class TriggerList(OutSchema):
+    jurisdiction = fields.String(required=True)
+    triggers = fields.List(fields.Nested(TriggerOut), required=True)
 
 
 class RuleOut(OutSchema):
@@ -148,6 +207,18 @@ class RuleOut(OutSchema):
     roll = fields.String()
     citation = fields.String(required=True)
     notes = fields.String()
+    court = fields.String(allow_none=True)
+    case_types = fields.List(fields.String())
+    source_url = fields.String()
+    quote = fields.String()
+    verified = fields.Boolean()
+    unverified_reason = fields.String(allow_none=True)
+    effective_from = fields.String()
+    effective_until = fields.String(allow_none=True)
+    counting_method = fields.String()
+    left_open = fields.List(fields.String())
+    versions = fields.List(fields.Nested(RuleVersionOut))
+    examples = fields.List(fields.Dict(), metadata={"description": "Worked examples: trigger, expected date, why."})
 
 
 class RulesOut(OutSchema):

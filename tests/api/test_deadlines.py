@@ -115,6 +115,74 @@ def test_rules_lists_triggers_and_rules_of_a_jurisdiction(alice):
     assert r.status_code == 422 and r.get_json()["guidance"]
 
 
+def test_federal_compute_applies_the_district_states_holidays(alice):
+    body = dict(jurisdiction="US-FED", trigger="service_of_summons_and_complaint", trigger_date="2026-03-30")
+    for where in ({"state": "US-MA"}, {"court": "mad"}):
+        r = compute(alice, **body, **where)
+        assert r.status_code == 200, r.get_json()
+        [d] = r.get_json()["deadlines"]
+        assert d["due_date"] == "2026-04-21" and d["state_holidays"] == "US-MA"
+        assert any("Patriots' Day" in line for line in d["explanation"])
+    [d] = compute(alice, **body).get_json()["deadlines"]
+    assert d["due_date"] == "2026-04-20" and d["state_holidays"] is None
+    assert d["version"]["effective_from"] and d["source_url"].startswith("https://") and d["quote"]
+
+
+def test_bad_state_or_court_is_422_naming_the_field(alice):
+    body = dict(jurisdiction="US-FED", trigger="service_of_summons_and_complaint", trigger_date="2026-03-30")
+    r = compute(alice, **body, court="nowhere")
+    assert r.status_code == 422 and "court" in r.get_json()["errors"]
+    r = compute(alice, **body, state="Massachusetts")
+    assert r.status_code == 422 and "state" in r.get_json()["errors"]
+    r = compute(alice, **body, state="x" * 50)
+    assert r.status_code == 422 and "state" in r.get_json()["errors"]
+
+
+def test_rules_filter_by_case_type_and_show_their_sources(alice):
+    body = alice.get("/api/v1/deadlines/rules?jurisdiction=US-WV&case_type=landlord_tenant").get_json()
+    ids = {r["id"] for r in body["rules"]}
+    assert {"wv_eviction_written_defense", "wv_eviction_written_defense_circuit"} <= ids
+    assert "wv_discovery_responses" not in ids
+    assert {t["id"] for t in body["triggers"]} == {r["trigger"] for r in body["rules"]}
+    rule = next(r for r in body["rules"] if r["id"] == "wv_eviction_written_defense_circuit")
+    assert rule["verified"] and rule["quote"] and rule["source_url"].startswith("https://")
+    assert len(rule["examples"]) >= 3 and rule["versions"][0]["counting_method"]
+    r = alice.get("/api/v1/deadlines/rules?jurisdiction=US-WV&case_type=EVICTIONS")
+    assert r.status_code == 422 and "case_type" in r.get_json()["errors"]
+
+
+def test_triggers_in_plain_language_for_a_document(alice):
+    r = alice.get("/api/v1/deadlines/triggers?jurisdiction=us-ma&case_type=LANDLORD_TENANT&document_type=notice")
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["jurisdiction"] == "US-MA"
+    found = {t["id"]: t for t in body["triggers"]}
+    assert "notice_to_quit_nonpayment_received" in found
+    assert any("notice to pay rent or quit" in p for p in found["notice_to_quit_nonpayment_received"]["plain"])
+    r = alice.get("/api/v1/deadlines/triggers?jurisdiction=US-QQ")
+    assert r.status_code == 422 and "jurisdiction" in r.get_json()["errors"]
+
+
+def test_rules_check_command_passes_on_the_bundled_rules_and_fails_on_a_bad_one(app, tmp_path):
+    import json
+    import shutil
+
+    from app.services.deadlines.engine import RULES_DIR
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["rules", "check"])
+    assert ok.exit_code == 0, ok.output
+    assert "rules OK" in ok.output
+    bad = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, bad)
+    data = json.loads((bad / "US-MA.json").read_text())
+    data["rules"][0]["versions"][0]["period"] = "ten"
+    data["rules"][2]["examples"][0]["expected"] = "2030-01-01"
+    (bad / "US-MA.json").write_text(json.dumps(data))
+    res = runner.invoke(args=["rules", "check", "--dir", str(bad)])
+    assert res.exit_code == 1
+    assert "ma_sp_answer" in res.output and "period" in res.output
+
+
 def test_compute_for_a_case_adds_suggested_deadlines_once(alice, case):
     body = {"trigger": "service_of_summons_and_complaint", "trigger_date": "2026-12-04"}
     r = alice.post(f"/api/v1/cases/{case['id']}/deadlines/compute", json=body)

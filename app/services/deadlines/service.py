@@ -8,6 +8,7 @@ rows are sent by app/services/notifications.py. Callers commit.
 from __future__ import annotations
 
 import secrets
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -47,23 +48,38 @@ class DeadlineNotComputable(DomainError):
 
 # --- computation ------------------------------------------------------------------------------
 
-def compute(jurisdiction: str, trigger: str, trigger_date: date, service_method: str | None = None):
-    """Deadlines the rules derive from a trigger, each with its counting steps."""
-    try:
-        return engine.compute(jurisdiction, trigger, trigger_date, service_method)
-    except engine.DeadlineRuleUnknown as exc:
-        raise DeadlineNotComputable(exc.message, guidance=exc.guidance, known_triggers=exc.known_triggers,
-                                    known_jurisdictions=exc.known_jurisdictions or None) from None
+def compute(jurisdiction: str, trigger: str, trigger_date: date, service_method: str | None = None,
+            state: str | None = None, court: str | None = None):
+    """Deadlines the rules derive from a trigger, each with its counting steps. ``state`` or ``court`` (a courts-db
+    id) name the district's state for a federal computation (Fed. R. Civ. P. 6(a)(6)(C))."""
+    with _not_computable():
+        return engine.compute(jurisdiction, trigger, trigger_date, service_method, state=state, court=court)
 
 
-def rules(jurisdiction: str) -> dict:
-    """Triggers, rules and service methods known for a jurisdiction."""
-    try:
+def rules(jurisdiction: str, case_type: str | None = None) -> dict:
+    """Triggers, rules and service methods known for a jurisdiction, optionally for one case type."""
+    with _not_computable():
         info = engine.jurisdiction_info(jurisdiction)
-        return {**info, "rules": engine.list_rules(jurisdiction),
+        info["triggers"] = engine.list_triggers(jurisdiction, case_type)
+        return {**info, "rules": engine.list_rules(jurisdiction, case_type),
                 "known_jurisdictions": engine.list_jurisdictions()}
+
+
+def triggers(jurisdiction: str, case_type: str | None = None, document_type: str | None = None) -> list[dict]:
+    """Plain-language triggers a person would recognise; with ``document_type`` (as the analyzer names document
+    types) only those such a document usually starts. The analysis of a document can call this to suggest one."""
+    with _not_computable():
+        return engine.suggest_triggers(jurisdiction, case_type, document_type)
+
+
+@contextmanager
+def _not_computable():
+    try:
+        yield
     except engine.DeadlineRuleUnknown as exc:
-        raise DeadlineNotComputable(exc.message, guidance=exc.guidance, known_triggers=exc.known_triggers,
+        errors = {exc.field: [exc.message]} if exc.field else None
+        raise DeadlineNotComputable(exc.message, errors=errors, guidance=exc.guidance,
+                                    known_triggers=exc.known_triggers,
                                     known_jurisdictions=exc.known_jurisdictions or None) from None
 
 
@@ -148,7 +164,7 @@ def suggest_from_rules(principal: Principal, case_id, data: dict) -> tuple[list[
     case = get_visible(principal, Case, case_id, write=True)
     source = _source_document(principal, case, data.get("source_document_id"))
     computed = compute(data.get("jurisdiction") or case.jurisdiction, data["trigger"], data["trigger_date"],
-                       data.get("service_method"))
+                       data.get("service_method"), state=data.get("state"), court=data.get("court"))
     existing = {(d.title, d.rule, d.due_date): d for d in db.session.execute(
         sa.select(Deadline).where(Deadline.case_id == case.id, Deadline.status != "DISMISSED")).scalars()}
     items, created = [], 0
