@@ -395,6 +395,11 @@ def test_hours_rule_needs_datetime_and_rolls_to_same_time(tmp_path):
 # --------------------------------------------------------------------------- properties
 
 ALL_RULES = [(j, r) for j in list_jurisdictions() for r in list_rules(j) if r["unit"] != "hours"]
+
+
+def _in_force(version, d):
+    return version["effective_from"] <= d.isoformat() and (not version["effective_until"]
+                                                           or d.isoformat() <= version["effective_until"])
 SERVICE_METHODS = {j: [None, *engine.get_engine().jurisdictions[j].service_methods] for j in list_jurisdictions()}
 
 dates_2025_2030 = st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31))
@@ -405,8 +410,13 @@ dates_2025_2030 = st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 
 @given(trigger_date=dates_2025_2030, data=st.data())
 def test_property_result_is_court_day_and_on_right_side(jurisdiction, rule, trigger_date, data):
     method = data.draw(st.sampled_from(SERVICE_METHODS[jurisdiction]))
+    if not any(_in_force(v, trigger_date) for v in rule["versions"]):
+        with pytest.raises(DeadlineRuleUnknown) as ei:
+            compute(jurisdiction, rule["trigger"], trigger_date, method)
+        assert ei.value.field == "trigger_date"
+        return
     d = only(compute(jurisdiction, rule["trigger"], trigger_date, method), rule["id"])
-    if d.jurisdiction == "US-FED" and rule["direction"] == "after":
+    if d.jurisdiction == "US-FED" and rule["direction"] == "after" and rule["unit"] != "hours":
         assert any("No state or district given" in line for line in d.explanation)
     if rule["roll"] != "none":
         assert is_court_day(jurisdiction, d.due_date), d.explanation
@@ -416,7 +426,7 @@ def test_property_result_is_court_day_and_on_right_side(jurisdiction, rule, trig
         assert d.due_date > trigger_date
         # never absurdly far: period + service days + holiday/weekend rolls
         slack = 40 if rule["unit"] != "court_days" else 3 * rule["period"] + 20
-        assert d.due_date - trigger_date <= timedelta(days=rule["period"] * (7 if rule["unit"] == "weekday_after" else 1) + slack)
+        assert d.due_date - trigger_date <= timedelta(days=d.version["period"] * (7 if rule["unit"] == "weekday_after" else 1) + slack)
     else:
         assert d.due_date < trigger_date
     assert d.citation and d.explanation[0].startswith("Trigger:") and d.explanation[-1].startswith("Due ")
@@ -455,8 +465,11 @@ def test_federal_period_skips_the_district_states_holidays():
     assert plain.due_date == date(2026, 4, 20) and plain.state_holidays is None
     assert any("No state or district given" in line for line in plain.explanation)
     # A state without a CaseOS rule file still gets its calendar, and the explanation says so.
-    [tx] = compute("US-FED", "service_of_summons_and_complaint", date(2025, 3, 10), court="txnd")
-    assert tx.state_holidays == "US-TX" and any("holidays package" in line for line in tx.explanation)
+    [il] = compute("US-FED", "service_of_summons_and_complaint", date(2025, 3, 10), court="ilnd")
+    assert il.state_holidays == "US-IL" and any("holidays package" in line for line in il.explanation)
+    # A state with a rule file lends its checked calendar: California's Lincoln's Birthday (Thu 2026-02-12).
+    [ca] = compute("US-FED", "service_of_summons_and_complaint", date(2026, 1, 22), court="cand")
+    assert ca.due_date == date(2026, 2, 13) and ca.state_holidays == "US-CA"
 
 
 def test_federal_backward_period_ignores_state_holidays():
@@ -564,3 +577,39 @@ def test_rules_filter_by_case_type_and_triggers_speak_plainly():
     assert any("notice to pay rent or quit" in p for p in nq["plain"])
     assert all("notice" in t["documents"] for t in triggers)
     assert engine.suggest_triggers("US-MA", "FAMILY_LAW", "notice") == []
+
+
+def test_california_unlawful_detainer_answer_follows_the_version_in_force():
+    # CCP § 1167: 5 court days for service before 2025-01-01, 10 court days on or after (AB 2347).
+    old = only(compute("US-CA", "ud_summons_served", date(2024, 12, 20)), "ca_ud_response")
+    new = only(compute("US-CA", "ud_summons_served", date(2025, 1, 2)), "ca_ud_response")
+    assert old.due_date == date(2024, 12, 30) and old.version["effective_until"] == "2024-12-31"
+    assert new.due_date == date(2025, 1, 16) and new.version["effective_from"] == "2025-01-01"
+    assert any("Version in force on 2025-01-02" in line for line in new.explanation)
+    assert not old.verified and new.verified and "10 days, excluding Saturdays" in new.quote
+    acp = only(compute("US-CA", "ud_summons_served", date(2025, 3, 24), "address_confidentiality_program"),
+               "ca_ud_response")
+    assert acp.due_date == date(2025, 4, 15)  # 15 court days, Cesar Chavez Day skipped
+    mail = only(compute("US-CA", "ud_summons_served", date(2025, 3, 24), "mail"), "ca_ud_response")
+    assert mail.due_date == date(2025, 4, 8) and any(line.startswith("Left open") for line in mail.explanation)
+
+
+def test_california_court_calendar_follows_the_judiciary_not_the_package():
+    ca = court_holidays("US-CA", 2026)
+    assert "Lincoln's Birthday" in ca[date(2026, 2, 12)] and "Columbus Day" in ca[date(2026, 10, 12)]
+    assert date(2026, 2, 15) not in ca  # Susan B. Anthony Day is no court holiday
+    assert date(2026, 11, 8) not in ca and date(2026, 6, 19) not in ca
+
+
+def test_texas_answer_is_due_the_monday_next_after_twenty_days():
+    # Served Tue 2025-03-04: 20 days expire Mon 03-24, so the Monday next after is 03-31 (not 03-24).
+    [d] = compute("US-TX", "district_citation_served", date(2025, 3, 4))
+    assert d.due_date == date(2025, 3, 31) and "Monday next after" in d.rule
+    [labor] = compute("US-TX", "district_citation_served", date(2025, 8, 7))
+    assert labor.due_date == date(2025, 9, 2)  # Mon 09-01 is Labor Day
+
+
+def test_texas_notice_rules_stop_where_the_unread_2026_text_begins():
+    with pytest.raises(DeadlineRuleUnknown) as ei:
+        compute("US-TX", "notice_to_vacate_delivered", date(2026, 2, 2))
+    assert ei.value.field == "trigger_date" and "2025-12-31" in ei.value.guidance

@@ -21,6 +21,9 @@ Counting model (see Fed. R. Civ. P. 6(a) and the state analogues):
   court Rule 20(a)).
 * ``court_days`` — count only court days.
 * ``weekday_after`` — the Nth given weekday after the trigger.
+* ``weekday_after_period`` — count the period in calendar days, then take the first given weekday
+  after the period expires (Tex. R. Civ. P. 99(b): "the Monday next after the expiration of twenty
+  days").
 * ``hours`` — Fed. R. Civ. P. 6(a)(2): needs a ``datetime`` trigger.
 
 Service additions follow ``service_addition_mode``: ``after_period_expires``
@@ -70,7 +73,7 @@ __all__ = [
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 SCHEMA_FILE = RULES_DIR / "schema.json"
 
-UNITS = ("calendar_days", "court_days", "hours", "weekday_after")
+UNITS = ("calendar_days", "court_days", "hours", "weekday_after", "weekday_after_period")
 DIRECTIONS = ("after", "before")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WD_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -305,6 +308,9 @@ def counting_method(v: RuleVersion) -> str:
     """The counting method of a version in one sentence."""
     if v.unit == "weekday_after":
         return f"the {_ORDINALS[v.period]} {v.weekday} after the trigger; a non-court day rolls forward"
+    if v.unit == "weekday_after_period":
+        return (f"the first {v.weekday} after {v.period} calendar days have expired (trigger day excluded); "
+                "a non-court day rolls forward")
     unit = {"calendar_days": "calendar days", "court_days": "court days (weekends and court holidays not counted)",
             "hours": "hours"}[v.unit]
     parts = [f"{v.period} {unit} {v.direction} the trigger"]
@@ -523,8 +529,10 @@ def _version_problems(p: str, versions: list[dict[str, Any]], methods: set[str])
         unit, period = v["unit"], v["period"]
         if unit == "weekday_after" and (not v.get("weekday") or period > 5 or v["direction"] != "after"):
             out.append((vp, "unit 'weekday_after' needs a weekday, a period of 1-5 and direction 'after'"))
-        if unit != "weekday_after" and v.get("weekday"):
-            out.append((f"{vp}.weekday", "'weekday' is only valid with unit 'weekday_after'"))
+        if unit == "weekday_after_period" and (not v.get("weekday") or v["direction"] != "after"):
+            out.append((vp, "unit 'weekday_after_period' needs a weekday and direction 'after'"))
+        if unit not in ("weekday_after", "weekday_after_period") and v.get("weekday"):
+            out.append((f"{vp}.weekday", "'weekday' is only valid with the weekday units"))
         if unit not in ("hours",) and period > 3660:
             out.append((f"{vp}.period", "a day period must be at most 3660"))
         if v["direction"] == "after" and v["roll"] == "previous_court_day":
@@ -1023,6 +1031,13 @@ def _count(jur: Jurisdiction, cal: Calendar, rule: Rule, v: RuleVersion, t: date
         d += timedelta(weeks=period - 1)
         lines.append(f"{_ORDINALS[period].capitalize()} {v.weekday.capitalize()} after {_fmt(t)} -> {_fmt(d)}")
         return d
+    if v.unit == "weekday_after_period":
+        end = t + timedelta(days=period)
+        d = end + timedelta(days=1)
+        d += timedelta(days=(WEEKDAYS.index(v.weekday) - d.weekday()) % 7)
+        lines.append(f"{period} days after {label} expire on {_fmt(end)}; the {v.weekday.capitalize()} next after "
+                     f"that is {_fmt(d)} ({c['citation']})")
+        return d
     threshold = c.get("short_period_threshold_days")
     short = (v.unit == "calendar_days" and v.short_period_excludes_nonbusiness and threshold is not None
              and period < threshold)
@@ -1083,6 +1098,8 @@ def _rule_text(jur: Jurisdiction, r: Rule, v: RuleVersion) -> str:
     label = jur.triggers[r.trigger]["label"]
     if v.unit == "weekday_after":
         return f"{_ORDINALS[v.period]} {v.weekday.capitalize()} after {label}"
+    if v.unit == "weekday_after_period":
+        return f"the {v.weekday.capitalize()} next after {v.period} days after {label}"
     unit = {"calendar_days": "days", "court_days": "court days", "hours": "hours"}[v.unit]
     if v.period == 1:
         unit = unit[:-1]
