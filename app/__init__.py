@@ -15,7 +15,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_mapping(config.as_dict())
     app.config["CASEOS_CONFIG"] = config
 
-    from app import logging_setup
+    from app.platform import logging_setup
     logging_setup.configure(app)
 
     from app.extensions import api, db, limiter, login_manager, migrate
@@ -25,7 +25,7 @@ def create_app(config: Config | None = None) -> Flask:
     limiter.init_app(app)
     api.init_app(app)
 
-    from app.services import runtime
+    from app.platform import runtime
     runtime.init_app(app)
 
     from app.api import errors, register_blueprints, security

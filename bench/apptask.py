@@ -93,7 +93,7 @@ def request_profile(path: str, token: str, repeat: int = 20, profile: bool = Fal
 def seed_search(org_id: str, user_id: str, n_docs: int, pages_per_doc: int, seed: int = 3) -> dict:
     """n_docs PROCESSED documents of pages_per_doc pages each, in cases of 10 documents, with their
     encrypted page text (document_pages, so snippets work) and their index rows, built with the same
-    SQL expression as app.services.search.index_document."""
+    SQL expression as app.search.search.index_document."""
     from bench import corpus
     app = _app()
     t0 = time.time()
@@ -104,7 +104,7 @@ def seed_search(org_id: str, user_id: str, n_docs: int, pages_per_doc: int, seed
     now = datetime.now(timezone.utc)
     doc_types = ("PLEADING", "MOTION", "ORDER", "NOTICE", "CORRESPONDENCE", "FORM", "OTHER")
     with app.app_context():
-        from app.services import crypto, runtime
+        from app.platform import crypto, runtime
         keyring = runtime.current().keyring
         conn = _pg()
         cur = conn.cursor()
@@ -169,7 +169,7 @@ def events_trigger(org_id: str, user_id: str, changes: int, interval: float, war
     sent = {}
     with app.app_context():
         from app.extensions import db
-        from app.services import jobs
+        from app.platform import jobs
         job = jobs.create(organization_id=uuid.UUID(org_id), user_id=uuid.UUID(user_id), kind="document.process",
                           steps=["extract", "ocr"])
         db.session.commit()

@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.services.analysis.evaluate import evaluate, format_table  # noqa: E402
-from app.services.analysis.local import warm_up  # noqa: E402
+from app.understanding.evaluate import evaluate, format_table  # noqa: E402
+from app.understanding.local import warm_up  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "fixtures" / "eval"
 sys.path.insert(0, str(ROOT))
 
-from app.services.analysis.labels import label_problems, split_of  # noqa: E402
+from app.understanding.labels import label_problems, split_of  # noqa: E402
 
 COLUMNS = ("name", "split", "group", "kind", "document_type", "repo", "commit", "path", "licence",
            "derived", "sha256")

@@ -93,7 +93,7 @@ def app():
 def other_app(app, monkeypatch):
     """Build a second app with environment overrides; the shared app, Celery binding and runtime are restored after."""
     import workers
-    from app.services import runtime
+    from app.platform import runtime
 
     def build(**env):
         for k, v in env.items():

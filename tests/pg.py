@@ -32,7 +32,7 @@ def app_as_app_role(prefix="caseos_role"):
     import workers
     from app import create_app
     from app.extensions import db
-    from app.services import runtime
+    from app.platform import runtime
     from config import Config
     role = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with pg() as conn, conn.cursor() as cur:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services.analysis.labels import label_problems, split_of
+from app.understanding.labels import label_problems, split_of
 
 EVAL = Path(__file__).resolve().parent / "fixtures" / "eval"
 LABELS = sorted(EVAL.glob("*/*.labels.json"))

@@ -55,7 +55,7 @@ def _warm_up(**_kwargs):
     where it is only a cache hit unless the pool does not fork."""
     import logging
     try:
-        from app.services.analysis.local import warm_up
+        from app.understanding.local import warm_up
         warm_up()
     except ImportError as exc:  # the analyzer is optional at start-up; the step reports its own errors
         logging.getLogger(__name__).warning("analyzer warm-up skipped", extra={"error": type(exc).__name__})

@@ -1,7 +1,7 @@
 """Sending a job's message: the one place for the broker call, its retry policy and the outbox mark.
 
 Messages carry ids only (never document text). A send that fails is not an error for the
-caller: the job row is the outbox, and the maintenance sweeper (app/services/maintenance.py)
+caller: the job row is the outbox, and the maintenance sweeper (app/documents/maintenance.py)
 sends it again. Queues come from `task_routes` in celeryconfig.py.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ def send_job(task_name: str, job_id, *args) -> bool:
     """Send a job's first message after the commit that created it, and record that it was sent
     (a job never marked is re-sent by the sweeper after a short grace period)."""
     from app.extensions import db
-    from app.services import jobs
+    from app.platform import jobs
     if not send(task_name, *(args or (job_id,)), job_id=job_id):
         return False
     jobs.mark_enqueued(job_id)

@@ -12,7 +12,7 @@ whose enqueue was lost (API died after its commit, broker down) or whose worker 
 """
 from __future__ import annotations
 
-from app.services.documents import PIPELINE_STEPS
+from app.documents.documents import PIPELINE_STEPS
 from workers.enqueue import send, send_job
 
 STEPS = PIPELINE_STEPS

@@ -23,9 +23,10 @@ from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import Document, Job
-from app.services import jobs, processing
-from app.services.extraction import ProcessingError
-from app.services.storage import StorageUnavailable
+from app.platform import jobs
+from app.documents import processing
+from app.documents.extraction import ProcessingError
+from app.platform.storage import StorageUnavailable
 
 log = logging.getLogger("caseos.pipeline")
 TRANSIENT = (StorageUnavailable, OperationalError, ConnectionError, TimeoutError)
@@ -47,7 +48,7 @@ def transient_errors():
     except ImportError:
         pass
     try:
-        from app.services.analysis.providers import ProviderTransientError
+        from app.understanding.providers import ProviderTransientError
         errs.append(ProviderTransientError)
     except ImportError:
         pass

@@ -15,7 +15,7 @@ from app.api.security import current_principal
 from app.extensions import db, limiter
 from app.schemas.assistant import ChatIn, ChatList, ChatOut, ResearchAccepted, ResearchIn
 from app.schemas.common import PageArgs
-from app.services import assistant
+from app.assistant import assistant
 from workers.tasks import research as research_task
 
 bp = Blueprint("assistant", __name__, url_prefix="/api/v1", description="Assistant: case chat and research")

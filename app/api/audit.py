@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 
 from app.api.security import current_principal
 from app.schemas.audit import AuditArgs, AuditList
-from app.services import audit
+from app.accounts import audit
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Audit")
 

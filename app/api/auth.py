@@ -6,9 +6,9 @@ from flask_smorest import Blueprint
 from app.extensions import db, limiter
 from app.schemas.auth import (CsrfOut, LoginIn, LoginOut, MeOut, MeUpdateIn, PasswordChangeIn, RegisterIn,
                               UserEnvelope)
-from app.services import accounts, audit, organizations
-from app.services.deadlines import service as deadline_service
-from app.services.errors import ValidationFailed
+from app.accounts import users as accounts, audit, organizations
+from app.deadlines import service as deadline_service
+from app.platform.errors import ValidationFailed
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and sessions")
 

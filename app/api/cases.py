@@ -6,7 +6,7 @@ from app.api.security import current_principal
 from app.extensions import db
 from app.schemas.case import (CaseEnvelope, CaseIn, CaseList, CaseListArgs, CasePatch, ConflictArgs,
                               ConflictList, Timeline, case_list_out)
-from app.services import cases
+from app.cases import cases
 
 bp = Blueprint("cases", __name__, url_prefix="/api/v1", description="Cases")
 

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.schemas.deadline import (CalendarArgs, CalendarKeyOut, CaseComputeIn, ComputeIn, ComputeOut,
                                   DeadlineEnvelope, DeadlineIn, DeadlineList, DeadlineListArgs, DeadlinePatch,
                                   RulesArgs, RulesOut, SuggestedOut, TriggerList, TriggersArgs)
-from app.services.deadlines import service as deadlines
+from app.deadlines import service as deadlines
 
 bp = Blueprint("deadlines", __name__, url_prefix="/api/v1", description="Deadlines and calendars")
 ICS = "text/calendar; charset=utf-8"

@@ -15,9 +15,10 @@ from app.schemas.common import PageArgs
 from app.schemas.analysis import AnalysisOut
 from app.schemas.document import (DocumentList, DocumentOut, DownloadArgs, DownloadUrlOut, TextOut, UploadAccepted,
                                   UploadIn)
-from app.services import documents, filetypes, runtime
-from app.services.errors import ValidationFailed
-from app.services.tenancy import get_visible
+from app.documents import documents, filetypes
+from app.platform import runtime
+from app.platform.errors import ValidationFailed
+from app.accounts.tenancy import get_visible
 from workers import pipeline
 
 
@@ -174,7 +175,7 @@ def reprocess(document_id):
 def _scope_to_signed_org(token):
     """A signed link acts for the organization it was signed for (row-level security); a bad
     or expired link scopes to nothing and the service answers 404 as usual."""
-    from app.services import rls
+    from app.accounts import rls
     try:
         data = documents._serializer().loads(token, max_age=runtime.current().config.DOWNLOAD_URL_TTL)
         rls.scope_to_orgs([uuid.UUID(str(data["o"]))])

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.extensions import db
-from app.services.errors import DomainError
+from app.platform.errors import DomainError
 
 log = logging.getLogger("caseos.errors")
 TYPE_BASE = "https://caseos.dev/problems/"
@@ -139,8 +139,8 @@ def init_app(app):
     @app.errorhandler(Exception)
     def _unexpected(err):
         _rollback()
-        from app.services.crypto import CryptoError
-        from app.services.storage import StorageError
+        from app.platform.crypto import CryptoError
+        from app.platform.storage import StorageError
         if isinstance(err, CryptoError):
             # Stored ciphertext that fails authentication: tampered, swapped or under an unknown key.
             # Never served; logged as a security event (the message names no key and no content).

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from app.api.security import current_principal
 from app.extensions import db
 from app.schemas.form import FormFillAccepted, FormFillIn, FormList, FormListArgs, FormOut
-from app.services import form_filling
+from app.forms import filling as form_filling
 from workers.tasks import forms as form_tasks
 
 bp = Blueprint("forms", __name__, url_prefix="/api/v1", description="Court forms")

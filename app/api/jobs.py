@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from app.api.security import current_principal
 from app.api.streams import job_stream
 from app.schemas.document import JobList, JobListArgs, JobOut
-from app.services import jobs
+from app.platform import jobs
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/v1", description="Jobs")
 

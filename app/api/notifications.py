@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from app.api.security import current_principal
 from app.extensions import db
 from app.schemas.deadline import NotificationEnvelope, NotificationList, NotificationListArgs
-from app.services import notifications
+from app.cases import notifications
 
 bp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Notifications")
 

@@ -6,7 +6,7 @@ import os
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, send_from_directory
 
-from app.services import health, metrics
+from app.platform import health, metrics
 
 bp = Blueprint("ops", __name__)
 
@@ -43,7 +43,7 @@ def readyz():
 def metrics_():
     """Prometheus text format: queue depths, jobs and task durations, failures by code."""
     from app.api.errors import problem
-    from app.services import rls
+    from app.accounts import rls
     token = current_app.config["CASEOS_CONFIG"].METRICS_TOKEN
     if token:
         given = request.headers.get("Authorization", "")

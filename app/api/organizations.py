@@ -7,8 +7,8 @@ from app.api.security import current_principal
 from app.extensions import db
 from app.schemas.auth import OrganizationOut
 from app.schemas.organization import MemberIn, MemberOut, OrganizationIn, OrganizationList, OrganizationUpdateIn
-from app.services import organizations
-from app.services.deadlines import service as deadline_service
+from app.accounts import organizations
+from app.deadlines import service as deadline_service
 
 bp = Blueprint("organizations", __name__, url_prefix="/api/v1/organizations", description="Organizations")
 

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from app.api.security import current_principal
 from app.extensions import db
 from app.schemas.case import PartyEnvelope, PartyIn, PartyList, PartyPatch
-from app.services import cases
+from app.cases import cases
 
 bp = Blueprint("parties", __name__, url_prefix="/api/v1", description="Parties")
 

@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 
 from app.api.security import current_principal
 from app.schemas.search import SearchArgs, SearchResults
-from app.services import search
+from app.search import search
 
 bp = Blueprint("search", __name__, url_prefix="/api/v1", description="Search")
 

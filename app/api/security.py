@@ -12,9 +12,10 @@ from flask import current_app, g, request, session
 from flask_login import current_user
 
 from app.extensions import login_manager
-from app.services import accounts, context
-from app.services.errors import Forbidden, Unauthorized
-from app.services.tenancy import Principal, principal_for
+from app.accounts import users as accounts
+from app.platform import context
+from app.platform.errors import Forbidden, Unauthorized
+from app.accounts.tenancy import Principal, principal_for
 
 PUBLIC_ENDPOINTS = {
     "auth.register", "auth.login", "ops.healthz", "ops.readyz", "ops.metrics", "ops.docs",

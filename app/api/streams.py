@@ -14,7 +14,7 @@ from flask import Response, stream_with_context
 from app.extensions import db
 from app.models import Job
 from app.models.job import FINAL_JOB_STATUSES
-from app.services import event_hub, events, jobs
+from app.platform import event_hub, events, jobs
 
 MAX_STREAM_SECONDS = 15 * 60   # clients reconnect with Last-Event-ID after this
 KEEPALIVE_SECONDS = 15

@@ -3,7 +3,7 @@ from marshmallow import fields, validate
 from app.models.document import DOCUMENT_STATUSES, DOCUMENT_TYPES
 from app.models.job import JOB_STATUSES
 from app.schemas.common import ONE_LINE, SINGLE_LINE, OutSchema, PageArgs, StrictSchema, page_of
-from app.services.jobs import result_of
+from app.platform.jobs import result_of
 
 
 class ErrorOut(OutSchema):
@@ -46,7 +46,7 @@ class JobOut(OutSchema):
     progress = fields.Float(required=True)
     steps = fields.List(fields.Nested(StepOut), required=True)
     error = fields.Dict(allow_none=True)
-    # result_of opens a sealed result (a research answer); see app/services/jobs.py
+    # result_of opens a sealed result (a research answer); see app/platform/jobs.py
     result = fields.Function(lambda job: result_of(job), allow_none=True,
                              metadata={"type": "object", "nullable": True})
     document_id = fields.UUID(allow_none=True)

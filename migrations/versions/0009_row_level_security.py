@@ -3,7 +3,7 @@
 Revision ID: 0009
 Revises: 0002
 
-The second wall behind app/services/tenancy.py: even a query that forgets its
+The second wall behind app/accounts/tenancy.py: even a query that forgets its
 organization filter returns only rows of the organizations the request acts for.
 
 * Role ``caseos_app`` (NOLOGIN) is created when missing. Operators run the API and the
@@ -24,7 +24,7 @@ organization filter returns only rows of the organizations the request acts for.
 
       organization_id = ANY (string_to_array(current_setting('caseos.org_ids', true), ',')::uuid[])
 
-  (the request's organizations, set per transaction by app/services/rls.py), or when
+  (the request's organizations, set per transaction by app/accounts/rls.py), or when
   ``caseos.bypass = 'on'`` (trusted code acting across organizations: Celery workers,
   ``flask`` commands, the metrics endpoint). Neither set: nothing is visible.
 * Not under RLS, on purpose: ``users``, ``api_tokens``, ``memberships`` and
@@ -32,7 +32,7 @@ organization filter returns only rows of the organizations the request acts for.
   any organization is known; the application scopes them by user) and ``audit_events``
   (its hash chain needs the globally latest event; it is append-only instead).
 * FORCE applies the policies to the tables' owner too. `flask db upgrade` runs outside any
-  request, so app/services/rls.py opens its transactions with ``caseos.bypass = 'on'`` and data
+  request, so app/accounts/rls.py opens its transactions with ``caseos.bypass = 'on'`` and data
   migrations see every row; plain SQL run as the owner elsewhere must ``SET LOCAL caseos.bypass = 'on'``.
 """
 from alembic import op

@@ -3,7 +3,7 @@
 Revision ID: 0011
 Revises: 0010
 
-`GET /cases` reports `total` (app/services/case_counts.py caches it; a miss still counts).
+`GET /cases` reports `total` (app/cases/counts.py caches it; a miss still counts).
 The count walks one organization's live cases, optionally filtered by status and case type:
 with (organization_id, status, case_type) over live rows only, PostgreSQL answers it with an
 index-only scan (49 ms -> 16-20 ms unfiltered, 26 ms -> 5-8 ms by status, at 100,000 cases

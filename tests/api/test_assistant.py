@@ -183,7 +183,7 @@ def test_deleting_a_document_removes_its_quotes_from_chat_answers(app, worker):
     assert answer["sources"][0]["document_deleted"] is True and answer["sources"][0]["excerpt"] is None
     from app.extensions import db
     from app.models import ChatMessage
-    from app.services import assistant
+    from app.assistant import assistant
     with app.app_context():  # not just hidden: gone from the stored (encrypted) message
         row = db.session.get(ChatMessage, uuid.UUID(answer["id"]))
         stored = assistant._open_message(uuid.UUID(user.org_id), row)
@@ -352,7 +352,8 @@ def test_research_answers_are_stored_sealed_and_survive_key_rotation(leased, app
     # The stream tells the status; the answer itself is read from GET /jobs/{id}.
     final = [d for e, d in events_of(user.get(f"/api/v1/jobs/{job['id']}/events")) if e == "job"][-1]
     assert final["status"] == "SUCCEEDED" and final["result"] is None
-    from app.services import assistant, crypto, jobs, keys
+    from app.assistant import assistant
+    from app.platform import crypto, jobs, keys
     assert assistant.rewrap_job_results in keys.EXTRA_REWRAPPERS
     with app.app_context():
         old, new = app.extensions["caseos"].config.ENCRYPTION_KEY, crypto.generate_master_key()
@@ -387,7 +388,8 @@ def test_key_rotation_rewraps_chat_messages(alice, app):
     chat_id = events_of(alice.post(f"/api/v1/cases/{case['id']}/chat", json={"message": "Key question"}))[0][1]["chat_id"]
     from app.extensions import db
     from app.models import ChatMessage
-    from app.services import assistant, crypto, keys
+    from app.assistant import assistant
+    from app.platform import crypto, keys
     assert assistant.rewrap_chat_messages in keys.EXTRA_REWRAPPERS
     with app.app_context():
         old = app.extensions["caseos"].config.ENCRYPTION_KEY

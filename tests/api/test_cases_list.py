@@ -110,7 +110,7 @@ def test_logout_revokes_the_token_on_the_next_list(make_user):
 @pytest.fixture()
 def frozen_bucket(monkeypatch):
     """Cached counts last one time bucket (TTL_SECONDS): keep the clock from rolling over mid-test."""
-    from app.services import case_counts
+    from app.cases import counts as case_counts
     monkeypatch.setattr(case_counts, "_bucket", lambda: "frozen")
 
 
@@ -127,7 +127,7 @@ def test_a_cached_total_skips_the_count_statement(make_user, statements, frozen_
 
 
 def test_without_redis_the_total_is_counted_exactly(make_user, monkeypatch):
-    from app.services import case_counts
+    from app.cases import counts as case_counts
 
     class Broken:
         def register_script(self, _src):
@@ -149,7 +149,7 @@ def test_without_redis_the_total_is_counted_exactly(make_user, monkeypatch):
 
 def test_a_count_taken_before_a_change_is_never_served_after_it(app, frozen_bucket):
     """A reader that counted before a writer's commit stores its count late: it must not be read."""
-    from app.services import case_counts
+    from app.cases import counts as case_counts
     org = uuid.uuid4()
     with app.app_context():
         def stale_count():
@@ -165,7 +165,7 @@ def test_a_count_taken_before_a_change_is_never_served_after_it(app, frozen_buck
 
 def test_a_cached_total_is_not_served_past_its_time_bucket(app, monkeypatch):
     """Writes the session never saw (raw SQL, bulk loads) show within TTL_SECONDS."""
-    from app.services import case_counts
+    from app.cases import counts as case_counts
     org, bucket = uuid.uuid4(), ["1"]
     monkeypatch.setattr(case_counts, "_bucket", lambda: bucket[0])
     with app.app_context():

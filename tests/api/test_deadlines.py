@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from app.extensions import db
 from app.models import Deadline, Notification, ReminderDelivery
-from app.services.deadlines.reminders import reminder_times
+from app.deadlines.reminders import reminder_times
 
 FAR = date.today() + timedelta(days=40)
 
@@ -167,7 +167,7 @@ def test_rules_check_command_passes_on_the_bundled_rules_and_fails_on_a_bad_one(
     import json
     import shutil
 
-    from app.services.deadlines.engine import RULES_DIR
+    from app.deadlines.engine import RULES_DIR
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["rules", "check"])
     assert ok.exit_code == 0, ok.output
@@ -342,7 +342,7 @@ def test_personal_feed_by_key_and_rotation(alice, case, client):
 
 def test_notifications_list_unread_and_read(app, alice, mallory, case):
     d = add(alice, case["id"])
-    from app.services import notifications
+    from app.cases import notifications
     with app.app_context():
         ids = [notifications.notify(uuid.UUID(alice.id), uuid.UUID(alice.org_id), "deadline_reminder", f"n{i}",
                                     case_id=uuid.UUID(case["id"]), deadline_id=uuid.UUID(d["id"])).id

@@ -13,8 +13,8 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ConnectionClosedError
 
 from app.models import Document
-from app.services import runtime
-from app.services.storage import S3Storage, document_key, organization_prefix
+from app.platform import runtime
+from app.platform.storage import S3Storage, document_key, organization_prefix
 
 MB = 1024 * 1024
 
@@ -76,7 +76,7 @@ def small_multipart(s3, monkeypatch):
 
 
 def tmp_uploads(app) -> set[str]:
-    from app.services.documents import private_tmp_dir
+    from app.documents.documents import private_tmp_dir
     with app.app_context():
         return {n for n in os.listdir(private_tmp_dir()) if n.startswith("upload-")}
 
@@ -171,7 +171,7 @@ def test_a_failed_multipart_store_leaves_nothing(app, alice, small_multipart):
 
 
 def test_an_abandoned_multipart_upload_is_aborted_by_the_sweeper(app, alice, small_multipart):
-    from app.services import maintenance
+    from app.documents import maintenance
     case = alice.create_case()
     before = tmp_uploads(app)
     prefix = organization_prefix(alice.org_id)
@@ -200,7 +200,7 @@ def test_upload_errors_leave_nothing(app, alice, s3, monkeypatch):
 
 
 def test_a_concurrent_upload_of_the_same_bytes_keeps_one_document_and_one_blob(app, alice, s3, monkeypatch):
-    from app.services import documents
+    from app.documents import documents
     case = alice.create_case()
     data = pdf_bytes(256 * 1024)
     first = upload(alice, case["id"], data)

@@ -22,7 +22,7 @@ def test_404_and_405_are_problem_documents(client, alice):
 
 
 def test_unexpected_exception_is_500_problem_without_stack_trace(app, alice, monkeypatch):
-    from app.services import cases
+    from app.cases import cases
 
     def boom(*a, **k):
         raise RuntimeError("secret internals")

@@ -93,7 +93,7 @@ def _final_of(job_id):
 
 @pytest.fixture()
 def hub(app):
-    from app.services import event_hub
+    from app.platform import event_hub
     with app.app_context():
         return event_hub.current()
 
@@ -106,7 +106,7 @@ class Jobs:
 
     def create(self, user):
         from app.extensions import db
-        from app.services import jobs
+        from app.platform import jobs
         with self.app.app_context():
             job = jobs.create(organization_id=uuid.UUID(user.org_id), user_id=uuid.UUID(user.id),
                               kind="document.process", steps=["extract", "ocr"])
@@ -122,7 +122,7 @@ class Jobs:
     def _change(self, job_id, fn):
         from app.extensions import db
         from app.models import Job
-        from app.services import jobs
+        from app.platform import jobs
         with self.app.app_context():
             job = db.session.get(Job, job_id)
             if job.status == "QUEUED":
@@ -256,7 +256,7 @@ def test_the_hub_holds_one_redis_subscription_per_process_however_many_streams_a
 
 
 def test_a_lost_pubsub_message_still_arrives_by_the_safety_reread(app, alice, jobs_, hub, monkeypatch):
-    from app.services import event_hub
+    from app.platform import event_hub
     job_id = jobs_.create(alice)
     reader = Reader(alice, f"/api/v1/jobs/{job_id}/events")
     reader.start()
@@ -296,7 +296,7 @@ def test_the_python_visibility_rule_matches_events_after(app):
     import itertools
 
     from app.extensions import db
-    from app.services import events
+    from app.platform import events
     org_a, org_b = uuid.uuid4(), uuid.uuid4()
     u1, u2 = uuid.uuid4(), uuid.uuid4()
     j1, j2 = uuid.uuid4(), uuid.uuid4()
@@ -320,7 +320,7 @@ def test_the_python_visibility_rule_matches_events_after(app):
 def test_without_redis_streams_are_woken_in_process_and_by_the_reread(other_app, make_user, monkeypatch):
     """The embedded default: no Redis. Commits in this process wake the hub directly; changes it is not
     told about (another process's) arrive by the periodic re-read."""
-    from app.services import event_hub
+    from app.platform import event_hub
     embedded = other_app(REDIS_URL=None, RATELIMIT_STORAGE_URI="memory://",
                          CELERY_BROKER_URL="memory://", CELERY_RESULT_BACKEND="cache+memory://")
     assert embedded.extensions["caseos"].redis is None

@@ -24,7 +24,7 @@ from tests.conftest import ROOT
 def events(app):
     """A few fresh audit events of our own, so there are rows before and after the tampered one."""
     from app.extensions import db
-    from app.services import audit
+    from app.accounts import audit
     with app.app_context():
         ids = []
         for i in range(4):
@@ -86,7 +86,7 @@ def test_an_edited_event_is_named(app, events):
 
 def test_an_edited_event_with_its_own_hash_recomputed_breaks_the_next_link(app, events):
     from app.models import AuditEvent
-    from app.services import audit
+    from app.accounts import audit
     target = events[1]
     with app.app_context():
         from app.extensions import db
@@ -150,7 +150,7 @@ def test_even_the_owner_cannot_update_delete_or_truncate_with_the_trigger_on(eve
 
 def test_concurrent_appends_never_fork_the_chain(app):
     from app.extensions import db
-    from app.services import audit
+    from app.accounts import audit
     errors = []
 
     def append(n):
@@ -177,7 +177,7 @@ def test_concurrent_appends_never_fork_the_chain(app):
 def test_a_consistently_rechained_rewrite_is_detected(app, events):
     from app.extensions import db
     from app.models import AuditEvent
-    from app.services import audit
+    from app.accounts import audit
     with app.app_context():
         try:
             db.session.execute(sa.text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
@@ -223,7 +223,7 @@ def test_cutting_back_the_newest_events_is_caught_by_an_anchor(app, events):
 
 def test_beat_logs_an_anchor_every_hour(app):
     import celeryconfig
-    from app.services import audit
+    from app.accounts import audit
     schedule = celeryconfig.from_config(app.config["CASEOS_CONFIG"])["beat_schedule"]
     assert schedule["audit.anchor"]["task"] == "maintenance.audit_anchor"
     from workers.tasks.maintenance import audit_anchor

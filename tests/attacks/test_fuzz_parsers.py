@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.services import filetypes
-from app.services.filetypes import SUPPORTED_TYPES, content_disposition, download_name, safe_filename, sniff
+from app.documents import filetypes
+from app.documents.filetypes import SUPPORTED_TYPES, content_disposition, download_name, safe_filename, sniff
 from tests.attacks import hostile_gen
 
 FAST = settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -144,7 +144,7 @@ def mutated_document(draw):
 @SLOW
 @given(mutated_document())
 def test_extractor_on_mutated_hostile_documents_only_raises_processing_errors(data):
-    from app.services.extraction import ERROR_CODES, PageText, ProcessingError, extract_text_layer
+    from app.documents.extraction import ERROR_CODES, PageText, ProcessingError, extract_text_layer
     ctype = sniff(data[:8192]) or "application/pdf"
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "upload.bin")
@@ -172,15 +172,15 @@ legalese = st.lists(st.sampled_from([
 
 @pytest.fixture(scope="module", autouse=True)
 def _warm_analyzer():
-    from app.services.analysis import local
+    from app.understanding import local
     local.warm_up()
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(st.one_of(legalese, st.text(max_size=2000)))
 def test_local_analyzer_never_raises_stays_in_schema_and_quotes_only_the_document(text):
-    from app.services.analysis import local
-    from app.services.analysis.schema import ITEM_LIST_FIELDS, normalize_for_match, validate_analysis
+    from app.understanding import local
+    from app.understanding.schema import ITEM_LIST_FIELDS, normalize_for_match, validate_analysis
     started = time.monotonic()
     out = local.analyze(text)
     assert time.monotonic() - started < 10, "pathological input (regex backtracking?)"
@@ -193,7 +193,7 @@ def test_local_analyzer_never_raises_stays_in_schema_and_quotes_only_the_documen
 
 
 def test_local_analyzer_on_long_pathological_input_is_bounded():
-    from app.services.analysis import local
+    from app.understanding import local
     for text in ("v. " * 40_000, "1" * 150_000, ("Plaintiff,\n" * 20_000), "(" * 100_000, "$" + "1," * 50_000,
                  "Case No. " + "-" * 100_000, "within " * 30_000 + "days"):
         started = time.monotonic()
@@ -210,8 +210,8 @@ json_values = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=True)
 @given(st.one_of(json_values, st.text(max_size=500)))
 def test_model_output_parser_and_validator_only_raise_their_own_errors(value):
     import json
-    from app.services.analysis import providers
-    from app.services.analysis.schema import AnalysisSchemaError, drop_unquoted, validate_analysis
+    from app.understanding import providers
+    from app.understanding.schema import AnalysisSchemaError, drop_unquoted, validate_analysis
     raw = value if isinstance(value, str) else json.dumps(value, allow_nan=True)
     try:
         parsed = providers._parse_json_text(raw)
@@ -231,7 +231,7 @@ def test_model_output_parser_and_validator_only_raise_their_own_errors(value):
 @given(st.text(max_size=200) | st.sampled_from(['"unbalanced', 'a OR OR b', '-', '""', '" "', "'); DROP TABLE x;--",
                                                  'NEAR(a b)', '* ^ : $', 'a AND', '-"phrase here"']))
 def test_search_query_parser_never_raises_and_emits_only_words(q):
-    from app.services import search
+    from app.search import search
     groups = search.parse_websearch(q)
     for group in groups:
         assert group
@@ -244,6 +244,6 @@ def test_search_query_parser_never_raises_and_emits_only_words(q):
 @FAST
 @given(st.one_of(st.none(), st.text(max_size=40), st.integers(), st.floats(allow_nan=True)))
 def test_last_event_id_is_always_a_non_negative_int(value):
-    from app.services import events
+    from app.platform import events
     out = events.parse_last_event_id(value)
     assert isinstance(out, int) and out >= 0

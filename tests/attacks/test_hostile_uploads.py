@@ -23,7 +23,7 @@ import boto3
 import psutil
 import pytest
 
-from app.services.extraction import ERROR_CODES
+from app.documents.extraction import ERROR_CODES
 from tests.attacks import hostile_gen
 from tests.e2e.helpers import upload
 from tests.factories import ApiUser
@@ -220,7 +220,7 @@ def _check_download(resp, content_type) -> list[str]:
     if not m:
         return [f"Content-Disposition not RFC 6266 shaped: {cd!r}"]
     fallback, encoded = m.group(1), unquote(m.group(2), encoding="utf-8", errors="strict")
-    from app.services.filetypes import extension_for
+    from app.documents.filetypes import extension_for
     for label, name in (("filename", fallback), ("filename*", encoded)):
         if any(ch in name for ch in '/\\"\r\n\x00') or name.startswith(".") or name in ("", ".", ".."):
             problems.append(f"{label} unsafe: {name!r}")

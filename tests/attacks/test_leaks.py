@@ -174,7 +174,7 @@ def leak_run(app, worker, flower, fake_llm):
             app.test_client().get(link.replace("http://localhost", ""))
             # 4. failures: a wrong password, an unexpected error whose message carries a marker
             app.test_client().post("/api/v1/auth/login", json={"email": email, "password": PASSWORD + " wrong"})
-            from app.services import cases as cases_svc
+            from app.cases import cases as cases_svc
             real = cases_svc.list_cases
 
             def explode(*a, **k):

@@ -46,7 +46,7 @@ def test_oversized_passwords_are_refused_before_hashing(client):
 def _limited_app(monkeypatch, limit="3 per minute"):
     import workers
     from app import create_app
-    from app.services import runtime
+    from app.platform import runtime
     monkeypatch.setenv("RATELIMIT_AUTH", limit)
     monkeypatch.setenv("RATELIMIT_KEY_PREFIX", f"rl-{uuid.uuid4().hex}")
     saved = (workers._flask_app, runtime._fallback)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from app.services.analysis import local, providers
-from app.services.analysis.providers import ProviderConfig, analyze_with_model, build_messages
-from app.services.analysis.schema import ANALYSIS_SCHEMA, ITEM_LIST_FIELDS, normalize_for_match, validate_analysis
+from app.understanding import local, providers
+from app.understanding.providers import ProviderConfig, analyze_with_model, build_messages
+from app.understanding.schema import ANALYSIS_SCHEMA, ITEM_LIST_FIELDS, normalize_for_match, validate_analysis
 from tests.fake_llm_server import FakeLLMServer, anthropic_tool_use_response, openai_chat_response
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "analysis"

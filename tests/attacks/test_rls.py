@@ -203,7 +203,8 @@ def test_the_application_works_connected_as_the_application_role(app_as_role, no
 def _process_in_process(app, doc_id):
     from app.extensions import db
     from app.models import Document, Job
-    from app.services import jobs as jobs_svc, processing
+    from app.platform import jobs as jobs_svc
+    from app.documents import processing
     with app.app_context():
         doc = db.session.get(Document, uuid.UUID(doc_id))
         job = db.session.execute(__import__("sqlalchemy").select(Job).where(Job.document_id == doc.id)).scalar_one()
@@ -220,8 +221,8 @@ def test_a_forgotten_tenant_filter_still_returns_nothing(app_as_role, monkeypatc
     """Break the application's own wall (get_visible loads by id alone): the database's holds."""
     import sqlalchemy as sa
     from app.extensions import db
-    from app.services import tenancy
-    from app.services.errors import NotFound
+    from app.accounts import tenancy
+    from app.platform.errors import NotFound
     a = ApiUser.register(app_as_role, name="Filter Alice")
     m = ApiUser.register(app_as_role, name="Filter Mallory")
     case = a.create_case(title="Forgotten filter case")
@@ -248,7 +249,7 @@ def test_a_forgotten_tenant_filter_still_returns_nothing(app_as_role, monkeypatc
     assert a.get(f"/api/v1/cases/{case['id']}").get_json()["case"]["title"] == "Forgotten filter case"
     # A case filed into Alice's organization by a buggy create is refused by the database.
     from app.models import Case
-    from app.services import cases as cases_svc
+    from app.cases import cases as cases_svc
 
     def misfiled(principal, data):
         case = Case(organization_id=uuid.UUID(a.org_id), created_by_id=principal.user.id,  # the bug
@@ -266,7 +267,7 @@ def test_core_connections_get_the_settings_too(app_as_role, tenants):
     """Not only ORM sessions: the worker's lease keeper renews leases on a bare engine connection."""
     import sqlalchemy as sa
     from app.extensions import db
-    from app.services import rls
+    from app.accounts import rls
     alice, mallory, case, _, _ = tenants
     with app_as_role.app_context():
         with db.engine.begin() as conn:  # background code: trusted, sees every organization

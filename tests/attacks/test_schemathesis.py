@@ -53,7 +53,7 @@ def _schema_app():
     does not work with pytest 9); it shares the test database, Redis and storage."""
     import workers
     from app import create_app
-    from app.services import runtime
+    from app.platform import runtime
     saved = (workers._flask_app, runtime._fallback)
     try:
         application = create_app()
@@ -74,7 +74,7 @@ not_streaming = schema.exclude(
 def _throwaway_token(app, user_id) -> str:
     from app.extensions import db
     from app.models import User
-    from app.services import accounts
+    from app.accounts import users as accounts
     with app.app_context():
         token = accounts.issue_token(db.session.get(User, uuid.UUID(user_id)), "bearer", 1)
         db.session.commit()

@@ -136,7 +136,7 @@ def test_session_cookie_flags_in_development(app, alice):
 def test_session_cookie_is_secure_in_production(monkeypatch, alice):
     import workers
     from app import create_app
-    from app.services import runtime
+    from app.platform import runtime
     monkeypatch.setenv("CASEOS_ENV", "production")
     saved = (workers._flask_app, runtime._fallback)
     try:

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pypdf import PdfReader
 
-from app.services import forms as form_library
-from app.services.storage import S3Storage, StorageUnavailable
+from app.forms import library as form_library
+from app.platform.storage import S3Storage, StorageUnavailable
 from workers.tasks import forms as form_tasks
 
 pytestmark = pytest.mark.e2e
@@ -392,7 +392,7 @@ def test_a_redelivered_store_rewrites_the_text_without_duplicates(alice, ma_case
     import sqlalchemy as sa
     from app.extensions import db
     from app.models import DocumentPage, Job, SearchEntry
-    from app.services import form_filling
+    from app.forms import filling as form_filling
 
     r = fill(alice, ma_case["id"], INDIGENCY, {"court": "Quinsigamond Housing Court"})
     assert r.status_code == 202

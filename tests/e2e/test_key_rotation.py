@@ -55,7 +55,7 @@ def test_rotation_rewraps_keys_and_keeps_every_document_readable(worker, make_us
         back = dict(os.environ, ENCRYPTION_KEY=old, ENCRYPTION_OLD_KEYS=new)
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "keys", "rotate"], cwd=ROOT, env=back,
                        capture_output=True, text=True, check=True)
-        from app.services import runtime
+        from app.platform import runtime
         workers._flask_app = saved
         runtime._fallback = app.extensions["caseos"]
         workers.init_celery(app)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.services.mail import message_id_for
+from app.platform.mail import message_id_for
 from tests.procs import start_beat, start_worker
 from tests.workers.test_reminders import SmtpSink, zone_in_daytime
 

@@ -88,8 +88,11 @@ SEED_SCRIPT = r'''
 import json, sys, uuid
 from app import create_app
 from app.extensions import db
-from app.services import accounts, cases, search, processing
-from app.services.tenancy import principal_for
+from app.accounts import users as accounts
+from app.cases import cases
+from app.search import search
+from app.documents import processing
+from app.accounts.tenancy import principal_for
 from app.models import Document
 app = create_app()
 DOCS = json.loads(sys.argv[1]); QUERIES = json.loads(sys.argv[2])

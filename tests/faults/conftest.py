@@ -177,7 +177,7 @@ class Truth:
         return self._q("SELECT count(*) FROM document_analyses WHERE document_id = :d", d=str(doc_id))[0][0]
 
     def blobs(self, org_id, doc_id=None) -> list[str]:
-        from app.services.storage import document_prefix, organization_prefix
+        from app.platform.storage import document_prefix, organization_prefix
         with self.app.app_context():
             storage = self.app.extensions["caseos"].storage
             prefix = document_prefix(org_id, doc_id) if doc_id else organization_prefix(org_id)

@@ -62,7 +62,7 @@ def install():
     import faulthandler
     import sys
     faulthandler.register(signal.SIGUSR2, file=sys.stderr, all_threads=True)  # stacks on demand (debugging)
-    from app.services import extraction, processing
+    from app.documents import extraction, processing
 
     slow, kill, stop = _rules("FAULT_SLOW"), _rules("FAULT_KILL"), _rules("FAULT_STOP")
 

@@ -172,8 +172,8 @@ def test_a_step_that_arrives_before_its_row_is_visible_retries_instead_of_failin
     a lagging replica): the step must look again, not drop the message. No sweeper runs here."""
     from app.extensions import db
     from app.models import Case, User
-    from app.services import documents
-    from app.services.tenancy import principal_for
+    from app.documents import documents
+    from app.accounts.tenancy import principal_for
 
     web = stack.web(wait=False)
     worker = stack.worker(concurrency=2, wait=False)

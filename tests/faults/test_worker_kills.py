@@ -97,7 +97,7 @@ def test_sigkill_of_the_whole_worker_with_tasks_reserved_recovers_after_a_new_wo
 
 
 def test_task_that_kills_its_process_every_time_ends_failed_and_other_work_flows(stack, truth):
-    from app.services import jobs as jobs_service
+    from app.platform import jobs as jobs_service
     web = stack.web(wait=False)
     # Replacement pool processes start slowly, as on a busy host (longer than Celery's default
     # 4 s alive timeout): they must still come up, not be killed and forked again in a loop.

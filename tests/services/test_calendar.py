@@ -3,8 +3,8 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from icalendar import Calendar
 
-from app.services.calendar import deadlines_ics, ics_status
-from app.services.deadlines.engine import compute
+from app.deadlines.calendar import deadlines_ics, ics_status
+from app.deadlines.engine import compute
 
 UTC = timezone.utc
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.services import crypto
-from app.services.crypto import (
+from app.platform import crypto
+from app.platform.crypto import (
     CryptoError,
     InvalidKeyError,
     Keyring,

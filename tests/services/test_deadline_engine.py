@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.services.deadlines import engine
-from app.services.deadlines.engine import (
+from app.deadlines import engine
+from app.deadlines.engine import (
     RULES_DIR,
     ComputedDeadline,
     DeadlineRuleUnknown,

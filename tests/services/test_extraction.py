@@ -1,4 +1,4 @@
-"""Text layer, OCR and hostile-input behaviour of app.services.extraction."""
+"""Text layer, OCR and hostile-input behaviour of app.documents.extraction."""
 from __future__ import annotations
 
 import json
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.services.extraction import (
+from app.documents.extraction import (
     ERROR_CODES,
     Limits,
     PageText,
@@ -30,7 +30,7 @@ from app.services.extraction import (
     ocr_pages_parallel,
     text_needs_ocr,
 )
-from app.services.filetypes import sniff
+from app.documents.filetypes import sniff
 from tests.docgen import MIXED_PAGE_1, MIXED_PAGE_2, make_mixed_pdf, make_scanned_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -442,8 +442,8 @@ HOSTILE_RUNNER = r"""
 import json, resource, sys, time
 limit = 1024 * 1024 * 1024
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-from app.services.extraction import ProcessingError, extract_text_layer, ocr_page
-from app.services.filetypes import sniff
+from app.documents.extraction import ProcessingError, extract_text_layer, ocr_page
+from app.documents.filetypes import sniff
 path = sys.argv[1]
 out = {}
 started = time.monotonic()

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, features
 
-from app.services.filetypes import SUPPORTED_TYPES, content_disposition, safe_filename, sniff
+from app.documents.filetypes import SUPPORTED_TYPES, content_disposition, safe_filename, sniff
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -1,4 +1,4 @@
-"""Tests for the form library (app/forms) and the form-filling service (app/services/forms.py)."""
+"""Tests for the form library (app/forms/library.py, data in app/forms/data) and the form-filling service (app/forms/filling.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from pypdf import PdfReader
 
-from app.services import forms
+from app.forms import library as forms
 
 ROOT = Path(__file__).resolve().parents[2]
-LIBRARY = ROOT / "app" / "forms"
+LIBRARY = ROOT / "app" / "forms" / "data"
 FIXTURES = ROOT / "tests" / "fixtures" / "forms"
 
 SHIPPED = {
@@ -199,7 +199,7 @@ def test_spec_matches_pdf(form_id):
     pdf = LIBRARY / spec["pdf"]
     assert pdf.is_file() and pdf.parent == LIBRARY / "pdf"
     licence_files = re.findall(r"LICENSES/[\w.-]+", spec["licence"])
-    assert licence_files, "licence must point at its text in app/forms/LICENSES/"
+    assert licence_files, "licence must point at its text in app/forms/data/LICENSES/"
     for rel in licence_files:
         assert (LIBRARY / rel).is_file(), rel
     info = forms.pdf_field_info(pdf)

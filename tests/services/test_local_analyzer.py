@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.services.analysis import local
-from app.services.analysis.evaluate import evaluate
-from app.services.analysis.local import ANALYZER_VERSION, DISCLAIMER, analyze
+from app.understanding import local
+from app.understanding.evaluate import evaluate
+from app.understanding.local import ANALYZER_VERSION, DISCLAIMER, analyze
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "analysis"
 ITEM_FIELDS = ("parties", "case_numbers", "courts", "dates", "deadlines", "amounts", "citations")

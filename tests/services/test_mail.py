@@ -5,7 +5,7 @@ from email.policy import default as default_policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from app.services.mail import (
+from app.platform.mail import (
     MailPermanentError,
     MailTransientError,
     message_id_for,

@@ -1,5 +1,5 @@
 """OCR of scanned pages as a user sees it: scans at their own resolution, pages scanned upside down
-or sideways, and no page image left behind (app.services.extraction.iter_ocr_pages and friends)."""
+or sideways, and no page image left behind (app.documents.extraction.iter_ocr_pages and friends)."""
 from __future__ import annotations
 
 import os
@@ -12,7 +12,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 
-from app.services.extraction import (
+from app.documents.extraction import (
     Limits,
     ProcessingError,
     iter_ocr_pages,
@@ -103,7 +103,7 @@ def test_pages_are_rendered_at_the_scan_resolution(tmp_path):
     without a scan keep ocr_dpi."""
     import pypdfium2 as pdfium
 
-    from app.services.extraction import _ocr_dpi
+    from app.documents.extraction import _ocr_dpi
 
     pages = [scan(PAGE_A, 200), scan(PAGE_A, 300), scan(PAGE_A, 100).resize((850, 1100))]
     path = tmp_path / "mixed_res.pdf"

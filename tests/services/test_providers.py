@@ -9,8 +9,8 @@ import socket
 
 import pytest
 
-from app.services.analysis import providers
-from app.services.analysis.providers import (
+from app.understanding import providers
+from app.understanding.providers import (
     FALLBACK_NOTE,
     MAX_DOCUMENT_CHARS,
     PROMPT_VERSION,
@@ -23,7 +23,7 @@ from app.services.analysis.providers import (
     complete_text,
     stream_chat,
 )
-from app.services.analysis.schema import (
+from app.understanding.schema import (
     ANALYSIS_SCHEMA,
     AnalysisSchemaError,
     drop_unquoted,
@@ -103,7 +103,7 @@ def _stub_fallback(text: str) -> dict:
 def _fallback():
     """The real local analyzer when it exists, else a stub."""
     try:
-        from app.services.analysis.local import analyze  # noqa: WPS433
+        from app.understanding.local import analyze  # noqa: WPS433
     except ImportError:
         return _stub_fallback
     return analyze

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.services.deadlines.reminders import DEFAULT_OFFSETS, reminder_times
+from app.deadlines.reminders import DEFAULT_OFFSETS, reminder_times
 
 UTC = timezone.utc
 

@@ -40,8 +40,11 @@ QUERIES = ["eviction", "court", "landlord", "rent OR heating", '"motion to dismi
 def _seed(app, name, docs, extra_case=False):
     from app.extensions import db
     from app.models import Document
-    from app.services import accounts, cases, processing, search
-    from app.services.tenancy import principal_for
+    from app.accounts import users as accounts
+    from app.cases import cases
+    from app.documents import processing
+    from app.search import search
+    from app.accounts.tenancy import principal_for
     with app.app_context():
         user = accounts.register(f"srch-{uuid.uuid4().hex[:8]}@example.test", "correct horse battery", name)
         db.session.flush()
@@ -77,7 +80,9 @@ def corpus(app):
     # A deleted document, and a document of a deleted case, of Alice's: never shown, never counted.
     from app.extensions import db
     from app.models import Case, Document
-    from app.services import cases, processing, search
+    from app.cases import cases
+    from app.documents import processing
+    from app.search import search
     with app.app_context():
         p = _principal(alice["user_id"])
         gone_case = cases.create_case(p, {"title": "Gone case", "case_type": "OTHER", "court_type": "STATE_TRIAL",
@@ -102,7 +107,7 @@ def corpus(app):
 def _principal(user_id):
     from app.extensions import db
     from app.models import User
-    from app.services.tenancy import principal_for
+    from app.accounts.tenancy import principal_for
     return principal_for(db.session.get(User, user_id), None)
 
 
@@ -144,7 +149,8 @@ def _reference(principal, q, *, case_id=None, document_type=None, date_from=None
 
 def _old_snippets(doc, pages, q):
     """Snippets cut the former way: from every decrypted page of the document."""
-    from app.services import documents, search
+    from app.documents import documents
+    from app.search import search
     terms = [t for clause in search.parse_websearch(q) for t, _p, n in clause if not n]
     return search._snippets({p["number"]: p["text"] for p in documents.page_texts(doc)}, pages, terms)
 
@@ -156,7 +162,7 @@ def _view(items):
 def test_results_are_those_of_the_former_query_in_content_and_order(app, corpus):
     from app.extensions import db
     from app.models import Document
-    from app.services import search
+    from app.search import search
     alice, _ = corpus
     a = alice["doc_ids"]
     with app.app_context():
@@ -197,8 +203,8 @@ def test_results_are_those_of_the_former_query_in_content_and_order(app, corpus)
 
 def test_another_organization_never_sees_documents_not_even_in_counts(app, corpus):
     from app.extensions import db
-    from app.services import search
-    from app.services.tenancy import Principal
+    from app.search import search
+    from app.accounts.tenancy import Principal
     alice, mallory = corpus
     with app.app_context():
         m = _principal(mallory["user_id"])
@@ -227,8 +233,9 @@ def app_as_role(app):
 
 def test_as_the_application_role_the_same_results_and_nothing_of_another_tenant(app, app_as_role, corpus):
     from app.extensions import db
-    from app.services import rls, search
-    from app.services.tenancy import Principal
+    from app.accounts import rls
+    from app.search import search
+    from app.accounts.tenancy import Principal
     alice, mallory = corpus
     expected = {}
     with app.app_context():
@@ -287,15 +294,15 @@ def test_the_application_role_cannot_use_the_search_definer_role():
 @pytest.fixture()
 def many_entries(app):
     """20,000 index rows of one organization: enough that the planner prefers the GIN index."""
-    from app.services import accounts
+    from app.accounts import users as accounts
     from app.extensions import db
-    from app.services.tenancy import principal_for
+    from app.accounts.tenancy import principal_for
     from app.models import Document
     with app.app_context():
         user = accounts.register(f"srch-big-{uuid.uuid4().hex[:8]}@example.test", "correct horse battery", "Big")
         db.session.flush()
         p = principal_for(user, None)
-        from app.services import cases
+        from app.cases import cases
         case = cases.create_case(p, {"title": "Big case", "case_type": "OTHER", "court_type": "STATE_TRIAL",
                                      "jurisdiction": "US-MA"})
         doc = Document(organization_id=case.organization_id, case_id=case.id, title="Big", filename="b.txt",
@@ -324,7 +331,7 @@ def test_as_the_application_role_the_search_statement_uses_the_gin_index(app, ma
     """EXPLAIN (auto_explain of the nested statements) of the very statement search() sends, run as
     caseos_app with the organization set: the match is an index scan on ix_search_entries_tsv."""
     from app.extensions import db
-    from app.services import search
+    from app.search import search
     user_id, org = many_entries
     sent = []
 
@@ -372,8 +379,11 @@ import sqlalchemy as sa
 from app import create_app
 from app.extensions import db
 from app.models import Case, Document, SearchEntry
-from app.services import accounts, cases, documents, processing, search
-from app.services.tenancy import principal_for
+from app.accounts import users as accounts
+from app.cases import cases
+from app.documents import documents, processing
+from app.search import search
+from app.accounts.tenancy import principal_for
 DOCS, OTHER, QUERIES = json.loads(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
 
 

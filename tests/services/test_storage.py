@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 
-from app.services import crypto
-from app.services.storage import (
+from app.platform import crypto
+from app.platform.storage import (
     BlobNotFound,
     LocalStorage,
     S3Storage,
@@ -437,7 +437,7 @@ def test_s3_unreachable_endpoint_is_unavailable_quickly():
 def test_s3_error_mapping():
     from botocore.exceptions import ClientError
 
-    from app.services.storage import _from_client_error
+    from app.platform.storage import _from_client_error
 
     def err(code, status):
         return ClientError({"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "GetObject")
@@ -466,7 +466,7 @@ def test_build_storage(tmp_path, moto_server):
 
 
 def test_s3_timeouts_and_attempts_come_from_the_environment(other_app, moto_server):
-    from app.services import runtime
+    from app.platform import runtime
     app = other_app(STORAGE_BACKEND="s3", S3_ENDPOINT_URL=moto_server, S3_BUCKET="caseos-timeouts",
                     S3_CONNECT_TIMEOUT="2.5", S3_READ_TIMEOUT="7", S3_MAX_RETRIES="5")
     with app.app_context():

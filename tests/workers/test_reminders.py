@@ -18,9 +18,9 @@ import workers
 
 from app.extensions import db
 from app.models import Deadline, Event, Notification, ReminderDelivery
-from app.services import notifications
-from app.services.deadlines import service
-from app.services.mail import message_id_for
+from app.cases import notifications
+from app.deadlines import service
+from app.platform.mail import message_id_for
 from workers.tasks.reminders import mark_missed_deadlines, send_due_reminders
 
 

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Deadline, Event, Notification, ReminderDelivery
 from app.models.base import utcnow
-from app.services import notifications
-from app.services.mail import message_id_for
+from app.cases import notifications
+from app.platform.mail import message_id_for
 from tests.workers.test_reminders import SmtpSink, new_deadline, rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,7 +126,7 @@ CRASH_SCRIPT = textwrap.dedent('''
     import os, sys
     from datetime import datetime
     from app import create_app
-    from app.services import notifications
+    from app.cases import notifications
     mode, now = sys.argv[1], datetime.fromisoformat(sys.argv[2])
 
     def die(*a, **k):
@@ -210,7 +210,7 @@ SQLITE_SCRIPT = textwrap.dedent('''
     from app import create_app
     from app.extensions import db
     from app.models import Notification, ReminderDelivery as R
-    from app.services import notifications
+    from app.cases import notifications
     from tests.factories import ApiUser
     app = create_app()
     app.config["TESTING"] = True

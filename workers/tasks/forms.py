@@ -1,7 +1,7 @@
 """Fill a court form into a case document: the job kind "form.fill", steps fill -> store.
 
 Each step is claimed on the job's lease, so a redelivered message (or the sweeper's
-re-enqueue, see app/services/maintenance.py ENQUEUERS) runs it once. The filled PDF lives
+re-enqueue, see app/documents/maintenance.py ENQUEUERS) runs it once. The filled PDF lives
 only in memory and, encrypted, in a private temporary file: a delivery that finds "fill"
 done but "store" not (its worker died in between) simply fills again and stores.
 """
@@ -16,7 +16,9 @@ from celery.exceptions import Retry
 from app.extensions import db
 from app.models import Document, Job
 from app.models.job import FINAL_JOB_STATUSES
-from app.services import form_filling, jobs, processing
+from app.forms import filling as form_filling
+from app.platform import jobs
+from app.documents import processing
 from workers import celery
 from workers.enqueue import send_job
 from workers.steps import transient_errors

@@ -9,7 +9,7 @@ log = logging.getLogger("caseos.audit")
 @celery.task(name="maintenance.sweep", acks_late=True)
 def sweep():
     """Re-enqueue jobs whose message was lost or whose worker died; clean old temp files."""
-    from app.services import maintenance
+    from app.documents import maintenance
     n = maintenance.requeue_stale()
     maintenance.clean_tmp()
     return n
@@ -18,14 +18,14 @@ def sweep():
 @celery.task(name="maintenance.sweep_orphans", acks_late=True)
 def sweep_orphans():
     """Delete stored blobs whose document row never committed."""
-    from app.services import maintenance
+    from app.documents import maintenance
     return maintenance.sweep_orphan_blobs()
 
 
 @celery.task(name="maintenance.rotate_keys", acks_late=True)
 def rotate_keys(job_id=None):
     """Re-wrap every data key under the current master key (resumable; skips rows already done)."""
-    from app.services import keys
+    from app.platform import keys
     return keys.rotate_all()
 
 
@@ -33,7 +33,7 @@ def rotate_keys(job_id=None):
 def audit_anchor():
     """Log the audit trail's newest event id and hash. Logs leave the machine (shipped, retained
     elsewhere), so `flask audit verify --anchor ID:HASH` can later prove the trail was not cut back."""
-    from app.services import audit
+    from app.accounts import audit
     h = audit.head()
     if h:
         log.info("audit anchor", extra={"audit_anchor": f"{h[0]}:{h[1]}"})

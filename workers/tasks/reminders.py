@@ -12,7 +12,7 @@ def scan_budget() -> float:
 def send_due_reminders():
     """Claim and deliver every reminder that is due, batch by batch (each exactly once, even with
     concurrent scans or a redelivered task), for at most half the beat period."""
-    from app.services import notifications
+    from app.cases import notifications
     return notifications.send_due(budget=scan_budget())
 
 
@@ -20,7 +20,7 @@ def send_due_reminders():
 def mark_missed_deadlines():
     """PENDING deadlines whose due date has passed in the owner's time zone become MISSED."""
     from app.extensions import db
-    from app.services.deadlines import service
+    from app.deadlines import service
     n = service.mark_missed()
     db.session.commit()
     return n

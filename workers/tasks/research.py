@@ -14,8 +14,9 @@ from celery.exceptions import Retry
 
 from app.extensions import db
 from app.models import Job
-from app.services import assistant, jobs
-from app.services.analysis.providers import ProviderTransientError
+from app.assistant import assistant
+from app.platform import jobs
+from app.understanding.providers import ProviderTransientError
 from workers import celery
 from workers.enqueue import send_job
 from workers.steps import transient_errors

@@ -1,0 +1,142 @@
+"""Accounts: registration, passwords, bearer tokens and server-side sessions."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import orm
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import ApiToken, Membership, Organization, User
+from app.models.base import utcnow
+from app.accounts import audit
+from app.platform.errors import Conflict, Unauthorized, ValidationFailed
+
+# argon2id with m=64 MiB, t=3 (above OWASP's floor of m=19 MiB, t=2); no 72-byte limit as bcrypt has.
+_hasher = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=2)
+# Verified for unknown e-mails so both failures cost the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024
+BAD_LOGIN = "Wrong e-mail or password."
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _check_password(password: str):
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(errors={"password": [f"Use at least {MIN_PASSWORD} characters."]})
+    if len(password) > MAX_PASSWORD:
+        raise ValidationFailed(errors={"password": [f"Use at most {MAX_PASSWORD} characters."]})
+
+
+def register(email: str, password: str, name: str, user_type: str = "SELF_REPRESENTED") -> User:
+    """Create a user and its personal organization (the caller commits)."""
+    _check_password(password)
+    email = normalize_email(email)
+    if db.session.execute(sa.select(User.id).where(User.email == email)).first():
+        raise Conflict("An account with this e-mail already exists.")
+    user = User(email=email, name=name.strip(), user_type=user_type, password_hash=_hasher.hash(password),
+                calendar_key=secrets.token_urlsafe(24))
+    org = Organization(name=f"{user.name} (personal)", personal=True)
+    db.session.add_all([user, org])
+    db.session.flush()
+    db.session.add(Membership(user_id=user.id, organization_id=org.id, role="OWNER"))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("An account with this e-mail already exists.") from None
+    audit.record("user.register", "user", user.id, user=user, organization_id=org.id)
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """Return the user for these credentials; the same error and similar time for every failure."""
+    user = db.session.execute(sa.select(User).where(User.email == normalize_email(email or ""))).scalar_one_or_none()
+    candidate = user.password_hash if user else _DUMMY_HASH
+    try:
+        ok = _hasher.verify(candidate, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None or not user.is_active:
+        raise Unauthorized(BAD_LOGIN)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def issue_token(user: User, kind: str, ttl_days: int) -> str:
+    """Create a bearer token or a session id; only its hash is stored."""
+    raw = ("cos_" if kind == "bearer" else "") + secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(raw), kind=kind, created_at=now,
+                            expires_at=now + timedelta(days=ttl_days)))
+    return raw
+
+
+def resolve_token(raw: str | None, kind: str) -> tuple[User, ApiToken] | None:
+    """The user and token for a live token, in one statement.
+
+    Token, user and the user's memberships (with their organizations) come back in a single
+    round trip: the memberships fill ``user.memberships`` (contains_eager), so resolving the
+    request's principal needs no further query. Nothing is cached: a revoked token, a
+    deactivated user or a removed membership takes effect on the very next request.
+    """
+    if not raw or len(raw) > 200:
+        return None
+    rows = db.session.execute(
+        sa.select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(User.memberships).outerjoin(Membership.organization)
+        .options(orm.contains_eager(User.memberships).contains_eager(Membership.organization))
+        .where(ApiToken.token_hash == hash_token(raw), ApiToken.kind == kind,
+               ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow(), User.is_active.is_(True))
+        .execution_options(populate_existing=True)
+    ).unique().all()
+    if not rows:
+        return None
+    token, user = rows[0]
+    return user, token
+
+
+def revoke(token: ApiToken):
+    token.revoked_at = utcnow()
+
+
+def revoke_all(user: User):
+    """Every session and token of the user stops working (logout everywhere, password change)."""
+    db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+
+
+def change_password(user: User, current: str, new: str):
+    try:
+        _hasher.verify(user.password_hash, current or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise ValidationFailed(errors={"current_password": ["This is not your current password."]}) from None
+    _check_password(new)
+    user.password_hash = _hasher.hash(new)
+    revoke_all(user)
+    audit.record("user.password_change", "user", user.id, user=user)
+
+
+def csrf_token(secret_key: str, session_id: str) -> str:
+    """CSRF token bound to the session: a cookie-only attacker cannot compute it."""
+    return hmac.new(secret_key.encode(), b"csrf:" + session_id.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_valid(secret_key: str, session_id: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(csrf_token(secret_key, session_id), given)

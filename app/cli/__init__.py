@@ -1,0 +1,8 @@
+"""`flask` commands for operators: the groups and their commands, registered by create_app()."""
+from app.cli import documents, keys  # noqa: F401  (their commands attach to the groups)
+from app.cli.commands import GROUPS
+
+
+def init_app(app):
+    for group in GROUPS:
+        app.cli.add_command(group)

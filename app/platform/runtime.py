@@ -1,0 +1,67 @@
+"""Process-wide resources built from the configuration: key ring, storage, Redis.
+
+Built lazily once per app and shared by the API and the workers; services reach them
+through `current()` so they need no Flask request.
+"""
+from __future__ import annotations
+
+import threading
+
+from flask import current_app, has_app_context
+
+_fallback = None
+
+
+class Runtime:
+    def __init__(self, config):
+        self.config = config
+        self._lock = threading.Lock()
+        self._keyring = self._storage = self._redis = None
+
+    @property
+    def keyring(self):
+        if self._keyring is None:
+            from app.platform.crypto import Keyring
+            self._keyring = Keyring.from_env_values(self.config.ENCRYPTION_KEY, self.config.ENCRYPTION_OLD_KEYS)
+        return self._keyring
+
+    def reset_keyring(self):
+        self._keyring = None
+
+    @property
+    def storage(self):
+        if self._storage is None:
+            with self._lock:
+                if self._storage is None:
+                    from app.platform.storage import build_storage
+                    c = self.config
+                    self._storage = build_storage(c.STORAGE_BACKEND, storage_dir=c.STORAGE_DIR, bucket=c.S3_BUCKET,
+                                                  endpoint_url=c.S3_ENDPOINT_URL, region=c.AWS_REGION,
+                                                  access_key=c.AWS_ACCESS_KEY_ID, secret_key=c.AWS_SECRET_ACCESS_KEY,
+                                                  connect_timeout=c.S3_CONNECT_TIMEOUT, read_timeout=c.S3_READ_TIMEOUT,
+                                                  max_attempts=c.S3_MAX_RETRIES)
+        return self._storage
+
+    @property
+    def redis(self):
+        """A Redis client, or None in the embedded default (events are then read from the database)."""
+        if self._redis is None and self.config.REDIS_URL:
+            import redis
+            self._redis = redis.Redis.from_url(self.config.REDIS_URL, socket_timeout=5, socket_connect_timeout=3,
+                                               health_check_interval=15, retry_on_timeout=True)
+        return self._redis
+
+
+def init_app(app):
+    global _fallback
+    rt = Runtime(app.config["CASEOS_CONFIG"])
+    app.extensions["caseos"] = rt
+    _fallback = rt
+
+
+def current() -> Runtime:
+    if has_app_context():
+        return current_app.extensions["caseos"]
+    if _fallback is None:
+        raise RuntimeError("CaseOS runtime is not initialised; call create_app() first")
+    return _fallback

@@ -1,0 +1,108 @@
+"""The analysis step: choose a provider, analyse, and bring what was found into the case."""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AICache, Deadline, Document, Organization, Party
+from app.models.base import utcnow
+from app.platform import crypto, runtime
+
+log = logging.getLogger(__name__)
+
+TYPE_MAP = {"complaint": "PLEADING", "summons": "NOTICE", "notice": "NOTICE", "order": "ORDER",
+            "motion": "MOTION", "judgment": "ORDER", "form": "FORM", "instructions": "OTHER",
+            "correspondence": "CORRESPONDENCE", "other": "OTHER", "brief": "BRIEF"}
+ROLE_MAP = {"PLAINTIFF", "DEFENDANT", "PETITIONER", "RESPONDENT", "LANDLORD", "TENANT", "ATTORNEY", "WITNESS", "OTHER"}
+
+
+def provider_config(org: Organization):
+    """The model provider to use for this organization, or None for the local analyzer."""
+    c = runtime.current().config
+    if c.AI_PROVIDER == "local" or not org.allow_external_ai:
+        return None
+    from app.understanding.providers import ProviderConfig
+    if c.AI_PROVIDER == "openai" and c.OPENAI_API_KEY:
+        return ProviderConfig("openai", c.OPENAI_MODEL, c.OPENAI_API_KEY, c.OPENAI_BASE_URL, c.AI_TIMEOUT)
+    if c.AI_PROVIDER == "anthropic" and c.ANTHROPIC_API_KEY:
+        return ProviderConfig("anthropic", c.ANTHROPIC_MODEL, c.ANTHROPIC_API_KEY, c.ANTHROPIC_BASE_URL, c.AI_TIMEOUT)
+    return None
+
+
+def local_analyze(text: str, pages=None, jurisdiction=None) -> dict:
+    from app.understanding import local
+    return local.analyze(text, pages=pages, jurisdiction=jurisdiction)
+
+
+def analyse_document(doc: Document, text: str, pages: list[str]) -> dict:
+    """Analyse with the organization's provider (cached by content hash), else the local analyzer.
+
+    Transient provider errors propagate so the Celery task retries with backoff.
+    """
+    from app.models import Case
+    case = db.session.get(Case, doc.case_id)
+    org = db.session.get(Organization, doc.organization_id)
+    cfg = provider_config(org)
+    if cfg is None:
+        result = local_analyze(text, pages, case.jurisdiction if case else None)
+    else:
+        result = _cached_model_analysis(doc, cfg, text)
+    if doc.document_type_source == "auto" or not doc.document_type:
+        doc.document_type = TYPE_MAP.get(result.get("document_type") or "other", "OTHER")
+        doc.document_type_source = "auto"
+    return result
+
+
+def _cached_model_analysis(doc: Document, cfg, text: str) -> dict:
+    from app.understanding import providers
+    key = providers.cache_key(doc.sha256, cfg)
+    rt = runtime.current()
+    aad = crypto.make_aad(doc.organization_id, "aicache", "analysis")
+    row = db.session.execute(sa.select(AICache).where(AICache.key == key,
+                                                      AICache.organization_id == doc.organization_id)).scalar_one_or_none()
+    if row is not None:
+        return json.loads(crypto.open_bytes(rt.keyring, row.sealed, aad))
+    result = providers.analyze_with_model(cfg, text, fallback=lambda t: local_analyze(t))
+    if result.get("provider") == cfg.provider:
+        db.session.merge(AICache(key=key, organization_id=doc.organization_id, created_at=utcnow(),
+                                 sealed=crypto.seal_bytes(rt.keyring, json.dumps(result).encode(), aad)))
+    return result
+
+
+def apply_to_case(doc: Document, result: dict):
+    """Parties found become case parties; deadlines found become SUGGESTED deadlines (idempotent)."""
+    from app.cases.cases import normalize_name
+    existing = {p.normalized_name for p in db.session.execute(
+        sa.select(Party).where(Party.case_id == doc.case_id)).scalars()}
+    for item in result.get("parties") or []:
+        name = (item.get("name") or "").strip()
+        norm = normalize_name(name)
+        if not name or not norm or norm in existing:
+            continue
+        role = item.get("role") if item.get("role") in ROLE_MAP else "OTHER"
+        db.session.add(Party(organization_id=doc.organization_id, case_id=doc.case_id, name=name[:300],
+                             normalized_name=norm[:300], role=role, source_document_id=doc.id))
+        existing.add(norm)
+    db.session.execute(sa.delete(Deadline).where(Deadline.source_document_id == doc.id,
+                                                 Deadline.status == "SUGGESTED"))
+    confirmed = {(d.due_date, d.title) for d in db.session.execute(
+        sa.select(Deadline).where(Deadline.case_id == doc.case_id)).scalars()}
+    for item in result.get("deadlines") or []:
+        due = item.get("due_date")
+        if not due:
+            continue
+        try:
+            due_date = date.fromisoformat(due)
+        except ValueError:
+            continue
+        title = (item.get("label") or "Deadline from document")[:300]
+        if (due_date, title) in confirmed:
+            continue
+        db.session.add(Deadline(organization_id=doc.organization_id, case_id=doc.case_id, title=title,
+                                due_date=due_date, status="SUGGESTED", rule=(item.get("basis") or "")[:300] or None,
+                                source_document_id=doc.id, quote=item.get("quote"), reminders=[7, 3, 1, 0]))
+        confirmed.add((due_date, title))
