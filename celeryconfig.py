@@ -6,14 +6,16 @@ from datetime import timedelta
 
 from kombu import Queue
 
+from app.pipelines import PIPELINES
+from app.platform.engine import MAX_COUNTDOWN
 from config import Config
 
 # Longest hard time limit of any task (seconds); the broker's visibility timeout must exceed
 # twice this so a long task is never redelivered while it still runs (tests check it).
 TASK_TIME_LIMIT = 30 * 60
 # Longest countdown/ETA any retry may use: such a message also waits unacked in a worker, so the
-# visibility timeout must cover it too (workers/steps.py caps its countdowns at this).
-MAX_ETA_SECONDS = 10 * 60
+# visibility timeout must cover it too (the job engine caps its countdowns at this).
+MAX_ETA_SECONDS = MAX_COUNTDOWN
 VISIBILITY_TIMEOUT = 3 * TASK_TIME_LIMIT
 PROC_ALIVE_TIMEOUT = 60
 
@@ -21,7 +23,9 @@ if VISIBILITY_TIMEOUT < 2 * max(TASK_TIME_LIMIT, MAX_ETA_SECONDS):  # fail at im
     raise ValueError("celeryconfig: VISIBILITY_TIMEOUT must be at least twice TASK_TIME_LIMIT and MAX_ETA_SECONDS")
 REMINDER_SCAN_SECONDS = int(os.environ.get("REMINDER_SCAN_SECONDS") or 120)
 
-QUEUES = ("default", "ocr", "ai")
+# Slow OCR and model calls never block quick steps: each step's queue comes from the job table.
+STEP_ROUTES = {s.task: {"queue": s.queue} for p in PIPELINES.values() for s in p.steps if s.queue != "default"}
+QUEUES = tuple(dict.fromkeys(["default", *(r["queue"] for r in STEP_ROUTES.values())]))
 
 
 def _transport_options(broker_url: str, key_prefix: str | None = None) -> dict:
@@ -55,18 +59,14 @@ def from_config(cfg: Config) -> dict:
         "broker_connection_timeout": 5,
         "task_default_queue": "default",
         "task_queues": [Queue(q) for q in QUEUES],
-        # Slow OCR and model calls never block quick steps.
-        "task_routes": {"documents.ocr": {"queue": "ocr"}, "documents.analyse": {"queue": "ai"},
-                        "assistant.research": {"queue": "ai"}},
+        "task_routes": STEP_ROUTES,
         "task_always_eager": cfg.CELERY_TASK_ALWAYS_EAGER,
         "task_eager_propagates": False,
         "worker_send_task_events": True,
         "task_send_sent_event": True,
         "worker_hijack_root_logger": False,
         "worker_redirect_stdouts": False,
-        "include": ["workers.tasks.extract", "workers.tasks.ocr", "workers.tasks.analyse", "workers.tasks.index",
-                    "workers.tasks.notify", "workers.tasks.forms", "workers.tasks.reminders",
-                    "workers.tasks.maintenance", "workers.tasks.research"],
+        "include": ["workers.tasks.pipelines", "workers.tasks.reminders", "workers.tasks.maintenance"],
         "beat_schedule": {
             "reminders.scan": {"task": "reminders.send_due", "schedule": timedelta(seconds=REMINDER_SCAN_SECONDS),
                                "options": {"expires": max(1, int(REMINDER_SCAN_SECONDS * 0.8))}},

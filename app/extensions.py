@@ -1,4 +1,5 @@
 """Extensions, created unbound and bound to the app in create_app()."""
+from celery import Celery
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -27,3 +28,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 api = Api()
+# Configured by create_app() (celeryconfig.from_config); tasks run in the Flask app's context.
+celery = Celery("caseos", task_cls="app.platform.celery_app:AppContextTask")

@@ -92,7 +92,7 @@ def app():
 @pytest.fixture()
 def other_app(app, monkeypatch):
     """Build a second app with environment overrides; the shared app, Celery binding and runtime are restored after."""
-    import workers
+    from app import init_celery
     from app.platform import runtime
 
     def build(**env):
@@ -104,7 +104,7 @@ def other_app(app, monkeypatch):
         from app import create_app
         return create_app()
     yield build
-    workers.init_celery(app)
+    init_celery(app)
     runtime._fallback = app.extensions["caseos"]
 
 
@@ -145,5 +145,6 @@ def worker(app):
     from tests.procs import SHARED, start_worker
     proc = SHARED["worker"] = start_worker()
     yield proc
+    Path("/tmp/rs/worker.log").write_text(proc.log())  # DEBUG-REMOVE
     SHARED.pop("worker", None)
     proc.stop()

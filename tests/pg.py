@@ -29,7 +29,7 @@ def pg(autocommit=True):
 def app_as_app_role(prefix="caseos_role"):
     """A second app connected as a fresh login role in caseos_app; the role is dropped afterwards.
     The shared app's Celery binding and runtime stay as they were."""
-    import workers
+    from app.platform import celery_app
     from app import create_app
     from app.extensions import db
     from app.platform import runtime
@@ -39,10 +39,10 @@ def app_as_app_role(prefix="caseos_role"):
         cur.execute(f'CREATE ROLE "{role}" LOGIN; GRANT caseos_app TO "{role}"')
     url = db_url().replace("postgresql://postgres@", f"postgresql://{role}@", 1)
     assert role in url, "TEST_DATABASE_URL is expected to connect as postgres@"
-    saved = (workers._flask_app, runtime._fallback)
+    saved = (celery_app._flask_app, runtime._fallback)
     rls_app = create_app(Config(SQLALCHEMY_DATABASE_URI=url))
     rls_app.config["TESTING"] = True
-    workers._flask_app, runtime._fallback = saved
+    celery_app._flask_app, runtime._fallback = saved
     try:
         yield rls_app
     finally:

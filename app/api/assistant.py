@@ -16,7 +16,7 @@ from app.extensions import db, limiter
 from app.schemas.assistant import ChatIn, ChatList, ChatOut, ResearchAccepted, ResearchIn
 from app.schemas.common import PageArgs
 from app.assistant import assistant
-from workers.tasks import research as research_task
+from app.platform import engine
 
 bp = Blueprint("assistant", __name__, url_prefix="/api/v1", description="Assistant: case chat and research")
 
@@ -78,7 +78,7 @@ def research(data):
                                      idempotency_key=request.headers.get("Idempotency-Key"))
     db.session.commit()
     if job.status == "QUEUED":
-        research_task.enqueue(job.id)
+        engine.start(job)
     return {"job": job}
 
 

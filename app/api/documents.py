@@ -19,7 +19,7 @@ from app.documents import documents, filetypes
 from app.platform import runtime
 from app.platform.errors import ValidationFailed
 from app.accounts.tenancy import get_visible
-from workers import pipeline
+from app.platform import engine
 
 
 
@@ -85,7 +85,7 @@ def upload(form, case_id):
     db.session.commit()
     if outcome.duplicate:
         return {"document": outcome.document, "job": outcome.job, "duplicate": True}, 200
-    pipeline.start(outcome.document.id, outcome.job.id)
+    engine.start(outcome.job)
     return {"document": outcome.document, "job": outcome.job, "duplicate": False}
 
 
@@ -168,7 +168,7 @@ def reprocess(document_id):
     """Run the pipeline again (after a failure, or with a newer analyzer)."""
     doc, job = documents.reprocess(current_principal(), document_id)
     db.session.commit()
-    pipeline.start(doc.id, job.id)
+    engine.start(job)
     return {"document": doc, "job": job}
 
 

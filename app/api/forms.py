@@ -5,7 +5,7 @@ from app.api.security import current_principal
 from app.extensions import db
 from app.schemas.form import FormFillAccepted, FormFillIn, FormList, FormListArgs, FormOut
 from app.forms import filling as form_filling
-from workers.tasks import forms as form_tasks
+from app.platform import engine
 
 bp = Blueprint("forms", __name__, url_prefix="/api/v1", description="Court forms")
 
@@ -35,5 +35,5 @@ def fill(data, case_id):
     accepted = form_filling.request_fill(current_principal(), case_id, data["form_id"], data["values"],
                                          flatten=data["flatten"], title=data.get("title"))
     db.session.commit()
-    form_tasks.start(accepted.job.id)
+    engine.start(accepted.job)
     return accepted

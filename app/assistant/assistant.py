@@ -43,6 +43,7 @@ from app.models import Case, Chat, ChatMessage, Deadline, Document, Job, Organiz
 from app.models.base import utcnow
 from app.accounts import audit
 from app.platform import crypto, jobs, keys, runtime
+from app.platform.engine import StepRun, step_names
 from app.documents import documents
 from app.understanding import providers
 from app.understanding.service import provider_config
@@ -64,7 +65,6 @@ MAX_PAGES = 2000
 HISTORY_TURNS = 12         # earlier messages sent to a model
 HISTORY_CHARS = 4000
 MAX_MESSAGES_READ = 1000
-RESEARCH_STEP = "answer"
 
 
 # ============================================================================ text and ranking
@@ -842,7 +842,7 @@ def request_research(principal: Principal, topic: str, jurisdiction: str, idempo
               "org_id": str(principal.org_id), "user_id": str(principal.user.id)}
     key = f"research:{principal.user.id}:{idempotency_key[:80]}" if idempotency_key else None
     job = jobs.create(organization_id=principal.org_id, user_id=principal.user.id, kind="research",
-                      steps=[RESEARCH_STEP], params=params, idempotency_key=key)
+                      steps=step_names("research"), params=params, idempotency_key=key)
     audit.record("research.request", "job", job.id, user=principal.user, organization_id=principal.org_id,
                  details={"jurisdiction": params["jurisdiction"]})
     return job
@@ -855,6 +855,16 @@ class ResearchInput:
     documents: list[dict]
     documents_searched: bool
     provider: providers.ProviderConfig | None
+
+
+MODEL_RETRIES = 3  # transient failures of a research step after which it answers from the rule sets alone
+
+
+def answer(run: StepRun) -> dict:
+    """Job step: answer one research job (the engine stores the answer sealed: it may quote documents)."""
+    inp = gather_research(run.job.params or {})
+    db.session.commit()  # no transaction held open while the model answers
+    return answer_research(inp, allow_model=run.transient_failures < MODEL_RETRIES)
 
 
 def gather_research(params: dict) -> ResearchInput:

@@ -6,6 +6,9 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from app.extensions import db
+from app.accounts import users as accounts
+from app.models import Membership, Organization
+from app.accounts import audit
 
 users_cli = AppGroup("users", help="Manage users.")
 orgs_cli = AppGroup("orgs", help="Inspect organizations.")
@@ -23,7 +26,6 @@ rules_cli = AppGroup("rules", help="Court-deadline rule files.")
 @click.option("--user-type", default="STAFF", type=click.Choice(["SELF_REPRESENTED", "ATTORNEY", "STAFF"]))
 def create_user(email, name, password, user_type):
     """Create a user (with a personal organization)."""
-    from app.accounts import users as accounts
     user = accounts.register(email, password, name, user_type)
     db.session.commit()
     click.echo(f"created user {user.id} <{user.email}>")
@@ -32,7 +34,6 @@ def create_user(email, name, password, user_type):
 @orgs_cli.command("list")
 def list_orgs():
     """List organizations with their member counts."""
-    from app.models import Membership, Organization
     rows = db.session.execute(sa.select(Organization, sa.func.count(Membership.id))
                               .join(Membership, Membership.organization_id == Organization.id, isouter=True)
                               .group_by(Organization.id).order_by(Organization.created_at)).all()
@@ -46,7 +47,6 @@ def list_orgs():
 def verify_audit(anchors):
     """Verify the hash chain of the audit trail; names the first broken link. With --anchor, also
     proves the trail still reaches each anchored event (deleting the newest events breaks no link)."""
-    from app.accounts import audit
     ok, broken, count = audit.verify_chain()
     if not ok:
         click.echo(f"audit chain BROKEN at event id {broken}", err=True)
@@ -65,7 +65,6 @@ def verify_audit(anchors):
 @audit_cli.command("anchor")
 def audit_anchor():
     """Print the newest event as ID:HASH; keep it outside the database to detect a cut-back trail."""
-    from app.accounts import audit
     h = audit.head()
     click.echo(f"{h[0]}:{h[1]}" if h else "the audit trail is empty")
 

@@ -13,6 +13,9 @@ import uuid
 import click
 
 from app.cli.commands import docs_cli
+from app.documents import maintenance
+from app.platform.storage import organization_prefix
+from app.platform import engine
 
 
 # --- documents: integrity and recovery -----------------------------------------------------------
@@ -26,7 +29,6 @@ def check_documents(organization_id, limit, as_json):
 
     Prints one line per problem (missing, corrupted, hash mismatch, unreadable) and exits 1 if
     there is any. Never deletes or changes anything: restore the blob from a backup instead."""
-    from app.documents import maintenance
     org = _uuid(organization_id, "--organization") if organization_id else None
     problems = maintenance.check_blobs(limit=limit, organization_id=org)
     for p in problems:
@@ -52,10 +54,8 @@ def check_documents(organization_id, limit, as_json):
 @click.option("--organization", "organization_id", default=None, help="Only sweep this organization's blobs.")
 def sweep_documents(do_jobs, do_orphans, idle_seconds, orphan_min_age, organization_id):
     """Run the maintenance sweep now (what beat runs every minute, and hourly for orphans)."""
-    from app.documents import maintenance
-    from app.platform.storage import organization_prefix
     if do_jobs:
-        click.echo(f"re-enqueued {maintenance.requeue_stale(idle_seconds=idle_seconds)} job(s)")
+        click.echo(f"re-enqueued {engine.requeue_stale(idle_seconds=idle_seconds)} job(s)")
     if do_orphans:
         prefix = organization_prefix(_uuid(organization_id, "--organization")) if organization_id else "orgs/"
         removed = maintenance.sweep_orphan_blobs(min_age_seconds=orphan_min_age, prefix=prefix)

@@ -23,11 +23,11 @@ from app.models import Case, Deadline, Document, DocumentAnalysis, DocumentPage,
 from app.models.base import utcnow
 from app.accounts import audit
 from app.platform import crypto, jobs, runtime
+from app.platform.engine import step_names
 from app.documents import filetypes
 from app.platform.errors import Conflict, NotFound, PayloadTooLarge, UnsupportedFileType, ValidationFailed
 from app.accounts.tenancy import Principal, get_visible, scoped
 
-PIPELINE_STEPS = ("extract", "ocr", "analyse", "index", "notify")
 SNIFF_BYTES = 8192
 
 
@@ -192,7 +192,7 @@ def start_processing(doc: Document, user_id, reason: str, first: bool = False) -
     """Create the processing job of a document (first=True: a document just inserted, no job yet)."""
     n = 0 if first else db.session.execute(sa.select(sa.func.count()).where(Job.document_id == doc.id)).scalar() or 0
     return jobs.create(organization_id=doc.organization_id, user_id=user_id, kind="document.process",
-                       steps=list(PIPELINE_STEPS), document_id=doc.id, case_id=doc.case_id,
+                       steps=step_names("document.process"), document_id=doc.id, case_id=doc.case_id,
                        idempotency_key=f"document.process:{doc.id}:{n + 1}", params={"reason": reason})
 
 

@@ -53,6 +53,11 @@ from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, fields
 from typing import Callable, Iterable, Iterator
 
+try:
+    from app.platform.errors import JobFailed
+except ImportError:  # the sandbox child runs this file alone (python -I), without the app package
+    JobFailed = Exception
+
 __all__ = [
     "ERROR_CODES",
     "ProcessingError",
@@ -86,13 +91,13 @@ TEXT = "text/plain"
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 
-class ProcessingError(Exception):
-    """Deterministic failure caused by the file: never retried."""
+class ProcessingError(JobFailed):
+    """Deterministic failure caused by the file: never retried (also raised inside the sandbox child,
+    where JobFailed is a plain Exception)."""
 
     def __init__(self, code: str, message: str):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
+        Exception.__init__(self, f"{code}: {message}")
+        self.code, self.message = code, message
 
     def to_dict(self) -> dict:
         return {"code": self.code, "message": self.message}

@@ -1,4 +1,6 @@
-"""Recovery and hygiene: re-enqueue lost work, remove orphan blobs, check stored blobs."""
+"""Storage hygiene: remove orphan blobs and abandoned uploads, clean temporary files, check stored blobs.
+
+Lost job messages are the job engine's sweeper (app/platform/engine.py requeue_stale)."""
 from __future__ import annotations
 
 import hashlib
@@ -6,82 +8,15 @@ import logging
 import os
 import time
 import uuid
-from datetime import timedelta
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Document, Job
-from app.models.base import utcnow
-from app.platform import crypto, jobs, runtime
-
+from app.models import Document
 from app.documents import documents
+from app.platform import crypto, runtime
+
 log = logging.getLogger(__name__)
-
-
-def job_idle_seconds() -> int:
-    """A job with no lease and no change for this long lost its message (worker killed with the
-    message reserved, broker restarted without persistence): the sweeper sends it again."""
-    return int(os.environ.get("JOB_IDLE_SECONDS", "120"))
-
-
-def enqueue_grace_seconds() -> int:
-    """A job never marked enqueued this long after its creation lost its enqueue (the API died
-    between its commit and the enqueue, or the broker was down): it is sent at once, without
-    waiting the whole idle time."""
-    return int(os.environ.get("JOB_ENQUEUE_GRACE_SECONDS", "30"))
-
-
-def stale_jobs(idle_seconds: int | None = None, grace_seconds: int | None = None, limit: int = 500) -> list[Job]:
-    """Jobs not final whose message was never sent, whose worker died, or that sit between steps."""
-    now = utcnow()
-    idle = now - timedelta(seconds=idle_seconds if idle_seconds is not None else job_idle_seconds())
-    grace = now - timedelta(seconds=grace_seconds if grace_seconds is not None else enqueue_grace_seconds())
-    return db.session.execute(sa.select(Job).where(
-        Job.status.in_(("QUEUED", "RUNNING")),
-        sa.or_(
-            sa.and_(Job.lease_until.is_not(None), Job.lease_until < now),
-            sa.and_(Job.lease_until.is_(None), Job.updated_at < idle),
-            sa.and_(Job.lease_until.is_(None), Job.enqueued_at.is_(None), Job.created_at < grace),
-        )).order_by(Job.updated_at).limit(limit)).scalars().all()
-
-
-def requeue_stale(idle_seconds: int | None = None, grace_seconds: int | None = None) -> int:
-    """The outbox sweep: every accepted job reaches a worker even if its enqueue was lost.
-
-    Sending a job twice is harmless (a step runs only for the delivery that claims its lease);
-    each job is sent at most once per idle period."""
-    from workers import pipeline
-    count = 0
-    for job in stale_jobs(idle_seconds, grace_seconds):
-        step = jobs.next_step(job)
-        sent = False
-        if job.kind == "document.process" and step:
-            sent = pipeline.enqueue_step(step, job.document_id, job.id)
-        elif job.kind in ENQUEUERS:
-            sent = ENQUEUERS[job.kind](job)
-        if sent:
-            count += 1
-            job.enqueued_at = utcnow()
-        if sent or job.kind not in ENQUEUERS and job.kind != "document.process":
-            job.updated_at = utcnow()  # unknown kinds must not starve the others
-        elif step or job.kind in ENQUEUERS:
-            break  # the broker is unreachable: the rest would wait out the same retries; next sweep
-    db.session.commit()
-    if count:
-        log.info("requeued stale jobs", extra={"count": count})
-    return count
-
-
-def _enqueue_simple(task_name):
-    def enqueue(job):
-        from workers.enqueue import send
-        return send(task_name, job.id, job_id=job.id)
-    return enqueue
-
-
-ENQUEUERS = {"form.fill": _enqueue_simple("forms.fill"), "research": _enqueue_simple("assistant.research"),
-             "keys.rotate": _enqueue_simple("maintenance.rotate_keys")}
 
 
 def sweep_orphan_blobs(min_age_seconds: int = 3600, prefix: str = "orgs/") -> int:

@@ -1,4 +1,4 @@
-"""The document pipeline's domain logic, one function per step (workers/tasks call these).
+"""The document pipeline's own steps: extract, ocr and notify (the table is app/pipelines.py).
 
 Each step is idempotent: it rewrites what it produces (pages, analysis, index rows) rather
 than appending, so a redelivered or retried step leaves the same result. Plaintext exists
@@ -7,7 +7,6 @@ only in a private temporary folder for the duration of a step.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import shutil
@@ -16,35 +15,21 @@ import tempfile
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Document, DocumentAnalysis, DocumentPage, Job
+from app.models import Document, DocumentPage
 from app.models.base import utcnow
 from app.platform import crypto, jobs, runtime
+from app.platform.engine import StepRun
 from app.documents import documents, extraction
 from app.documents.extraction import ProcessingError
 from app.platform.storage import BlobNotFound
 
 log = logging.getLogger(__name__)
-# Share of the job's progress bar each step stands for (OCR is the long one).
-WEIGHTS = {"extract": 0.1, "ocr": 0.6, "analyse": 0.15, "index": 0.1, "notify": 0.05}
-
-
-def lease_seconds() -> int:
-    return int(os.environ.get("JOB_LEASE_SECONDS", "120"))
 
 
 def limits() -> extraction.Limits:
     c = runtime.current().config
     return extraction.Limits(max_pages=c.MAX_PAGES, max_pixels_per_page=c.MAX_PIXELS_PER_PAGE,
                              ocr_timeout_per_page=c.OCR_TIMEOUT_PER_PAGE)
-
-
-def progress_before(step: str) -> float:
-    total = 0.0
-    for name in documents.PIPELINE_STEPS:
-        if name == step:
-            return total
-        total += WEIGHTS[name]
-    return total
 
 
 @contextlib.contextmanager
@@ -76,8 +61,9 @@ def _save_page(doc: Document, number: int, text: str, source: str, confidence=No
     row.source, row.confidence, row.needs_ocr, row.text_sealed = source, confidence, needs_ocr, sealed
 
 
-def extract(job: Job, doc: Document):
+def extract(run: StepRun):
     """Text layer per page; pages without usable text are marked for OCR."""
+    doc = run.doc
     doc.status = "PROCESSING"
     lim = limits()
     with plaintext_file(doc) as path:
@@ -92,8 +78,9 @@ def extract(job: Job, doc: Document):
     return {"pages": len(pages), "pages_needing_ocr": sum(1 for p in pages if p.needs_ocr)}
 
 
-def ocr(job: Job, doc: Document):
+def ocr(run: StepRun):
     """OCR every page still marked for it, in parallel; each page is saved as soon as it is read."""
+    job, doc = run.job, run.doc
     todo = db.session.execute(sa.select(DocumentPage.number).where(
         DocumentPage.document_id == doc.id, DocumentPage.needs_ocr.is_(True)).order_by(DocumentPage.number)
     ).scalars().all()
@@ -102,7 +89,7 @@ def ocr(job: Job, doc: Document):
     lim = limits()
     total = db.session.execute(sa.select(sa.func.count()).where(DocumentPage.document_id == doc.id)).scalar()
     done_before = total - len(todo)
-    base, span = progress_before("ocr"), WEIGHTS["ocr"]
+    base, span = run.progress
     workers = max(1, runtime.current().config.OCR_WORKERS)
     # One sandbox per document renders the pages and runs `workers` tesseract processes; page images
     # stay in the step's private folder and are gone when the step ends (failure included).
@@ -112,47 +99,15 @@ def ocr(job: Job, doc: Document):
         for n, text, conf in results:
             _save_page(doc, n, text, "ocr", conf, needs_ocr=False)
             done_count += 1
-            jobs.heartbeat(job, lease_seconds(), base + span * (done_before + done_count) / max(total, 1))
+            jobs.heartbeat(job, run.lease_seconds, base + span * (done_before + done_count) / max(total, 1))
             job.result = {**(job.result or {}), "ocr_pages_done": done_before + done_count, "pages": total}
             db.session.commit()  # per-page progress, and nothing redone after a crash
     return {"ocr_pages": len(todo)}
 
 
-def analyse(job: Job, doc: Document):
-    """Understand the document (the analysis work fills this in) and record its language and type."""
-    from app.understanding import service as analysis_service
-    pages = documents.page_texts(doc)
-    text = "\n\n".join(p["text"] for p in pages)
-    doc.language = extraction.guess_language(text) if text.strip() else "und"
-    result = analysis_service.analyse_document(doc, text, [p["text"] for p in pages])
-    data = json.dumps(result, default=str).encode()
-    row = db.session.get(DocumentAnalysis, doc.id)
-    if row is None:
-        row = DocumentAnalysis(document_id=doc.id, provider="", sealed=b"", created_at=utcnow())
-        db.session.add(row)
-    row.provider, row.model = result.get("provider", "local"), result.get("model")
-    row.sealed = crypto.seal_bytes(runtime.current().keyring, data, documents.analysis_aad(doc))
-    row.created_at = utcnow()
-    analysis_service.apply_to_case(doc, result)
-    return {"document_type": doc.document_type, "language": doc.language}
-
-
-def index(job: Job, doc: Document):
-    from app.search import search
-    n = search.index_document(doc)
-    return {"indexed_pages": n}
-
-
-def notify(job: Job, doc: Document):
+def notify(run: StepRun):
+    """The document is PROCESSED; the job's last event tells its owner."""
+    doc = run.doc
     doc.status, doc.processed_at = "PROCESSED", utcnow()
     doc.error_code = doc.error_message = None
     return {}
-
-
-STEP_FUNCS = {"extract": extract, "ocr": ocr, "analyse": analyse, "index": index, "notify": notify}
-
-
-def fail_document(job: Job, doc: Document | None, code: str, message: str, step: str | None):
-    if doc is not None and doc.status != "PROCESSED":
-        doc.status, doc.error_code, doc.error_message = "FAILED", code, message[:500]
-    jobs.fail(job, code, message, step)

@@ -31,27 +31,23 @@ from app.models import Case, Document, DocumentPage, Job, Party, User
 from app.models.base import utcnow
 from app.accounts import audit
 from app.platform import crypto, jobs, runtime
+from app.platform.engine import StepRun, step_names
 from app.documents import documents, filetypes
 from app.forms import library as forms
 from app.search import search
-from app.platform.errors import NotFound, ValidationFailed
+from app.platform.errors import JobFailed, NotFound, ValidationFailed
 from app.platform.storage import document_key
 from app.accounts.tenancy import Principal, get_visible
 
 JOB_KIND = "form.fill"
-STEPS = ("fill", "store")
 CASE_CONTEXT_FIELDS = ("title", "description", "case_type", "court_type", "jurisdiction", "county", "case_number",
                        "filing_deadline", "dispute_amount", "status")
 MAX_VALUE_CHARS = 20_000
 MAX_TOTAL_CHARS = 100_000
 
 
-class FormFillFailed(Exception):
+class FormFillFailed(JobFailed):
     """A fill that cannot succeed by retrying: the job ends FAILED with this code."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
 
 
 # --- the library -------------------------------------------------------------------------------
@@ -108,7 +104,7 @@ def request_fill(principal: Principal, case_id, form_id: str, values: dict | Non
     db.session.add(doc)
     db.session.flush()
     job = jobs.create(organization_id=case.organization_id, user_id=principal.user.id, kind=JOB_KIND,
-                      steps=list(STEPS), document_id=doc.id, case_id=case.id,
+                      steps=step_names(JOB_KIND), document_id=doc.id, case_id=case.id,
                       params={"form_id": form_id, "values": overrides, "flatten": bool(flatten),
                               "today": today.isoformat()},
                       idempotency_key=f"{JOB_KIND}:{doc.id}")
@@ -181,6 +177,18 @@ class FilledDocument:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def fill_step(run: StepRun) -> None:
+    """Job step: fill the form and seal it into a private temporary file, kept for the store step."""
+    run.carry["filled"] = run.scratch.enter_context(prepare(run.job))
+
+
+def store_step(run: StepRun) -> dict:
+    """Job step: store the sealed form (filled again when the fill ran in an earlier delivery)."""
+    filled = run.carry.get("filled") or run.scratch.enter_context(prepare(run.job))
+    store(run.job, filled)
+    return filled.result
 
 
 def prepare(job: Job) -> FilledDocument:

@@ -44,3 +44,23 @@ class UnsupportedFileType(DomainError):
 
 class DependencyDown(DomainError):
     status, title, code = 503, "Service unavailable", "dependency_down"
+
+
+class JobFailed(Exception):
+    """A job step that cannot succeed by retrying (a corrupt file, a deleted case): the job ends
+    FAILED with this code and message, which its owner reads."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code, self.message = code, message
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
+class TransientError(Exception):
+    """A dependency is briefly unavailable (rate limit, restart, timeout): the step is retried.
+
+    ``retry_after`` is the delay in seconds the dependency asked for, or None."""
+
+    retry_after: float | None = None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.extensions import celery, db
 from app.platform import runtime
 
 
@@ -18,7 +18,6 @@ def check_database() -> str:
 
 
 def check_broker() -> str:
-    from workers import celery
     try:
         with celery.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import threading
 import uuid
 from dataclasses import dataclass
@@ -173,6 +174,33 @@ def claim_step(job_id, step: str, lease_seconds: int) -> ClaimResult:
     db.session.commit()
     job._lease_step, job._lease_attempt = step, st["attempts"]
     return ClaimResult(job, "claimed", attempt=st["attempts"])
+
+
+def job_idle_seconds() -> int:
+    """A job with no lease and no change for this long lost its message (worker killed with the
+    message reserved, broker restarted without persistence): the sweeper sends it again."""
+    return int(os.environ.get("JOB_IDLE_SECONDS", "120"))
+
+
+def enqueue_grace_seconds() -> int:
+    """A job never marked enqueued this long after its creation lost its enqueue (the API died
+    between its commit and the enqueue, or the broker was down): it is sent at once, without
+    waiting the whole idle time."""
+    return int(os.environ.get("JOB_ENQUEUE_GRACE_SECONDS", "30"))
+
+
+def stale(idle_seconds: int | None = None, grace_seconds: int | None = None, limit: int = 500) -> list[Job]:
+    """Jobs not final whose message was never sent, whose worker died, or that sit between steps."""
+    now = utcnow()
+    idle = now - timedelta(seconds=idle_seconds if idle_seconds is not None else job_idle_seconds())
+    grace = now - timedelta(seconds=grace_seconds if grace_seconds is not None else enqueue_grace_seconds())
+    return db.session.execute(sa.select(Job).where(
+        Job.status.in_(("QUEUED", "RUNNING")),
+        sa.or_(
+            sa.and_(Job.lease_until.is_not(None), Job.lease_until < now),
+            sa.and_(Job.lease_until.is_(None), Job.updated_at < idle),
+            sa.and_(Job.lease_until.is_(None), Job.enqueued_at.is_(None), Job.created_at < grace),
+        )).order_by(Job.updated_at).limit(limit)).scalars().all()
 
 
 def _unclaimable(job: Job, step: str) -> str | None:

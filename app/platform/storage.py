@@ -17,6 +17,8 @@ import tempfile
 import threading
 from typing import BinaryIO, Iterator
 
+from app.platform.errors import TransientError
+
 __all__ = [
     "StorageError",
     "StorageUnavailable",
@@ -41,7 +43,7 @@ class StorageError(Exception):
     """Base class for storage failures."""
 
 
-class StorageUnavailable(StorageError):
+class StorageUnavailable(StorageError, TransientError):
     """The backend is unreachable, timing out or failing with 5xx: callers should retry."""
 
 

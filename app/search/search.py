@@ -24,6 +24,7 @@ from app.models import Case, Document, DocumentPage, SearchEntry
 from app.models.base import UTCDateTime
 from app.platform import crypto, runtime
 from app.documents import documents
+from app.platform.engine import StepRun
 from app.platform.errors import ValidationFailed
 from app.accounts.tenancy import Principal
 
@@ -52,6 +53,11 @@ def index_document(doc: Document) -> int:
             db.session.execute(sa.text("INSERT INTO search_fts(rowid, title, body) VALUES (:id, :t, :b)"),
                                {"id": entry.id, "t": title, "b": body})
     return len(pages)
+
+
+def index(run: StepRun) -> dict:
+    """Pipeline step: the document's pages into the full-text index."""
+    return {"indexed_pages": index_document(run.doc)}
 
 
 def remove_document(doc: Document):

@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Literal
 
+from app.platform.errors import TransientError
 from .schema import (
     ANALYSIS_SCHEMA,
     META_FIELDS,
@@ -64,7 +65,7 @@ class ProviderError(Exception):
         self.status_code = status_code
 
 
-class ProviderTransientError(Exception):
+class ProviderTransientError(TransientError):
     """Rate limited, server error, timeout or connection failure: retry later.
 
     ``retry_after`` is the delay in seconds the provider asked for (``retry-after-ms``

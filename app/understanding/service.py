@@ -1,4 +1,4 @@
-"""The analysis step: choose a provider, analyse, and bring what was found into the case."""
+"""The analysis step: choose a provider, analyse, seal the analysis and bring what was found into the case."""
 from __future__ import annotations
 
 import json
@@ -8,9 +8,13 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AICache, Deadline, Document, Organization, Party
+from app.cases.cases import normalize_name
+from app.documents import documents, extraction
+from app.models import AICache, Case, Deadline, Document, DocumentAnalysis, Organization, Party
 from app.models.base import utcnow
 from app.platform import crypto, runtime
+from app.platform.engine import StepRun
+from app.understanding import local, providers
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +29,14 @@ def provider_config(org: Organization):
     c = runtime.current().config
     if c.AI_PROVIDER == "local" or not org.allow_external_ai:
         return None
-    from app.understanding.providers import ProviderConfig
     if c.AI_PROVIDER == "openai" and c.OPENAI_API_KEY:
-        return ProviderConfig("openai", c.OPENAI_MODEL, c.OPENAI_API_KEY, c.OPENAI_BASE_URL, c.AI_TIMEOUT)
+        return providers.ProviderConfig("openai", c.OPENAI_MODEL, c.OPENAI_API_KEY, c.OPENAI_BASE_URL, c.AI_TIMEOUT)
     if c.AI_PROVIDER == "anthropic" and c.ANTHROPIC_API_KEY:
-        return ProviderConfig("anthropic", c.ANTHROPIC_MODEL, c.ANTHROPIC_API_KEY, c.ANTHROPIC_BASE_URL, c.AI_TIMEOUT)
+        return providers.ProviderConfig("anthropic", c.ANTHROPIC_MODEL, c.ANTHROPIC_API_KEY, c.ANTHROPIC_BASE_URL, c.AI_TIMEOUT)
     return None
 
 
 def local_analyze(text: str, pages=None, jurisdiction=None) -> dict:
-    from app.understanding import local
     return local.analyze(text, pages=pages, jurisdiction=jurisdiction)
 
 
@@ -43,7 +45,6 @@ def analyse_document(doc: Document, text: str, pages: list[str]) -> dict:
 
     Transient provider errors propagate so the Celery task retries with backoff.
     """
-    from app.models import Case
     case = db.session.get(Case, doc.case_id)
     org = db.session.get(Organization, doc.organization_id)
     cfg = provider_config(org)
@@ -58,7 +59,6 @@ def analyse_document(doc: Document, text: str, pages: list[str]) -> dict:
 
 
 def _cached_model_analysis(doc: Document, cfg, text: str) -> dict:
-    from app.understanding import providers
     key = providers.cache_key(doc.sha256, cfg)
     rt = runtime.current()
     aad = crypto.make_aad(doc.organization_id, "aicache", "analysis")
@@ -75,7 +75,6 @@ def _cached_model_analysis(doc: Document, cfg, text: str) -> dict:
 
 def apply_to_case(doc: Document, result: dict):
     """Parties found become case parties; deadlines found become SUGGESTED deadlines (idempotent)."""
-    from app.cases.cases import normalize_name
     existing = {p.normalized_name for p in db.session.execute(
         sa.select(Party).where(Party.case_id == doc.case_id)).scalars()}
     for item in result.get("parties") or []:
@@ -106,3 +105,23 @@ def apply_to_case(doc: Document, result: dict):
                                 due_date=due_date, status="SUGGESTED", rule=(item.get("basis") or "")[:300] or None,
                                 source_document_id=doc.id, quote=item.get("quote"), reminders=[7, 3, 1, 0]))
         confirmed.add((due_date, title))
+
+
+def analyse(run: StepRun):
+    """Pipeline step: understand the document (type, parties, dates, deadlines...), seal the analysis,
+    apply what it found to the case, and record the document's language and type."""
+    doc = run.doc
+    pages = documents.page_texts(doc)
+    text = "\n\n".join(p["text"] for p in pages)
+    doc.language = extraction.guess_language(text) if text.strip() else "und"
+    result = analyse_document(doc, text, [p["text"] for p in pages])
+    data = json.dumps(result, default=str).encode()
+    row = db.session.get(DocumentAnalysis, doc.id)
+    if row is None:
+        row = DocumentAnalysis(document_id=doc.id, provider="", sealed=b"", created_at=utcnow())
+        db.session.add(row)
+    row.provider, row.model = result.get("provider", "local"), result.get("model")
+    row.sealed = crypto.seal_bytes(runtime.current().keyring, data, documents.analysis_aad(doc))
+    row.created_at = utcnow()
+    apply_to_case(doc, result)
+    return {"document_type": doc.document_type, "language": doc.language}

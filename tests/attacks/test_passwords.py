@@ -44,16 +44,16 @@ def test_oversized_passwords_are_refused_before_hashing(client):
 
 
 def _limited_app(monkeypatch, limit="3 per minute"):
-    import workers
+    from app.platform import celery_app
     from app import create_app
     from app.platform import runtime
     monkeypatch.setenv("RATELIMIT_AUTH", limit)
     monkeypatch.setenv("RATELIMIT_KEY_PREFIX", f"rl-{uuid.uuid4().hex}")
-    saved = (workers._flask_app, runtime._fallback)
+    saved = (celery_app._flask_app, runtime._fallback)
     try:
         return create_app()
     finally:
-        workers._flask_app, runtime._fallback = saved
+        celery_app._flask_app, runtime._fallback = saved
 
 
 def test_brute_force_is_429_and_the_owner_still_signs_in(monkeypatch, make_user):

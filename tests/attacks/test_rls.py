@@ -153,8 +153,8 @@ def app_as_role(app):
 @pytest.fixture()
 def no_enqueue(monkeypatch):
     """Documents uploaded here are processed in-process as caseos_app, not by the shared worker."""
-    from workers import pipeline
-    monkeypatch.setattr(pipeline, "start", lambda *a, **k: True)
+    from app.platform import engine
+    monkeypatch.setattr(engine, "start", lambda *a, **k: True)
 
 
 def test_the_application_works_connected_as_the_application_role(app_as_role, no_enqueue):
@@ -203,14 +203,13 @@ def test_the_application_works_connected_as_the_application_role(app_as_role, no
 def _process_in_process(app, doc_id):
     from app.extensions import db
     from app.models import Document, Job
-    from app.platform import jobs as jobs_svc
-    from app.documents import processing
+    from app.platform import engine, jobs as jobs_svc
     with app.app_context():
         doc = db.session.get(Document, uuid.UUID(doc_id))
         job = db.session.execute(__import__("sqlalchemy").select(Job).where(Job.document_id == doc.id)).scalar_one()
-        for step in processing.STEP_FUNCS:
-            result = processing.STEP_FUNCS[step](job, doc)
-            jobs_svc.finish_step(job, step, None, result)
+        for step in engine.pipeline("document.process").steps:
+            result = step.fn(engine.StepRun(job, doc, step.name, 1, 0, 120))
+            jobs_svc.finish_step(job, step.name, None, result)
             db.session.commit()
         jobs_svc.succeed(job)
         db.session.commit()

@@ -51,14 +51,14 @@ def sacrificial(app):
 def _schema_app():
     """An app of its own for Schemathesis, built at collection (schemathesis.pytest.from_fixture
     does not work with pytest 9); it shares the test database, Redis and storage."""
-    import workers
+    from app.platform import celery_app
     from app import create_app
     from app.platform import runtime
-    saved = (workers._flask_app, runtime._fallback)
+    saved = (celery_app._flask_app, runtime._fallback)
     try:
         application = create_app()
     finally:
-        workers._flask_app, runtime._fallback = saved
+        celery_app._flask_app, runtime._fallback = saved
     application.config["TESTING"] = True
     return application
 

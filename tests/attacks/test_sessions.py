@@ -134,15 +134,15 @@ def test_session_cookie_flags_in_development(app, alice):
 
 
 def test_session_cookie_is_secure_in_production(monkeypatch, alice):
-    import workers
+    from app.platform import celery_app
     from app import create_app
     from app.platform import runtime
     monkeypatch.setenv("CASEOS_ENV", "production")
-    saved = (workers._flask_app, runtime._fallback)
+    saved = (celery_app._flask_app, runtime._fallback)
     try:
         prod = create_app()
     finally:
-        workers._flask_app, runtime._fallback = saved
+        celery_app._flask_app, runtime._fallback = saved
     c = prod.test_client()
     r = c.post("/api/v1/auth/login", json={"email": alice.email, "password": alice.password})
     assert r.status_code == 200

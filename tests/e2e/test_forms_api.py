@@ -13,7 +13,10 @@ from pypdf import PdfReader
 
 from app.forms import library as form_library
 from app.platform.storage import S3Storage, StorageUnavailable
-from workers.tasks import forms as form_tasks
+from app.platform import engine
+from workers.tasks.pipelines import TASKS
+
+FILL_TASK = TASKS["forms.fill"]
 
 pytestmark = pytest.mark.e2e
 
@@ -277,7 +280,7 @@ def test_other_tenant_gets_404_and_viewer_gets_403(worker, alice, mallory, make_
 @pytest.fixture()
 def unsent(monkeypatch):
     """Record fills without sending them to the real worker, so the test runs the task itself."""
-    monkeypatch.setattr(form_tasks, "start", lambda job_id: False)
+    monkeypatch.setattr(engine, "start", lambda job: False)
 
 
 def test_transient_storage_errors_are_retried_with_backoff(alice, ma_case, unsent, monkeypatch):
@@ -294,24 +297,24 @@ def test_transient_storage_errors_are_retried_with_backoff(alice, ma_case, unsen
             raise StorageUnavailable("S3 SlowDown")
         return real_put(self, key, fileobj)
 
-    real_backoff = form_tasks._backoff
+    real_backoff = engine.backoff
     monkeypatch.setattr(S3Storage, "put_file", flaky_put)
-    monkeypatch.setattr(form_tasks, "_backoff", lambda n: backoffs.append(real_backoff(n)) or 0)
-    form_tasks.fill.apply(args=[job_id])
+    monkeypatch.setattr(engine, "backoff", lambda n: backoffs.append(real_backoff(n)) or 0)
+    FILL_TASK.apply(args=[job_id])
 
     job = alice.get(f"/api/v1/jobs/{job_id}").get_json()
     assert job["status"] == "SUCCEEDED", job.get("error")
     assert len(calls) == 3 and len(set(calls)) == 1 and doc_id in calls[0]   # one deterministic key, overwritten
     assert len(backoffs) == 2 and 0.5 <= backoffs[0] < 1.5 and 1 <= backoffs[1] < 3   # 2**n s, jittered
     assert field_values(download(alice, doc_id))["court"] == "Boston Municipal Court"
-    assert form_tasks.fill.apply(args=[job_id]).get() == "noop"              # a redelivery redoes nothing
+    assert FILL_TASK.apply(args=[job_id]).get() == "noop"              # a redelivery redoes nothing
 
 
 def test_deterministic_failure_ends_the_job_failed_with_a_code(alice, ma_case, unsent):
     r = fill(alice, ma_case["id"], INDIGENCY, {})
     job_id, doc_id = r.get_json()["job"]["id"], r.get_json()["document"]["id"]
     assert alice.delete(f"/api/v1/documents/{doc_id}").status_code == 204
-    assert form_tasks.fill.apply(args=[job_id]).get() == "failed"
+    assert FILL_TASK.apply(args=[job_id]).get() == "failed"
     job = alice.get(f"/api/v1/jobs/{job_id}").get_json()
     assert job["status"] == "FAILED" and job["error"]["code"] == "document_deleted"
     assert job["steps"][0]["status"] == "failed"
@@ -397,7 +400,7 @@ def test_a_redelivered_store_rewrites_the_text_without_duplicates(alice, ma_case
     r = fill(alice, ma_case["id"], INDIGENCY, {"court": "Quinsigamond Housing Court"})
     assert r.status_code == 202
     job_id, doc_id = r.get_json()["job"]["id"], r.get_json()["document"]["id"]
-    assert form_tasks.fill.apply(args=[job_id]).get() == "done"
+    assert FILL_TASK.apply(args=[job_id]).get() == "done"
 
     def rows():
         pages = db.session.execute(sa.select(sa.func.count()).select_from(DocumentPage)
@@ -417,5 +420,5 @@ def test_a_redelivered_store_rewrites_the_text_without_duplicates(alice, ma_case
     assert rows() == before
     found = search(alice, "Quinsigamond")
     assert found["total"] == 1 and found["items"][0]["document_id"] == doc_id
-    assert form_tasks.fill.apply(args=[job_id]).get() == "noop"
+    assert FILL_TASK.apply(args=[job_id]).get() == "noop"
     assert rows() == before

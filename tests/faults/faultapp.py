@@ -6,7 +6,7 @@ Step faults come from inject.py (FAULT_SLOW, FAULT_KILL, FAULT_STOP).
 """
 import os
 
-import workers
+import app as caseos
 from tests.faults import inject
 from workers import celery as app
 
@@ -23,14 +23,13 @@ def _apply(conf):
 
 
 _apply(app.conf)
-_real_init_celery = workers.init_celery
+_real_init_celery = caseos.init_celery
 
 
 def _init_celery(flask_application):
-    celery = _real_init_celery(flask_application)
-    _apply(celery.conf)  # create_app() re-applies celeryconfig; keep the test's knobs
-    return celery
+    _real_init_celery(flask_application)
+    _apply(app.conf)  # create_app() re-applies celeryconfig; keep the test's knobs
 
 
-workers.init_celery = _init_celery
+caseos.init_celery = _init_celery
 inject.install()

@@ -17,6 +17,7 @@ Every knob is an environment variable, so a test decides per process what goes w
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import time
@@ -62,13 +63,15 @@ def install():
     import faulthandler
     import sys
     faulthandler.register(signal.SIGUSR2, file=sys.stderr, all_threads=True)  # stacks on demand (debugging)
-    from app.documents import extraction, processing
+    from app.documents import extraction
+    from app.platform import engine
 
     slow, kill, stop = _rules("FAULT_SLOW"), _rules("FAULT_KILL"), _rules("FAULT_STOP")
 
     def wrap(step, fn):
-        def step_body(job, doc):
+        def step_body(run):
             global _current_doc
+            doc = run.doc
             _current_doc = str(doc.id)
             title = doc.title or ""
             _record("steps.log", f"{os.getpid()} {step} {doc.id}")
@@ -79,7 +82,7 @@ def install():
                 if s == step and marker in title:
                     _record("kills.log", f"{os.getpid()} {step} {doc.id}")
                     os.kill(os.getpid(), signal.SIGKILL)
-            result = fn(job, doc)
+            result = fn(run)
             for s, marker in stop:
                 if s == step and marker in title and not _seen("stopped.log", step, doc.id):
                     from app.extensions import db
@@ -90,8 +93,16 @@ def install():
         step_body.__wrapped__ = fn
         return step_body
 
-    for name, fn in list(processing.STEP_FUNCS.items()):
-        processing.STEP_FUNCS[name] = wrap(name, fn)
+    # create_app() registers the job table: wrap the document steps right after it does.
+    real_register = engine.register
+
+    def register(pipelines):
+        real_register(pipelines)
+        p = engine.pipeline("document.process")
+        if not getattr(p.steps[0].fn, "__wrapped__", None):
+            steps = tuple(dataclasses.replace(s, fn=wrap(s.name, s.fn)) for s in p.steps)
+            real_register({p.kind: dataclasses.replace(p, steps=steps)})
+    engine.register = register
 
     slow_start = float(os.environ.get("FAULT_SLOW_CHILD_START") or 0)
     if slow_start:
@@ -124,15 +135,15 @@ def install_api():
     marker = os.environ.get("FAULT_API_DIE_AFTER_COMMIT")
     if not marker:
         return
-    from workers import pipeline
-    real_start = pipeline.start
+    from app.platform import engine
+    real_start = engine.start
 
-    def start(document_id, job_id):
+    def start(job):
         from app.extensions import db
         from app.models import Document
-        doc = db.session.get(Document, document_id)
+        doc = db.session.get(Document, job.document_id) if job.document_id else None
         if doc is not None and marker in (doc.title or ""):
-            _record("api_died.log", f"{os.getpid()} {document_id}")
+            _record("api_died.log", f"{os.getpid()} {doc.id}")
             os._exit(70)
-        return real_start(document_id, job_id)
-    pipeline.start = start
+        return real_start(job)
+    engine.start = start

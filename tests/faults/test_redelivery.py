@@ -26,7 +26,8 @@ def test_visibility_timeout_is_at_least_twice_the_longest_task_time_limit():
     """The build fails if the broker could redeliver a task that is still allowed to run."""
     import celeryconfig
     from config import Config
-    from workers import celery, steps
+    from app.platform import engine
+    from workers import celery
     conf = celeryconfig.from_config(Config(CELERY_BROKER_URL="redis://127.0.0.1:6379/0"))
     visibility = conf["broker_transport_options"]["visibility_timeout"]
     celery.loader.import_default_modules()
@@ -37,7 +38,7 @@ def test_visibility_timeout_is_at_least_twice_the_longest_task_time_limit():
     assert longest > 0
     assert visibility >= 2 * longest, f"visibility_timeout {visibility}s < 2 x longest task time limit {longest}s"
     # Countdown (ETA) messages wait unacked in a worker too: they must come due well within the timeout.
-    assert visibility >= 2 * steps.MAX_COUNTDOWN, (visibility, steps.MAX_COUNTDOWN)
+    assert visibility >= 2 * engine.MAX_COUNTDOWN, (visibility, engine.MAX_COUNTDOWN)
     # And the app really runs with it (init_celery re-applies celeryconfig to the shared Celery app).
     assert celery.conf.broker_transport_options["visibility_timeout"] == visibility
 

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-import workers
+from app.platform import celery_app
 
 from app.extensions import db
 from app.models import Deadline, Event, Notification, ReminderDelivery
@@ -180,7 +180,7 @@ def test_a_crash_after_sending_resends_the_same_message_id(app, alice, smtp, mon
 
 
 def test_a_redelivered_scan_task_sends_nothing_twice(app, make_user, smtp, monkeypatch):
-    monkeypatch.setattr(workers, "_flask_app", app)  # the task runs in this app (and its SMTP_URL)
+    monkeypatch.setattr(celery_app, "_flask_app", app)  # the task runs in this app (and its SMTP_URL)
     user = make_user()
     zone = zone_in_daytime()
     user.patch("/api/v1/auth/me", json={"timezone": zone})
@@ -274,7 +274,7 @@ def test_mark_missed_uses_the_owners_time_zone(app, make_user):
 
 
 def test_mark_missed_task_marks_a_past_deadline(app, alice, monkeypatch):
-    monkeypatch.setattr(workers, "_flask_app", app)
+    monkeypatch.setattr(celery_app, "_flask_app", app)
     d = new_deadline(alice, date.today() - timedelta(days=3), [1])
     mark_missed_deadlines.apply()
     assert alice.get(f"/api/v1/deadlines/{d}").get_json()["deadline"]["status"] == "MISSED"

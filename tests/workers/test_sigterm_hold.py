@@ -8,8 +8,8 @@ from tests.conftest import ROOT
 
 CHILD = r'''
 import os, signal, time
-from workers.steps import _SigtermHold
-hold = _SigtermHold()
+from app.platform.engine import SigtermHold
+hold = SigtermHold()
 hold.start()
 os.kill(os.getpid(), signal.SIGTERM)        # arrives inside the commit -> enqueue window
 time.sleep(0.3)

@@ -2,6 +2,10 @@
 import logging
 
 from workers import celery
+from app.documents import maintenance
+from app.platform import keys
+from app.accounts import audit
+from app.platform import engine
 
 log = logging.getLogger("caseos.audit")
 
@@ -9,8 +13,7 @@ log = logging.getLogger("caseos.audit")
 @celery.task(name="maintenance.sweep", acks_late=True)
 def sweep():
     """Re-enqueue jobs whose message was lost or whose worker died; clean old temp files."""
-    from app.documents import maintenance
-    n = maintenance.requeue_stale()
+    n = engine.requeue_stale()
     maintenance.clean_tmp()
     return n
 
@@ -18,14 +21,12 @@ def sweep():
 @celery.task(name="maintenance.sweep_orphans", acks_late=True)
 def sweep_orphans():
     """Delete stored blobs whose document row never committed."""
-    from app.documents import maintenance
     return maintenance.sweep_orphan_blobs()
 
 
 @celery.task(name="maintenance.rotate_keys", acks_late=True)
 def rotate_keys(job_id=None):
     """Re-wrap every data key under the current master key (resumable; skips rows already done)."""
-    from app.platform import keys
     return keys.rotate_all()
 
 
@@ -33,7 +34,6 @@ def rotate_keys(job_id=None):
 def audit_anchor():
     """Log the audit trail's newest event id and hash. Logs leave the machine (shipped, retained
     elsewhere), so `flask audit verify --anchor ID:HASH` can later prove the trail was not cut back."""
-    from app.accounts import audit
     h = audit.head()
     if h:
         log.info("audit anchor", extra={"audit_anchor": f"{h[0]}:{h[1]}"})

@@ -1,5 +1,8 @@
 """Deadline reminders: the beat-driven scan that sends due reminders, and marking missed deadlines."""
 from workers import celery
+from app.cases import notifications
+from app.extensions import db
+from app.deadlines import service
 
 
 def scan_budget() -> float:
@@ -12,15 +15,12 @@ def scan_budget() -> float:
 def send_due_reminders():
     """Claim and deliver every reminder that is due, batch by batch (each exactly once, even with
     concurrent scans or a redelivered task), for at most half the beat period."""
-    from app.cases import notifications
     return notifications.send_due(budget=scan_budget())
 
 
 @celery.task(name="reminders.mark_missed", acks_late=True)
 def mark_missed_deadlines():
     """PENDING deadlines whose due date has passed in the owner's time zone become MISSED."""
-    from app.extensions import db
-    from app.deadlines import service
     n = service.mark_missed()
     db.session.commit()
     return n

@@ -1,0 +1,435 @@
+"""The job engine: one runner for every job kind, driven by the table in app/pipelines.py.
+
+A job kind is a `Pipeline` of `Step`s (name, function, queue, share of the progress bar). For
+every delivery of a step's message the runner does the same thing, whatever the kind:
+
+    claim the step's lease -> run the step -> check the lease is still ours -> commit -> hand on
+
+and on failure: a deterministic one (`JobFailed`: a corrupt file, a deleted case) ends the job
+FAILED with its code; a transient one (storage, database, broker, model provider) releases the
+step and retries it with one backoff formula, until MAX_RETRIES; anything else is a bug: the
+job ends FAILED with internal_error and the exception reaches Celery and the logs.
+
+Every delivery is safe to run: a step is claimed only when it is the job's next one and nobody
+holds the lease; the lease is renewed while the step runs (jobs.LeaseKeeper) and its results are
+committed only if this attempt still owns it (fencing), so a redelivered, duplicated or
+resurrected message never runs a step twice or out of order. Messages carry ids only.
+
+Hand-on: the next step's message is sent after the commit; a next step served by the same task
+(a form's fill -> store) runs in the same delivery and may reuse what the first left in
+`StepRun.scratch`. The sweeper (`requeue_stale`) re-sends any job whose message was lost.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import random
+import signal
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable
+
+import redis
+from celery.exceptions import Retry
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from app.extensions import celery, db
+from app.models import Document, Job
+from app.models.base import utcnow
+from app.platform import jobs
+from app.platform.errors import JobFailed, TransientError
+
+log = logging.getLogger("caseos.pipeline")
+
+TRANSIENT = (TransientError, OperationalError, ConnectionError, TimeoutError,
+             redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# Transient failures of one step (counted on the job row) before the job ends FAILED.
+MAX_RETRIES = 6
+# How often a message that arrives before its job row is visible looks again (about a minute).
+MISSING_ROW_RETRIES = 8
+# The longest countdown any retry uses; celeryconfig checks the visibility timeout covers it.
+MAX_COUNTDOWN = 600
+DEFAULT_LEASE_SECONDS = 120
+# A short retry rides out a broker blip without holding an HTTP request for long.
+SEND_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a job kind: its name (as the API shows it), what it runs, where and its weight."""
+    name: str
+    fn: Callable[["StepRun"], dict | None]
+    queue: str = "default"
+    weight: float = 1.0
+    task: str = ""          # the Celery task name; Pipeline fills it in from its pattern
+
+
+@dataclass(frozen=True)
+class Failures:
+    """What a job of this kind tells its owner when it gives up."""
+    crashed_code: str = "processing_crashed"
+    crashed: str = "Processing stopped this file repeatedly; it may be damaged. Try another copy."
+    unavailable: str = "A service CaseOS depends on stayed unavailable; use reprocess to try again."
+    internal: str = ("CaseOS could not process this file because of an internal error; it has been logged. "
+                     "Try reprocess later.")
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A job kind: its steps in order, the task name pattern, and what its messages carry."""
+    kind: str
+    task: str                             # "documents.{step}" (one task per step) or "forms.fill"
+    steps: tuple[Step, ...]
+    with_document: bool = False           # messages carry (document_id, job_id); the document must live
+    lease_seconds: int | None = None      # None: the configured JOB_LEASE_SECONDS
+    failures: Failures = Failures()
+
+    def __post_init__(self):
+        named = tuple(Step(s.name, s.fn, s.queue, s.weight, self.task.format(step=s.name)) for s in self.steps)
+        object.__setattr__(self, "steps", named)
+
+    def step(self, name: str) -> Step:
+        return next(s for s in self.steps if s.name == name)
+
+    def progress_before(self, name: str) -> float:
+        total = 0.0
+        for s in self.steps:
+            if s.name == name:
+                break
+            total += s.weight
+        return total
+
+    def message_args(self, job_id, document_id=None) -> tuple:
+        return (document_id, job_id) if self.with_document else (job_id,)
+
+
+@dataclass
+class StepRun:
+    """What a step function gets: the claimed job, its document (if any) and this delivery's scratch."""
+    job: Job
+    doc: Document | None
+    step: str
+    attempt: int
+    transient_failures: int               # earlier transient failures of this step
+    lease_seconds: int
+    progress: tuple[float, float] = (0.0, 1.0)  # the job's progress before this step, and the step's share
+    scratch: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    carry: dict = field(default_factory=dict)  # handed to the next step when it runs in this delivery
+
+
+# --- the table, registered by create_app() -----------------------------------------------------
+
+_PIPELINES: dict[str, Pipeline] = {}
+
+
+def register(pipelines: dict[str, Pipeline]):
+    _PIPELINES.update(pipelines)
+
+
+def pipeline(kind: str) -> Pipeline:
+    return _PIPELINES[kind]
+
+
+def step_names(kind: str) -> list[str]:
+    """The steps a new job of this kind starts with (jobs.create)."""
+    return [s.name for s in _PIPELINES[kind].steps]
+
+
+def lease_seconds() -> int:
+    return int(os.environ.get("JOB_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+
+
+# --- sending -------------------------------------------------------------------------------------
+
+def send(task_name: str, *args, job_id=None) -> bool:
+    """Send one message (ids only); False (logged) if the broker is unreachable: the sweeper retries."""
+    try:
+        celery.send_task(task_name, args=[str(a) for a in args], retry=True, retry_policy=SEND_RETRY_POLICY)
+        return True
+    except Exception as exc:
+        log.warning("enqueue failed; the sweeper will retry",
+                    extra={"task": task_name, "job_id": str(job_id) if job_id else None, "error": type(exc).__name__})
+        return False
+
+
+def send_step(job: Job, step: str) -> bool:
+    p = _PIPELINES[job.kind]
+    return send(p.step(step).task, *p.message_args(job.id, job.document_id), job_id=job.id)
+
+
+def start(job: Job) -> bool:
+    """Send a new job's first message (after the commit that created it) and mark it sent; a job
+    never marked is re-sent by the sweeper after a short grace period."""
+    job_id = job.id
+    if not send_step(job, _PIPELINES[job.kind].steps[0].name):
+        return False
+    jobs.mark_enqueued(job_id)
+    db.session.commit()
+    return True
+
+
+def requeue_stale(idle_seconds: int | None = None, grace_seconds: int | None = None) -> int:
+    """The outbox sweep: every accepted job reaches a worker even if its message was lost.
+
+    Sending a job twice is harmless (a step runs only for the delivery that claims its lease);
+    each job is sent at most once per idle period."""
+    count = 0
+    for job in jobs.stale(idle_seconds, grace_seconds):
+        step = jobs.next_step(job)
+        if job.kind not in _PIPELINES or step is None:
+            job.updated_at = utcnow()  # unknown kinds must not starve the others
+            continue
+        if not send_step(job, step):
+            break  # the broker is unreachable: the rest would wait out the same retries; next sweep
+        count += 1
+        job.enqueued_at = job.updated_at = utcnow()
+    db.session.commit()
+    if count:
+        log.info("requeued stale jobs", extra={"count": count})
+    return count
+
+
+# --- Celery tasks, generated from the table -----------------------------------------------------
+
+def make_tasks(celery_app, pipelines: dict[str, Pipeline]) -> dict:
+    """One Celery task per task name in the table (ids in, JSON only, acked after the work)."""
+    tasks = {}
+    for p in pipelines.values():
+        for s in p.steps:
+            if s.task not in tasks:
+                tasks[s.task] = celery_app.task(name=s.task, bind=True, acks_late=True, reject_on_worker_lost=True,
+                                                 max_retries=None)(_entry(p, s.task))
+    return tasks
+
+
+def _entry(p: Pipeline, task_name: str):
+    def run(self, *ids):
+        return run_delivery(self, _PIPELINES[p.kind], task_name, ids[-1])
+    run.__name__ = task_name.replace(".", "_")
+    run.__doc__ = f"{p.kind}: steps {', '.join(s.name for s in p.steps if s.task == task_name)}"
+    return run
+
+
+# --- the runner --------------------------------------------------------------------------------
+
+def run_delivery(task, p: Pipeline, task_name: str, job_id) -> str:
+    """Run the step this message stands for, and the following ones served by the same task."""
+    job_id = uuid.UUID(str(job_id))  # messages carry strings; SQLite's UUID type needs UUIDs
+    step = _step_for(p, task_name, job_id)
+    carry: dict = {}
+    with contextlib.ExitStack() as scratch:
+        while True:
+            outcome, nxt = _run_step(task, p, step, job_id, scratch, carry)
+            if outcome != "done" or nxt is None:
+                return outcome
+            if p.step(nxt).task != task_name:
+                return outcome
+            step = nxt  # served by this task: run it now, with what the last step left in scratch
+
+
+def _step_for(p: Pipeline, task_name: str, job_id) -> str:
+    names = [s.name for s in p.steps if s.task == task_name]
+    if len(names) == 1:
+        return names[0]
+    job = db.session.get(Job, job_id, populate_existing=True)
+    nxt = jobs.next_step(job) if job is not None else None
+    db.session.rollback()
+    return nxt if nxt in names else names[0]
+
+
+def _run_step(task, p: Pipeline, step: str, job_id, scratch, carry) -> tuple[str, str | None]:
+    lease = p.lease_seconds or lease_seconds()
+    try:
+        claimed = jobs.claim_step(job_id, step, lease)
+    except Exception as exc:
+        _rollback()
+        if not is_transient(exc):
+            raise
+        # The database is unreachable: nothing was claimed; look again later, never drop the message.
+        log.warning("claim failed; retrying", extra={"step": step, "job_id": job_id, "error": type(exc).__name__})
+        raise task.retry(exc=exc, countdown=backoff(task.request.retries), max_retries=None) from None
+    if claimed.job is None:
+        return _not_claimed(task, claimed, step, job_id), None
+    run = StepRun(claimed.job, None, step, claimed.attempt, jobs.transient_failures(claimed.job, step), lease,
+                  (p.progress_before(step), p.step(step).weight), scratch, carry)
+    keeper = jobs.LeaseKeeper(job_id, step, claimed.attempt, lease).start()
+    hold = SigtermHold()
+    try:
+        return _run_claimed(task, p, run, hold)
+    finally:
+        hold.release()
+        keeper.stop()
+
+
+def _not_claimed(task, claimed: jobs.ClaimResult, step: str, job_id) -> str:
+    if claimed.outcome == "missing":
+        # The message overtook the commit that creates the job (or a replica lags): look again.
+        if task.request.retries < MISSING_ROW_RETRIES:
+            raise task.retry(countdown=min(0.5 * 2 ** task.request.retries, 30), max_retries=None)
+        log.warning("job row never appeared; message dropped", extra={"step": step, "job_id": job_id})
+        return "missing"
+    if claimed.outcome == "busy":
+        # Another delivery holds the lease (or a killed worker did): look again when it lapses.
+        # The holder renews it while it lives, so this stays a no-op for a live duplicate.
+        raise task.retry(countdown=min(claimed.remaining + 1, MAX_COUNTDOWN), max_retries=None)
+    return "noop"  # final, already done, or not this step's turn
+
+
+def _run_claimed(task, p: Pipeline, run: StepRun, hold: "SigtermHold") -> tuple[str, str | None]:
+    job, step, job_id = run.job, run.step, run.job.id
+    try:
+        run.doc = db.session.get(Document, job.document_id) if job.document_id else None
+        refusal = _refusal(p, run)
+        if refusal:
+            db.session.commit()
+            return refusal, None
+        log.info("step start", extra={"step": step, "job_id": job_id, "document_id": job.document_id})
+        result = p.step(step).fn(run)
+        hold.start()  # from here to the hand-on below, a SIGTERM waits (see SigtermHold)
+        # Commit the step's results only if this attempt still owns the step (fencing).
+        if not jobs.holds_lease(job_id, step, run.attempt):
+            raise jobs.LeaseLost(f"job {job_id} step {step} attempt {run.attempt}")
+        jobs.finish_step(job, step, sum(run.progress), jobs.seal_result(job, result))
+        nxt = jobs.next_step(job)
+        if nxt is None:
+            jobs.succeed(job)
+        db.session.commit()
+    except jobs.LeaseLost:
+        _rollback()
+        log.warning("step superseded: another attempt owns it", extra={"step": step, "job_id": job_id})
+        return "superseded", None
+    except JobFailed as exc:
+        _rollback()
+        record_failure(job_id, step, run.attempt, exc.code, exc.message)
+        return "failed", None
+    except Retry:
+        raise
+    except Exception as exc:
+        _rollback()
+        if not is_transient(exc):
+            record_failure(job_id, step, run.attempt, "internal_error", p.failures.internal)
+            raise  # the queue and the logs must see a bug
+        return _retry_transient(task, p, run, exc)
+    log.info("step done", extra={"step": step, "job_id": job_id})
+    if nxt is not None and p.step(nxt).task != p.step(step).task:
+        send_step(job, nxt)  # if the broker is down, the sweeper sends it
+    return "done", nxt
+
+
+def _refusal(p: Pipeline, run: StepRun) -> str | None:
+    """Why this claimed step must not run (the job is ended FAILED), or None."""
+    job, step = run.job, run.step
+    if p.with_document and (run.doc is None or run.doc.deleted_at is not None):
+        jobs.fail(job, "document_deleted", "The document was deleted before processing finished.", step)
+        return "deleted"
+    if jobs.crashed_attempts(job, step) >= jobs.MAX_STEP_ATTEMPTS:
+        fail_job(job, run.doc, p.failures.crashed_code, p.failures.crashed, step)
+        return "gave_up"
+    if jobs.step_attempts(job, step) > jobs.MAX_TOTAL_ATTEMPTS:
+        fail_job(job, run.doc, "temporarily_unavailable", p.failures.unavailable, step)
+        return "gave_up"
+    return None
+
+
+def _retry_transient(task, p: Pipeline, run: StepRun, exc: Exception) -> tuple[str, None]:
+    failures = _note_transient(p, run)
+    if failures is not None and failures >= MAX_RETRIES:
+        return "failed", None  # the job is FAILED (temporarily_unavailable)
+    n = failures - 1 if failures is not None else task.request.retries
+    countdown = getattr(exc, "retry_after", None) or backoff(n)
+    log.warning("step transient failure", extra={"step": run.step, "job_id": run.job.id,
+                                                 "error": type(exc).__name__})
+    raise task.retry(exc=exc, countdown=min(countdown, MAX_COUNTDOWN), max_retries=None) from None
+
+
+def backoff(earlier_failures: int) -> float:
+    """Seconds before a retry: 1, 2, 4 ... (capped at 5 minutes), jittered by +-50%."""
+    return min(300, 2 ** min(earlier_failures, 10)) * (0.5 + random.random())
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError):
+        # "connection already closed" after a database restart; not a bad statement.
+        return bool(exc.connection_invalidated) or isinstance(exc, InterfaceError)
+    return isinstance(exc, TRANSIENT)
+
+
+def _rollback():
+    try:
+        db.session.rollback()
+    except Exception:
+        pass
+
+
+def _note_transient(p: Pipeline, run: StepRun) -> int | None:
+    """Release the step for its retry (only if we own it), or end the job FAILED once the step
+    failed transiently MAX_RETRIES times; the count, or None when the database cannot say."""
+    try:
+        if not jobs.holds_lease(run.job.id, run.step, run.attempt):
+            _rollback()
+            return None
+        job = db.session.get(Job, run.job.id, populate_existing=True)
+        n = jobs.note_transient_failure(job, run.step)
+        if n >= MAX_RETRIES:
+            doc = db.session.get(Document, job.document_id, populate_existing=True) if job.document_id else None
+            fail_job(job, doc, "temporarily_unavailable", p.failures.unavailable, run.step)
+        db.session.commit()
+        return n
+    except Exception:
+        _rollback()
+        return None
+
+
+def fail_job(job: Job, doc: Document | None, code: str, message: str, step: str | None):
+    """End the job FAILED, and its document with it unless the document was already processed."""
+    if doc is not None and doc.status != "PROCESSED":
+        doc.status, doc.error_code, doc.error_message = "FAILED", code, message[:500]
+    jobs.fail(job, code, message, step)
+
+
+def record_failure(job_id, step: str, attempt: int, code: str, message: str):
+    """End the job FAILED, unless another attempt took the step over meanwhile."""
+    try:
+        job = db.session.get(Job, job_id, populate_existing=True)
+        if job is None:
+            return
+        if not jobs.holds_lease(job_id, step, attempt):
+            _rollback()
+            return
+        doc = db.session.get(Document, job.document_id, populate_existing=True) if job.document_id else None
+        fail_job(job, doc, code, message, step)
+        db.session.commit()
+    except Exception:
+        _rollback()
+        log.exception("could not record failure", extra={"job_id": job_id})
+
+
+class SigtermHold:
+    """Holds SIGTERM back from start() to release(), then lets it act.
+
+    A step commits its results and then enqueues the next step; a process killed between the two
+    leaves the job waiting for the sweeper. When SIGTERM reaches every process of a worker at once
+    (systemd's control-group kill, a container stop), the pool process finishes that short window
+    first and dies right after. Only the main thread can install handlers; elsewhere a no-op."""
+
+    def __init__(self):
+        self._active, self._old, self._pending = False, None, False
+
+    def start(self):
+        if not self._active and threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGTERM, self._note)
+            self._active = True
+
+    def _note(self, _signum, _frame):
+        self._pending = True
+
+    def release(self):
+        if not self._active:
+            return
+        self._active = False
+        # None: a handler installed outside Python; the default action is the closest equivalent.
+        signal.signal(signal.SIGTERM, self._old if self._old is not None else signal.SIG_DFL)
+        if self._pending:
+            os.kill(os.getpid(), signal.SIGTERM)
