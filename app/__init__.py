@@ -9,8 +9,13 @@ import celeryconfig
 from app import cli
 from app.api import errors, register_blueprints, security
 from app.extensions import api, db, limiter, login_manager, migrate
+from app.assistant import assistant
+from app.cases import counts
+from app.documents import documents
 from app.pipelines import PIPELINES
-from app.platform import celery_app, engine, logging_setup, runtime
+from app.platform import celery_app, engine, event_hub, events, jobs, keys, logging_setup, rls, runtime
+from app.search import search
+from app.understanding import service as understanding
 from app.request import CaseOSRequest
 from config import Config
 
@@ -36,9 +41,24 @@ def create_app(config: Config | None = None) -> Flask:
     register_blueprints(app, api)
     cli.init_app(app)
 
-    engine.register(PIPELINES)
+    register_hooks()
     init_celery(app)
     return app
+
+
+def register_hooks():
+    """What one package must run when another acts, declared here rather than by import side effects:
+    session listeners, the data each key rotation re-wraps, what a document's deletion erases, the job table."""
+    rls.init_app()
+    events.init_app(local_subscriber=event_hub.notify)
+    counts.init_app()
+    keys.register(documents.rewrap_keys, documents.keys_under_old_key)
+    keys.register(understanding.rewrap_ai_cache, understanding.ai_cache_under_old_key)
+    keys.register(assistant.rewrap_chat_messages, assistant.chat_messages_under_old_key)
+    keys.register(jobs.rewrap_job_results, jobs.results_under_old_key)
+    documents.on_delete(search.remove_document)     # out of the index while its pages still exist
+    documents.on_delete(assistant.scrub_document)   # its quotes leave the case's chat answers
+    engine.register(PIPELINES)
 
 
 def init_celery(app: Flask):

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Case, Membership, Organization, User
-from app.accounts import rls
+from app.platform import rls
 from app.platform.errors import Forbidden, NotFound
 
 WRITE_ROLES = ("OWNER", "MEMBER")

@@ -1,10 +1,12 @@
 """One blueprint per resource, all under /api/v1 (operations endpoints at the root)."""
+from app.api import (assistant, audit, auth, cases, deadlines, documents, events, forms, jobs, notifications, ops,
+                     organizations, parties, search)
+
+RESOURCES = (auth, organizations, cases, parties, documents, jobs, events, deadlines, notifications, search, forms,
+             assistant, audit)
 
 
 def register_blueprints(app, api):
-    from app.api import (auth, cases, deadlines, documents, events, forms, jobs, notifications, ops,
-                         organizations, parties, search, assistant, audit)
-    for module in (auth, organizations, cases, parties, documents, jobs, events, deadlines, notifications,
-                   search, forms, assistant, audit):
+    for module in RESOURCES:
         api.register_blueprint(module.bp)
     app.register_blueprint(ops.bp)

@@ -9,6 +9,8 @@ from app.schemas.auth import (CsrfOut, LoginIn, LoginOut, MeOut, MeUpdateIn, Pas
 from app.accounts import users as accounts, audit, organizations
 from app.deadlines import service as deadline_service
 from app.platform.errors import ValidationFailed
+from app.models import ApiToken
+from app.models.base import utcnow
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and sessions")
 
@@ -82,8 +84,6 @@ def logout():
 def _revoke_login_sibling():
     import sqlalchemy as sa
 
-    from app.models import ApiToken
-    from app.models.base import utcnow
     hashes = []
     if g.get("auth_method") == "cookie" and isinstance(session.get("tid"), str):
         hashes.append(session["tid"])

@@ -20,6 +20,7 @@ from app.platform import runtime
 from app.platform.errors import ValidationFailed
 from app.accounts.tenancy import get_visible
 from app.platform import engine
+from app.platform import rls
 
 
 
@@ -175,7 +176,6 @@ def reprocess(document_id):
 def _scope_to_signed_org(token):
     """A signed link acts for the organization it was signed for (row-level security); a bad
     or expired link scopes to nothing and the service answers 404 as usual."""
-    from app.accounts import rls
     try:
         data = documents._serializer().loads(token, max_age=runtime.current().config.DOWNLOAD_URL_TTL)
         rls.scope_to_orgs([uuid.UUID(str(data["o"]))])

@@ -10,6 +10,10 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.extensions import db
 from app.platform.errors import DomainError
+from app.schemas.common import Problem
+from app.extensions import api
+from app.platform.crypto import CryptoError
+from app.platform.storage import StorageError
 
 log = logging.getLogger("caseos.errors")
 TYPE_BASE = "https://caseos.dev/problems/"
@@ -69,7 +73,6 @@ def document_problems(api):
 
     from flask_smorest.utils import prepare_response
 
-    from app.schemas.common import Problem
     if api.spec is None:
         return
     api.ERROR_SCHEMA = Problem
@@ -85,7 +88,6 @@ def document_problems(api):
 
 
 def init_app(app):
-    from app.extensions import api
     document_problems(api)
 
     @app.errorhandler(DomainError)
@@ -139,8 +141,6 @@ def init_app(app):
     @app.errorhandler(Exception)
     def _unexpected(err):
         _rollback()
-        from app.platform.crypto import CryptoError
-        from app.platform.storage import StorageError
         if isinstance(err, CryptoError):
             # Stored ciphertext that fails authentication: tampered, swapped or under an unknown key.
             # Never served; logged as a security event (the message names no key and no content).

@@ -7,6 +7,8 @@ import os
 from flask import Blueprint, Response, abort, current_app, jsonify, request, send_from_directory
 
 from app.platform import health, metrics
+from app.api.errors import problem
+from app.platform import rls
 
 bp = Blueprint("ops", __name__)
 
@@ -42,8 +44,6 @@ def readyz():
 @bp.get("/metrics", endpoint="metrics")  # the name PUBLIC_ENDPOINTS lists
 def metrics_():
     """Prometheus text format: queue depths, jobs and task durations, failures by code."""
-    from app.api.errors import problem
-    from app.accounts import rls
     token = current_app.config["CASEOS_CONFIG"].METRICS_TOKEN
     if token:
         given = request.headers.get("Authorization", "")

@@ -25,7 +25,6 @@ Storage
 """
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import math
@@ -39,7 +38,7 @@ from typing import Iterator
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Case, Chat, ChatMessage, Deadline, Document, Job, Organization, Party, User
+from app.models import Case, Chat, ChatMessage, Deadline, Document, Organization, Party, User
 from app.models.base import utcnow
 from app.accounts import audit
 from app.platform import crypto, jobs, keys, runtime
@@ -50,6 +49,7 @@ from app.understanding.service import provider_config
 from app.deadlines import engine
 from app.platform.errors import Forbidden, NotFound
 from app.accounts.tenancy import Principal, get_visible, principal_for
+from app.search import search
 
 log = logging.getLogger("caseos.assistant")
 
@@ -700,22 +700,9 @@ def rewrap_chat_messages(keyring: crypto.Keyring, batch_size: int = 500) -> dict
     return {"chat_messages": n}
 
 
-def rewrap_job_results(keyring: crypto.Keyring, batch_size: int = 500) -> dict:
-    """Key rotation: re-wrap the data key of every sealed job result (research answers)."""
-    n = 0
-    rows = db.session.execute(sa.select(Job).where(Job.kind.in_(jobs.SEALED_RESULT_KINDS), Job.result.is_not(None))
-                              .execution_options(yield_per=batch_size)).scalars()
-    for job in rows:
-        blob = jobs.sealed_blob(job)
-        if blob is not None and crypto.blob_key_id(blob) != keyring.current_key_id:
-            job.result = {"sealed": base64.b64encode(crypto.rewrap_blob(keyring, blob, jobs.result_aad(job))).decode()}
-            n += 1
-    return {"job_results": n}
-
-
-for _rewrapper in (rewrap_chat_messages, rewrap_job_results):
-    if _rewrapper not in keys.EXTRA_REWRAPPERS:
-        keys.EXTRA_REWRAPPERS.append(_rewrapper)
+def chat_messages_under_old_key(keyring: crypto.Keyring) -> int:
+    """Chat messages still under an old master key."""
+    return keys.old_blobs(keyring, db.session.execute(sa.select(ChatMessage.sealed)).scalars())
 
 
 # --- a deleted document leaves the chats ------------------------------------------------------
@@ -869,7 +856,6 @@ def answer(run: StepRun) -> dict:
 
 def gather_research(params: dict) -> ResearchInput:
     """Database reads for a research job: the organization's matching documents and its AI provider."""
-    from app.search import search
     topic, jurisdiction = params["topic"], params["jurisdiction"]
     org = db.session.get(Organization, uuid.UUID(params["org_id"]))
     user = db.session.get(User, uuid.UUID(params["user_id"])) if params.get("user_id") else None

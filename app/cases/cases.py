@@ -17,6 +17,7 @@ from app.accounts import audit
 from app.cases import counts as case_counts
 from app.platform.errors import ValidationFailed
 from app.accounts.tenancy import Principal, get_visible, scope_ids, scoped, scoped_statement
+from app.search import search
 
 CASE_FIELDS = ("title", "description", "case_type", "court_type", "jurisdiction", "county", "case_number",
                "filing_deadline", "dispute_amount", "status")
@@ -143,7 +144,6 @@ def delete_case(principal: Principal, case_id):
     case = get_visible(principal, Case, case_id, write=True)
     case.deleted_at = utcnow()
     # The search index holds no rows of an unreachable case.
-    from app.search import search
     search.remove_case(case.id)
     audit.record("case.delete", "case", case.id, user=principal.user, organization_id=case.organization_id,
                  case_id=case.id)

@@ -36,6 +36,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from app.platform import runtime
+from app.models import Case
 
 log = logging.getLogger(__name__)
 TTL_SECONDS = 30
@@ -119,10 +120,15 @@ def invalidate(org_ids) -> None:
         log.warning("case count invalidation failed", extra={"error": type(exc).__name__})
 
 
-@sa_event.listens_for(Session, "after_flush")
+def init_app():
+    """Install the session hooks that keep the cached counts exact (create_app calls this)."""
+    for name, fn in (("after_flush", _note_case_writes), ("after_commit", _invalidate_after_commit)):
+        if not sa_event.contains(Session, name, fn):
+            sa_event.listen(Session, name, fn)
+
+
 def _note_case_writes(session, _flush_context):
     """Remember the organizations whose counts this transaction changes (history is still intact here)."""
-    from app.models import Case
     touched = set()
     for obj in (*session.new, *session.deleted):
         if isinstance(obj, Case):
@@ -138,7 +144,6 @@ def _note_case_writes(session, _flush_context):
         session.info.setdefault(_PENDING_KEY, set()).update(touched)
 
 
-@sa_event.listens_for(Session, "after_commit")
 def _invalidate_after_commit(session):
     orgs = session.info.pop(_PENDING_KEY, None)
     if orgs:

@@ -9,10 +9,12 @@ a failed store leaves no row (and the sweeper removes a blob whose row never com
 """
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import uuid
 from dataclasses import dataclass
+from typing import Callable
 
 import sqlalchemy as sa
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -22,12 +24,15 @@ from app.extensions import db
 from app.models import Case, Deadline, Document, DocumentAnalysis, DocumentPage, Job, Party
 from app.models.base import utcnow
 from app.accounts import audit
-from app.platform import crypto, jobs, runtime
+from app.platform import crypto, jobs, keys, runtime
 from app.platform.engine import step_names
 from app.documents import filetypes
 from app.platform.errors import Conflict, NotFound, PayloadTooLarge, UnsupportedFileType, ValidationFailed
 from app.accounts.tenancy import Principal, get_visible, scoped
+from app.platform.storage import document_key
+from app.platform.storage import document_prefix
 
+log = logging.getLogger(__name__)
 SNIFF_BYTES = 8192
 
 
@@ -173,7 +178,6 @@ def _insert_unless_duplicate(values: dict) -> Document | None:
 
 
 def _storage_key(org_id, doc_id) -> str:
-    from app.platform.storage import document_key
     return document_key(org_id, doc_id)
 
 
@@ -329,10 +333,21 @@ def resolve_download_token(document_id, token: str) -> Document:
     return doc
 
 
+# What other packages derived from a document's text and must erase with it (its search rows, the
+# quotes of it in chat answers): fn(doc), run in the deleting transaction. Registered by create_app.
+_ERASERS: list[Callable[[Document], object]] = []
+
+
+def on_delete(eraser: Callable[[Document], object]):
+    """Run eraser(doc) whenever a document is deleted, before its pages are removed (idempotent)."""
+    if eraser not in _ERASERS:
+        _ERASERS.append(eraser)
+
+
 def erase_derived(doc: Document):
-    """Remove everything derived from a document's content (pages, analysis, index)."""
-    from app.search import search
-    search.remove_document(doc)
+    """Remove everything derived from a document's content (what the erasers own, pages, analysis)."""
+    for eraser in _ERASERS:
+        eraser(doc)
     db.session.execute(sa.delete(DocumentPage).where(DocumentPage.document_id == doc.id))
     db.session.execute(sa.delete(DocumentAnalysis).where(DocumentAnalysis.document_id == doc.id))
 
@@ -344,8 +359,6 @@ def delete(principal: Principal, document_id):
     db.session.execute(sa.update(Party).where(Party.source_document_id == doc.id).values(source_document_id=None))
     db.session.execute(sa.delete(Deadline).where(Deadline.source_document_id == doc.id,
                                                  Deadline.status == "SUGGESTED"))
-    from app.assistant import assistant  # assistant reads documents; importing it at the top would cycle
-    assistant.scrub_document(doc)
     doc.deleted_at = utcnow()
     audit.record("document.delete", "document", doc.id, user=principal.user,
                  organization_id=doc.organization_id, case_id=doc.case_id)
@@ -355,7 +368,48 @@ def delete(principal: Principal, document_id):
 
 def purge_blobs(doc: Document):
     """Delete the stored ciphertext of a deleted document (after the deletion committed)."""
-    from app.platform.storage import document_prefix
     storage = runtime.current().storage
     storage.delete(doc.storage_key)
     storage.delete_prefix(document_prefix(doc.organization_id, doc.id))
+
+
+# --- key rotation (registered with app.platform.keys by create_app) -----------------------------
+
+def rewrap_keys(keyring: crypto.Keyring, batch_size: int = 500) -> dict:
+    """Re-wrap every document's data key, and re-wrap its sealed page text and analysis."""
+    counts = {"documents": 0, "pages": 0, "analyses": 0, "unreadable": 0}
+    for doc in db.session.execute(sa.select(Document)).scalars().yield_per(batch_size):
+        try:
+            if doc.wrapped_key and keyring.needs_rewrap(doc.wrapped_key):
+                doc.wrapped_key = keyring.rewrap(doc.wrapped_key, crypto.make_aad(doc.organization_id, doc.id))
+                counts["documents"] += 1
+        except (crypto.CryptoError, ValueError):
+            # One damaged row must not stop the rotation of every other; `documents check` reports it.
+            counts["unreadable"] += 1
+            log.warning("key rotation skipped an unreadable document key", extra={"document_id": str(doc.id)})
+            continue
+        for page in db.session.execute(sa.select(DocumentPage).where(DocumentPage.document_id == doc.id)).scalars():
+            if page.text_sealed and crypto.blob_key_id(page.text_sealed) != keyring.current_key_id:
+                page.text_sealed = crypto.rewrap_blob(keyring, page.text_sealed, page_aad(doc, page.number))
+                counts["pages"] += 1
+        analysis = db.session.get(DocumentAnalysis, doc.id)
+        if analysis and crypto.blob_key_id(analysis.sealed) != keyring.current_key_id:
+            analysis.sealed = crypto.rewrap_blob(keyring, analysis.sealed, analysis_aad(doc))
+            counts["analyses"] += 1
+        if sum(counts.values()) and sum(counts.values()) % batch_size == 0:
+            db.session.commit()
+    return counts
+
+
+def keys_under_old_key(keyring: crypto.Keyring) -> int:
+    """Document keys, page texts and analyses still under an old master key."""
+    n = 0
+    for (wrapped,) in db.session.execute(sa.select(Document.wrapped_key)):
+        try:
+            if wrapped and keyring.needs_rewrap(wrapped):
+                n += 1
+        except (crypto.CryptoError, ValueError):
+            continue  # unreadable, counted by rewrap_keys, not "still under an old key"
+    n += keys.old_blobs(keyring, db.session.execute(
+        sa.select(DocumentPage.text_sealed).where(DocumentPage.text_sealed.is_not(None))).scalars())
+    return n + keys.old_blobs(keyring, db.session.execute(sa.select(DocumentAnalysis.sealed)).scalars())

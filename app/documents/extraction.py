@@ -364,7 +364,7 @@ def _normalize_text(text: str, max_chars: int) -> str:
 
 
 def _check_input(path, content_type: str) -> tuple[str, str]:
-    from app.documents.filetypes import SNIFF_BYTES, sniff  # parent side only (the child has no app package)
+    from app.documents.filetypes import SNIFF_BYTES, sniff  # keep: parent side only (the sandbox child has no app package)
 
     path = os.path.abspath(os.fspath(path))  # the sandbox runs in its own working directory
     size = os.stat(path).st_size  # FileNotFoundError is not the file's fault: let it through

@@ -15,6 +15,8 @@ from app.extensions import db
 from app.models import Document
 from app.documents import documents
 from app.platform import crypto, runtime
+from app.platform.storage import _map_s3_errors
+from app.platform.storage import BlobNotFound
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,6 @@ def abort_stale_multipart_uploads(min_age_seconds: int, prefix: str = "orgs/") -
     if client is None or bucket is None:
         return 0
     from datetime import datetime, timezone
-    from app.platform.storage import _map_s3_errors
     aborted = 0
     with _map_s3_errors(prefix):
         paginator = client.get_paginator("list_multipart_uploads")
@@ -106,7 +107,6 @@ def clean_tmp(max_age_seconds: int = 6 * 3600) -> int:
 
 def check_blobs(limit: int | None = None, organization_id=None) -> list[dict]:
     """Decrypt every stored document and compare with its recorded hash; report, never delete."""
-    from app.platform.storage import BlobNotFound
     problems = []
     q = sa.select(Document).where(Document.deleted_at.is_(None)).order_by(Document.created_at, Document.id)
     if organization_id is not None:

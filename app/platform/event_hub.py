@@ -37,7 +37,10 @@ from app.extensions import db
 from app.models.job import FINAL_JOB_STATUSES
 from app.platform import events
 
-from app.accounts import rls
+from app.platform import rls
+from app.platform import runtime
+from app.models import Job
+from app.platform import jobs
 log = logging.getLogger(__name__)
 
 REREAD_SECONDS = 1.0            # the safety re-read with Redis (lost messages, Redis down)
@@ -138,8 +141,6 @@ class Stream:
             job_id = self.audience.job_id
             if job_id is not None and not any(it.type == "job" and it.data.get("status") in FINAL_JOB_STATUSES
                                               for it in items):
-                from app.models import Job
-                from app.platform import jobs
                 job = db.session.get(Job, job_id, populate_existing=True)
                 if job is not None and job.status in FINAL_JOB_STATUSES:
                     items.append(jobs.snapshot(job))
@@ -318,8 +319,6 @@ class Hub:
                         waiting.setdefault(s.audience.job_id, set()).add(s)
         if not waiting:
             return
-        from app.models import Job
-        from app.platform import jobs
         import sqlalchemy as sa
         orgs = {org for streams in waiting.values() for s in streams for org in s.audience.org_ids}
         with self.app.app_context():
@@ -424,7 +423,6 @@ def current() -> Hub:
         with _live_lock:
             hub = app.extensions.get(_EXT_KEY)
             if hub is None or hub.pid != os.getpid():  # a forked child never inherits the threads
-                from app.platform import runtime
                 hub = Hub(app, runtime.current().config.REDIS_URL)
                 app.extensions[_EXT_KEY] = hub
                 _live.add(hub)

@@ -49,13 +49,26 @@ def publish_on_commit(organization_id, event_id: int) -> None:
     pending[org] = max(pending.get(org, 0), event_id)
 
 
-@sa_event.listens_for(Session, "after_commit")
+# Told of every commit's new events in this process, before Redis carries them to the others (the
+# web process's event hub: its streams wake at once, the only wake-up without Redis). init_app sets it.
+_local_subscribers: list = []
+
+
+def init_app(local_subscriber=None):
+    """Install the session hooks that publish events on commit (create_app calls this once per app)."""
+    if local_subscriber is not None and local_subscriber not in _local_subscribers:
+        _local_subscribers.append(local_subscriber)
+    for name, fn in (("after_commit", _publish_after_commit), ("after_rollback", _drop_pending)):
+        if not sa_event.contains(Session, name, fn):
+            sa_event.listen(Session, name, fn)
+
+
 def _publish_after_commit(session):
     pending = session.info.pop(_PENDING_KEY, None)
     if not pending:
         return
-    from app.platform import event_hub
-    event_hub.notify(pending)  # this process's streams, at once (and the only wake-up without Redis)
+    for subscriber in _local_subscribers:
+        subscriber(pending)
     try:
         client = runtime.current().redis
     except RuntimeError:
@@ -69,7 +82,6 @@ def _publish_after_commit(session):
             log.warning("event publish failed", extra={"error": type(exc).__name__})
 
 
-@sa_event.listens_for(Session, "after_rollback")
 def _drop_pending(session):
     session.info.pop(_PENDING_KEY, None)
 

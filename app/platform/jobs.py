@@ -28,6 +28,8 @@ from app.models import Job
 from app.models.base import utcnow
 from app.models.job import FINAL_JOB_STATUSES
 from app.platform import crypto, events, runtime
+from app.models import Document
+from app.platform.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,26 @@ def result_of(job: Job) -> dict | None:
     return json.loads(crypto.open_bytes(runtime.current().keyring, blob, result_aad(job)))
 
 
+def rewrap_job_results(keyring: crypto.Keyring, batch_size: int = 500) -> dict:
+    """Key rotation: re-wrap the data key of every sealed job result (research answers)."""
+    n = 0
+    rows = db.session.execute(sa.select(Job).where(Job.kind.in_(SEALED_RESULT_KINDS), Job.result.is_not(None))
+                              .execution_options(yield_per=batch_size)).scalars()
+    for job in rows:
+        blob = sealed_blob(job)
+        if blob is not None and crypto.blob_key_id(blob) != keyring.current_key_id:
+            job.result = {"sealed": base64.b64encode(crypto.rewrap_blob(keyring, blob, result_aad(job))).decode()}
+            n += 1
+    return {"job_results": n}
+
+
+def results_under_old_key(keyring: crypto.Keyring) -> int:
+    """Sealed job results still under an old master key."""
+    rows = db.session.execute(sa.select(Job).where(Job.kind.in_(SEALED_RESULT_KINDS), Job.result.is_not(None))).scalars()
+    return sum(1 for job in rows if (blob := sealed_blob(job)) is not None
+               and crypto.blob_key_id(blob) != keyring.current_key_id)
+
+
 def snapshot(job: Job) -> dict:
     result = None if sealed_blob(job) is not None else job.result
     return {"id": str(job.id), "kind": job.kind, "status": job.status, "progress": round(job.progress or 0, 4),
@@ -114,7 +136,6 @@ def create(*, organization_id, user_id, kind: str, steps: list[str], document_id
 
 
 def _active_job_for_document(document_id, kind: str) -> Job | None:
-    from app.models import Document
     # Lock the document row until the caller commits: a concurrent create for the same document
     # waits here, then sees this transaction's job.
     db.session.execute(sa.select(Document.id).where(Document.id == document_id).with_for_update())
@@ -401,7 +422,6 @@ def _visible_clause(principal):
 
 
 def get_visible(principal, job_id) -> Job:
-    from app.platform.errors import NotFound
     try:
         job_id = job_id if isinstance(job_id, uuid.UUID) else uuid.UUID(str(job_id))
     except ValueError:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import threading
 
 from flask import current_app, has_app_context
+from app.platform.crypto import Keyring
+from app.platform.storage import build_storage
 
 _fallback = None
 
@@ -21,7 +23,6 @@ class Runtime:
     @property
     def keyring(self):
         if self._keyring is None:
-            from app.platform.crypto import Keyring
             self._keyring = Keyring.from_env_values(self.config.ENCRYPTION_KEY, self.config.ENCRYPTION_OLD_KEYS)
         return self._keyring
 
@@ -33,7 +34,6 @@ class Runtime:
         if self._storage is None:
             with self._lock:
                 if self._storage is None:
-                    from app.platform.storage import build_storage
                     c = self.config
                     self._storage = build_storage(c.STORAGE_BACKEND, storage_dir=c.STORAGE_DIR, bucket=c.S3_BUCKET,
                                                   endpoint_url=c.S3_ENDPOINT_URL, region=c.AWS_REGION,

@@ -34,6 +34,8 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from app.understanding import local
+
 FIELDS = ("parties", "case_numbers", "courts", "dates", "deadlines", "amounts", "citations")
 
 
@@ -137,8 +139,7 @@ def _ratio(num: int, den: int) -> float:
 
 def evaluate(directory, analyzer: Callable[..., dict] | None = None) -> dict:
     """Run ``analyzer`` (default: the local analyzer) over a labelled set; see the module docstring."""
-    if analyzer is None:
-        from app.understanding.local import analyze as analyzer
+    analyzer = analyzer or local.analyze
     directory = Path(directory)
     totals = {f: {"tp": 0, "fp": 0, "fn": 0} for f in FIELDS}
     type_ok = lang_ok = 0

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Literal
 
 from app.platform.errors import TransientError
+from app.understanding import local
 from .schema import (
     ANALYSIS_SCHEMA,
     META_FIELDS,
@@ -440,18 +441,11 @@ def _anthropic_analyze(cfg: ProviderConfig, system: str, user: str) -> tuple[_At
 
 
 def _local_disclaimer() -> str:
-    try:
-        from . import local  # lazy: written separately, may be absent
-
-        return getattr(local, "DISCLAIMER", None) or DEFAULT_DISCLAIMER
-    except Exception:
-        return DEFAULT_DISCLAIMER
+    return getattr(local, "DISCLAIMER", None) or DEFAULT_DISCLAIMER
 
 
 def _default_fallback(text: str) -> dict:
-    from .local import analyze  # lazy import
-
-    return analyze(text)
+    return local.analyze(text)
 
 
 def _join_notes(*notes: str | None) -> str | None:

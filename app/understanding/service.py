@@ -12,7 +12,7 @@ from app.cases.cases import normalize_name
 from app.documents import documents, extraction
 from app.models import AICache, Case, Deadline, Document, DocumentAnalysis, Organization, Party
 from app.models.base import utcnow
-from app.platform import crypto, runtime
+from app.platform import crypto, keys, runtime
 from app.platform.engine import StepRun
 from app.understanding import local, providers
 
@@ -125,3 +125,17 @@ def analyse(run: StepRun):
     row.created_at = utcnow()
     apply_to_case(doc, result)
     return {"document_type": doc.document_type, "language": doc.language}
+
+
+def rewrap_ai_cache(keyring: crypto.Keyring) -> dict:
+    """Key rotation: re-wrap every cached model answer still under an old master key."""
+    n = 0
+    for row in db.session.execute(sa.select(AICache)).scalars():
+        if crypto.blob_key_id(row.sealed) != keyring.current_key_id:
+            row.sealed = crypto.rewrap_blob(keyring, row.sealed, crypto.make_aad(row.organization_id, "aicache", "analysis"))
+            n += 1
+    return {"ai_cache": n}
+
+
+def ai_cache_under_old_key(keyring: crypto.Keyring) -> int:
+    return keys.old_blobs(keyring, db.session.execute(sa.select(AICache.sealed)).scalars())

@@ -352,12 +352,11 @@ def test_research_answers_are_stored_sealed_and_survive_key_rotation(leased, app
     # The stream tells the status; the answer itself is read from GET /jobs/{id}.
     final = [d for e, d in events_of(user.get(f"/api/v1/jobs/{job['id']}/events")) if e == "job"][-1]
     assert final["status"] == "SUCCEEDED" and final["result"] is None
-    from app.assistant import assistant
     from app.platform import crypto, jobs, keys
-    assert assistant.rewrap_job_results in keys.EXTRA_REWRAPPERS
+    assert jobs.rewrap_job_results in keys.rewrappers()
     with app.app_context():
         old, new = app.extensions["caseos"].config.ENCRYPTION_KEY, crypto.generate_master_key()
-        assert assistant.rewrap_job_results(crypto.Keyring(new, [old]))["job_results"] >= 1
+        assert jobs.rewrap_job_results(crypto.Keyring(new, [old]))["job_results"] >= 1
         row = db.session.get(Job, uuid.UUID(job["id"]))
         opened = crypto.open_bytes(crypto.Keyring(new), jobs.sealed_blob(row), jobs.result_aad(row))
         assert json.loads(opened)["answer"] == job["result"]["answer"]
@@ -390,7 +389,7 @@ def test_key_rotation_rewraps_chat_messages(alice, app):
     from app.models import ChatMessage
     from app.assistant import assistant
     from app.platform import crypto, keys
-    assert assistant.rewrap_chat_messages in keys.EXTRA_REWRAPPERS
+    assert assistant.rewrap_chat_messages in keys.rewrappers()
     with app.app_context():
         old = app.extensions["caseos"].config.ENCRYPTION_KEY
         new = crypto.generate_master_key()

@@ -266,7 +266,7 @@ def test_core_connections_get_the_settings_too(app_as_role, tenants):
     """Not only ORM sessions: the worker's lease keeper renews leases on a bare engine connection."""
     import sqlalchemy as sa
     from app.extensions import db
-    from app.accounts import rls
+    from app.platform import rls
     alice, mallory, case, _, _ = tenants
     with app_as_role.app_context():
         with db.engine.begin() as conn:  # background code: trusted, sees every organization

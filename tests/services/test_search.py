@@ -233,7 +233,7 @@ def app_as_role(app):
 
 def test_as_the_application_role_the_same_results_and_nothing_of_another_tenant(app, app_as_role, corpus):
     from app.extensions import db
-    from app.accounts import rls
+    from app.platform import rls
     from app.search import search
     from app.accounts.tenancy import Principal
     alice, mallory = corpus

@@ -1,13 +1,13 @@
 """Deadline reminders: the beat-driven scan that sends due reminders, and marking missed deadlines."""
-from workers import celery
+import celeryconfig
 from app.cases import notifications
-from app.extensions import db
 from app.deadlines import service
+from app.extensions import db
+from workers import celery
 
 
 def scan_budget() -> float:
     """Seconds one scan may run: half the beat period, so a scan ends before the next one starts."""
-    import celeryconfig
     return max(1.0, celeryconfig.REMINDER_SCAN_SECONDS / 2)
 
 

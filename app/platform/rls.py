@@ -29,6 +29,7 @@ from __future__ import annotations
 from flask import g, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from app.extensions import db
 
 ORGS_SETTING = "caseos.org_ids"
 BYPASS_SETTING = "caseos.bypass"
@@ -65,7 +66,6 @@ def _record(state, session=None) -> None:
         raise RuntimeError("row-level security settings need an app context")
     setattr(g, _KEY, state)
     if session is None:
-        from app.extensions import db
         session = db.session()  # the scoped session's current Session
     # The hook applies it at the next transaction; a transaction already open gets it now.
     if session.in_transaction():
@@ -74,7 +74,12 @@ def _record(state, session=None) -> None:
             conn.exec_driver_sql(_SQL, state)
 
 
-@event.listens_for(Engine, "begin")
+def init_app():
+    """Install the hook that starts every transaction with the tenancy settings (create_app calls this)."""
+    if not event.contains(Engine, "begin", _apply_on_begin):
+        event.listen(Engine, "begin", _apply_on_begin)
+
+
 def _apply_on_begin(conn):
     """Every transaction of every engine starts with this request's (or this worker's) settings.
 
