@@ -1,0 +1,125 @@
+"""The kind of paper (complaint, summons, notice, order...) from its title and cues."""
+from __future__ import annotations
+
+import math
+import re
+
+from app.understanding.courts import _SMALL
+from app.understanding.text import DOCUMENT_TYPES, _Doc
+
+# ---------------------------------------------------------------------- document type
+
+_TYPE_CUES = [
+    ("summons", r"\bsummons\b", 3), ("summons", r"you\s+are\s+(?:hereby\s+)?summoned", 3),
+    ("summons", r"a\s+lawsuit\s+has\s+been\s+filed\s+against\s+you", 3), ("summons", r"\bcitaci[óo]n\b", 3),
+    ("summons", r"\bcitation\s+(?:for|in)\s+[a-z]+|you\s+have\s+been\s+sued|you\s+are\s+(?:being\s+)?sued|"
+                r"you\s+are\s+commanded\s+to\s+appear", 3),
+    ("complaint", r"\bcomplaint\b", 3), ("complaint", r"\bpetition\b(?!\s+for\s+review)", 2),
+    ("complaint", r"prayer\s+for\s+relief|\bwherefore\b", 2), ("complaint", r"\bcount\s+[ivx]+\b", 1.5),
+    ("complaint", r"alleges\s+(?:as\s+follows|that)|sues\s+defendant", 2), ("complaint", r"\bdemanda\b", 3),
+    ("notice", r"\bnotice\s+to\s+quit\b", 4), ("notice", r"\bnotice\s+of\s+(?!motion)\w+", 2.5),
+    ("notice", r"\bnotice\b", 2), ("notice", r"\baviso\b", 3), ("notice", r"notice\s+of\s+electronic\s+filing", 4),
+    ("notice", r"clerk'?s\s+notice|docketing\s+notice", 3),
+    ("order", r"\border\b", 3), ("order", r"it\s+is\s+(?:hereby\s+|further\s+)?ordered", 3),
+    ("order", r"\bso\s+ordered\b", 3), ("order", r"\borden\b", 2),
+    ("order", r"\bopinion\s+of\s+the\s+court\b|delivered\s+the\s+opinion|\bslip\s+opinion\b|^[ \t]*opinion[ \t]*$|"
+              r"\b(?:affirmed|reversed|remanded)\b", 2.5),
+    ("motion", r"\bmotion\s+(?:to|for)\b", 3), ("motion", r"\bnotice\s+of\s+motion\b", 4),
+    ("motion", r"\bmoves?\s+(?:this|the)\s+court\b", 3), ("motion", r"memorandum\s+(?:of\s+law\s+)?in\s+support", 2),
+    ("motion", r"\bmoci[óo]n\b", 3),
+    ("judgment", r"\bjudgment\b", 2.5), ("judgment", r"\b(?:default|final)\s+judgment\b|judgment\s+by\s+default", 2),
+    ("judgment", r"ordered\s+and\s+adjudged|judgment\s+is\s+(?:hereby\s+)?entered", 3), ("judgment", r"\bsentencia\b", 3),
+    ("form", r"\bform\b", 2), ("form", r"\((?:select|check)\s+(?:one|all\s+that\s+apply)\)", 2, True),
+    ("form", r"\bformulario\b", 3),
+    ("instructions", r"\binstructions?\b", 3), ("instructions", r"\bhow\s+to\b", 2.5),
+    ("instructions", r"self[\s-]help|\bstep\s+\d\b", 2), ("instructions", r"what\s+(?:to\s+do|you\s+need\s+to\s+know)", 2),
+    ("instructions", r"\binstrucciones\b", 3),
+    ("correspondence", r"^[ \t]*dear\s", 4, True), ("correspondence", r"^[ \t]*(?:sincerely|very\s+truly\s+yours|best\s+regards|respectfully\s+yours)", 3, True),
+    ("correspondence", r"^[ \t]*re:", 1.5, True), ("correspondence", r"\bvia\s+(?:first[\s-]class|certified|e-?mail|facsimile|hand)", 2, True),
+    ("correspondence", r"^[ \t]*estimad[oa]s?\b", 4, True), ("correspondence", r"^[ \t]*atentamente", 3, True),
+    ("correspondence", r"^[ \t]*(?:hi|hello|good\s+(?:morning|afternoon))\b[^\n]{0,40},[ \t]*$", 4, True),
+    ("correspondence", r"^[ \t]*(?:thanks|thank\s+you|regards|kind\s+regards|best|cheers)[,!.]?[ \t]*$", 3, True),
+    ("correspondence", r"^[ \t]*subject[ \t]*:", 1.5, True),
+]
+# (type, pattern, weight[, anywhere]): an "anywhere" cue counts fully in the body too ("Dear ...", "(check one)")
+_TYPE_RES = [(c[0], re.compile(c[1], re.I | re.M), c[2], len(c) > 3 and c[3]) for c in _TYPE_CUES]
+_BLANK_RE = re.compile(r"_{4,}|\[\s\]|☐|□")
+
+
+def _is_title_like(seg: str) -> bool:
+    letters = [c for c in seg if c.isalpha()]
+    if len(seg) > 90 or len(letters) < 3:
+        return False
+    upper = sum(1 for c in letters if c.isupper())
+    if upper / len(letters) > 0.8:
+        return True
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z']*", seg) if w.lower() not in _SMALL and w.lower() not in ("a", "an", "to")]
+    return bool(words) and all(w[0].isupper() for w in words) and len(seg) <= 70
+
+
+def _document_type(doc: _Doc, ctx: dict) -> tuple[str, float]:
+    """Weighted cues: a title line near the top counts most, its leading cue most of all."""
+    text = doc.text
+    scores = {t: 0.0 for t in DOCUMENT_TYPES}
+    body = {t: 0.0 for t in DOCUMENT_TYPES}
+    first_bonus_given = False
+    zone_end = 0
+    zone_limit = max(doc.first_page_end, 6000)
+    for i, (ls, le) in enumerate(doc.lines[:120]):
+        if ls >= zone_limit:
+            break
+        zone_end = le
+        line = text[ls:le]
+        for sg in re.split(r"\s{3,}|\t", line.strip()):
+            if not sg:
+                continue
+            if len(sg) > 300:
+                sg = sg[:2000]               # a long paragraph: body text, counted once per cue
+                for t, rx, w, anywhere in _TYPE_RES:
+                    n = sum(1 for _ in zip(range(12), rx.finditer(sg)))
+                    if n and not anywhere:
+                        body[t] += w * 0.25 * n
+                continue
+            hits = [(m.start(), t, w, anywhere) for t, rx, w, anywhere in _TYPE_RES for m in rx.finditer(sg)]
+            if not hits:
+                continue
+            if _is_title_like(sg):
+                mult = 3.0 if i < 20 else (2.0 if i < 60 else 1.2)
+                hits.sort()
+                lead_pos, lead_type = hits[0][0], hits[0][1]
+                # "NOTICE OF MOTION AND MOTION TO DISMISS" is a motion, "ORDER SETTING HEARING" an order
+                for pos, t, _w, _a in hits:
+                    if pos == lead_pos and t == "motion":
+                        lead_type = "motion"
+                for pos, t, w, _a in hits:
+                    scores[t] += w * (mult if pos == lead_pos or t == lead_type else mult * 0.3)
+                if not first_bonus_given:
+                    scores[lead_type] += 4
+                    first_bonus_given = True
+            else:
+                for _pos, t, w, anywhere in hits:
+                    if anywhere:
+                        scores[t] += w
+                    else:
+                        body[t] += w * 0.25
+    rest = text[zone_end:100_000]
+    if rest:
+        for t, rx, w, anywhere in _TYPE_RES:
+            n = sum(1 for _ in zip(range(12), rx.finditer(rest)))
+            if n:
+                if anywhere:
+                    scores[t] += w * min(n, 2)
+                else:
+                    body[t] += w * 0.25 * n
+    for t in DOCUMENT_TYPES:
+        scores[t] += min(body[t], 3.0)
+    sample = text[:50_000]
+    blanks = len(_BLANK_RE.findall(sample))
+    density = blanks * 1000 / max(len(sample), 1)          # a form is mostly blanks; an opinion has a few "___"
+    scores["form"] += min(14.0, 0.6 * blanks) * min(1.0, density / 2)
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], DOCUMENT_TYPES.index(kv[0])))
+    (top_t, top), (_sec_t, second) = ranked[0], ranked[1]
+    if top < 1.5:
+        return "other", 0.3
+    conf = (top / (top + second)) * (1 - math.exp(-top / 4))
+    return top_t, round(max(0.05, min(0.99, conf)), 2)

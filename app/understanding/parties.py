@@ -1,0 +1,422 @@
+"""Parties with their roles: captions, labelled lines, notices, body text, lawyers and signatures."""
+from __future__ import annotations
+
+import re
+
+from app.understanding.text import MAX_ITEMS, _Doc, _squash
+
+# ---------------------------------------------------------------------------- parties
+
+_ROLE_WORDS = {
+    "plaintiff": "PLAINTIFF", "plaintiffs": "PLAINTIFF", "defendant": "DEFENDANT", "defendants": "DEFENDANT",
+    "petitioner": "PETITIONER", "petitioners": "PETITIONER", "respondent": "RESPONDENT", "respondents": "RESPONDENT",
+    "landlord": "LANDLORD", "landlords": "LANDLORD", "tenant": "TENANT", "tenants": "TENANT",
+    "owner": "LANDLORD", "lessor": "LANDLORD", "lessee": "TENANT",
+    "appellant": "OTHER", "appellants": "OTHER", "appellee": "OTHER", "appellees": "OTHER",
+    "debtor": "OTHER", "debtors": "OTHER", "creditor": "OTHER", "creditors": "OTHER",
+    "demandante": "PLAINTIFF", "demandantes": "PLAINTIFF", "demandado": "DEFENDANT", "demandada": "DEFENDANT",
+    "demandados": "DEFENDANT", "arrendador": "LANDLORD", "arrendadora": "LANDLORD", "inquilino": "TENANT",
+    "inquilina": "TENANT", "arrendatario": "TENANT", "arrendataria": "TENANT",
+    "counter-plaintiff": "PLAINTIFF", "counter-defendant": "DEFENDANT", "intervenor": "OTHER",
+    "trustee": "OTHER", "undertenant": "TENANT", "undertenants": "TENANT",
+}
+_ROLE_ALT = "|".join(sorted((re.escape(k) for k in _ROLE_WORDS), key=len, reverse=True))
+_ROLE_LINE = re.compile(rf"^(?:and\s+)?(?P<role>{_ROLE_ALT})(?:\(s\)|s)?(?:\s*[/-]\s*[A-Za-z]+(?:\(s\))?)?\s*[.,;]?$", re.I)
+_INLINE_ROLE = re.compile(rf"^(?P<name>.{{2,90}}?),\s+(?P<role>{_ROLE_ALT})(?:\(s\)|s)?\s*[.,;]?$", re.I)
+_LABELED_PARTY = re.compile(
+    rf"^[ \t]*(?:[A-Z][a-z]+[ \t]+)?(?P<role>{_ROLE_ALT})(?:[ \t]*/[ \t]*(?:{_ROLE_ALT}))?(?:[ \t]*\d)?(?:\(s\))?(?:'s\s+name)?[ \t]*:[ \t]*"
+    rf"(?P<name>[^\r\n]{{2,140}})$", re.I | re.M)
+# "NOTICE TO DEFENDANT: (AVISO AL DEMANDADO):" with the name on the next line
+_ROLE_LABEL_LINE = re.compile(
+    rf"^[ \t]*(?:notice\s+to|you\s+are\s+being\s+sued\s+by)[ \t]+(?P<role>{_ROLE_ALT})(?:\(s\))?[ \t]*:[ \t]*(?:\([^)\r\n]*\)[ \t]*:?[ \t]*)?$",
+    re.I | re.M)
+_LABELED_LAWYER = re.compile(r"^[ \t]*(?:[A-Z][\w']*[ \t]+)?(?:attorney|counsel|lawyer|abogad[oa])[ \t]*:[ \t]*(?P<name>[^\r\n,]{2,80})",
+                             re.I | re.M)
+# 'Defendant Midwest Consumer Finance Corp. ("Midwest")', 'against Acme Corp. ("Acme") and Beta, Inc. ("Beta")'
+_DEFINED_PARTY = re.compile(
+    rf"\b(?P<cue>{_ROLE_ALT}|against)(?:s)?,?\s+(?P<name>[A-Z][\w.,&'’ -]{{1,80}}?(?:\n[ \t]*[\w.,&'’ -]{{1,40}}?)?)\s*\(\s*[\"“](?P<short>[^\"”\n]{{1,30}})[\"”]\s*\)"
+    rf"(?:,?\s+and\s+(?P<name2>[A-Z][\w.,&'’ -]{{1,80}}?)\s*\(\s*[\"“][^\"”\n]{{1,30}}[\"”]\s*\))?")
+_COLLECTOR = re.compile(r"(?P<name>[A-Z][\w.,&'’ -]{2,60}?)\s+is\s+a\s+debt\s+collector|"
+                        r"(?:debt|money|amount)\s+(?:that\s+)?you\s+owe\s+to\s+(?P<creditor>[A-Z][\w.,&'’ -]{2,60}?)[.;]")
+_CAPTION_LABEL = re.compile(r"^[ \t]*(?:case\s+name|short\s+title|caption|case\s+style|re|in\s+re|matter|asunto|caso)[ \t]*:[ \t]*(?P<rest>[^\r\n]*)$",
+                            re.I | re.M)
+_SIGNAL = re.compile(r"(?:see|cf\.|e\.g\.|but\s+see|accord|compare|citing|quoting|in)\b", re.I)
+_V_SPLIT = re.compile(r"\s+(?:v\.?|vs\.?|versus|contra|c\.)\s+", re.I)
+_IN_RE = re.compile(r"^[ \t]*In\s+re:?\s+(?P<name>[A-Z][^\r\n]{1,80}?)(?=\s{2,}|\s+(?:No\.|Case|Docket|Bankr)|[ \t]*$)", re.M)
+_TO_FROM = re.compile(r"^[ \t]*(?P<which>To|TO|Para|PARA|From|FROM|De|DE|Landlord|Tenant)[ \t]*:[ \t]*(?:\((?P<paren>[^)]*)\)[ \t]*)?(?P<name>[^\r\n]{2,140})$",
+                      re.M)
+_ATTY_FOR = re.compile(r"^[ \t]*(?:attorneys?|counsel|abogad[oa]s?)[ \t]+(?:of[ \t]+record[ \t]+)?(?:for|para|de)[ \t]+(?:the[ \t]+)?(?P<rest>[^\r\n]{0,100})",
+                       re.I | re.M)
+_SIGNED = re.compile(r"(?:^|[ \t])/?s/[ \t]*(?P<name>[A-Z][A-Za-z.'’\-]{0,30}(?:[ \t]+[A-Z][A-Za-z.'’\-]{0,30}){1,3})", re.M)
+_ESQ = re.compile(r"(?<![A-Za-z'’\-])(?P<name>[A-Z][a-zA-Z'’\-]{1,30}\.?(?:[ \t]+[A-Z][a-zA-Z'’\-]{0,30}\.?){1,3}),?[ \t]+Esq(?:uire|\.)?(?![a-z])")
+_NAME_ADDRESS_ARE = re.compile(r"attorney,?\s+whose\s+name\s+and\s+address\s+(?:are|is)\s*:?\s*$", re.I)
+_ATTORNEY_IS = re.compile(r"\battorney\b[^.:\n]{0,60}(?:\n[^.:\n]{0,60})?\b(?:is|are)\s*:[ \t]*(?P<rest>[^\r\n]*)", re.I)
+_END_OF_RECIPIENTS = re.compile(r"notice\s+has|following\s+document|document\s+description", re.I)
+_MAILED_TO = re.compile(r"(?:electronically\s+)?mailed\s+to\s*:?\s*$", re.I)
+_PERSON = re.compile(r"^(?:[A-Z][A-Za-z'’\-]+|[A-Z]\.)(?:\s+(?:[A-Z][A-Za-z'’\-]+|[A-Z]\.?|de|del|la|van|von|der|da)){1,4}"
+                     r"(?:,?\s+(?:Jr\.?|Sr\.?|II|III|IV|Esq\.?))?$")
+_FIRM_WORDS = re.compile(r"\b(?:LLP|LLC|L\.L\.C\.|PLLC|P\.L\.L\.C\.|P\.C\.|P\.A\.|LAW|OFFICES?|GROUP|FIRM|ASSOCIATES|STREET|SUITE|AVENUE|"
+                         r"BLVD|ROAD|FLOOR|COURT|CLERK|JUDGE|COUNTY|DISTRICT|DIVISION|STATE|UNITED|RESPECTFULLY|SUBMITTED|"
+                         r"DATED|ATTORNEYS?|COUNSEL|CENTER|BUILDING|PLAZA|CERTIFICATE|SERVICE|INC|CORP|COMPANY|BANK|"
+                         r"CORPORATION|SCHOOL|DEPARTMENT|ONE|ITS|OF|THE|AND|FOR|BY|TO)\b", re.I)
+_NAME_TRAIL_ABBR = re.compile(r"(?:\b(?i:Inc|Corp|Co|Ltd|Jr|Sr|Bros|L\.L\.C|L\.L\.P|N\.A|P\.C|P\.A|S\.A|Cía|Esq)\.|\b[A-Z]\.)$")
+_HEADINGS = re.compile(r"\b(?:court|case|no\.|number|summons|complaint|order|motion|notice|judgment|division|county|"
+                       r"district\s+of|circuit|united\s+states|parish|"
+                       r"commonwealth|state\s+of|docket|civil\s+action|jury|trial|petition|hearing|section|article|"
+                       r"re:|page|exhibit|plaintiffs?|defendants?|v\.|vs\.?)(?![\w])", re.I)
+
+
+def _clean_name(raw: str) -> str | None:
+    s = _squash(raw)
+    s = re.sub(r"\((?:[^()]*)\)", " ", s)            # (Arrendador), ("Midwest"), (BBO No. 1)
+    s = re.sub(r"\[[^\]]*\]", " ", s)
+    s = _squash(s)
+    s = re.sub(r"^(?:and|&|to|c/o|attn:?|by:?|/s/|s/)\s+", "", s, flags=re.I)
+    s = re.sub(r",?\s+et\s+al\.?.*$", "", s, flags=re.I)
+    s = re.sub(rf",?\s+(?:the\s+)?(?:{_ROLE_ALT})(?:\(s\)|s)?\.?\s*$", "", s, flags=re.I)
+    s = re.sub(r",\s+(?:an?|the)\s+[a-z][^,]*$", "", s)       # ", a Delaware corporation"
+    s = re.sub(r",?\s+(?:individually|personally|pro\s+se)\b.*$", "", s, flags=re.I)
+    s = re.sub(r"\s+(?:and|y)\s+(?:all\s+)?(?:other\s+|todos\s+los\s+dem[áa]s\s+)?(?:occupants|ocupantes|tenants).*$", "", s, flags=re.I)
+    s = s.strip(" ,;:-–—\t")
+    if s.endswith(".") and not _NAME_TRAIL_ABBR.search(s):
+        s = s[:-1].rstrip()
+    if not (2 <= len(s) <= 100):
+        return None
+    if re.search(r"\d|@|_{2,}|https?:|www\.", s):
+        return None
+    letters = re.findall(r"[^\W\d_]", s)
+    if len(letters) < 2:
+        return None
+    if re.search(r"^[\"“].*[\"”]$|^does?\s+(?:\d|[ivx]+\b)|\bdoes\s+\d+\s*(?:to|-|through)\s*\d+", s, re.I):
+        return None                                  # '"JOHN DOE"', 'DOES 1 TO 10': placeholders
+    s = s.strip('"“”')
+    low = s.lower()
+    if low in ("the above-named", "above-named respondents", "client", "clerk", "tenant", "landlord", "occupants",
+               "all occupants", "name", "name of party", "unknown", "the court", "court staff"):
+        return None
+    if re.match(r"^(?:the|a|an|this|your|my|our|all|any)\b", low) and not re.search(r"\b(?:inc|llc|corp|company|bank|trust)\b", low):
+        return None
+    return s
+
+
+_KEEP_UPPER = {"LLC", "LLP", "PLLC", "LP", "L.P.", "N.A.", "P.C.", "P.A.", "P.L.L.C.", "L.L.C.", "USA", "U.S.", "II",
+               "III", "IV", "DBA", "FSB", "NA", "PC", "PA", "LTD.", "USAA", "CT", "US"}
+
+
+def _display_name(name: str) -> str:
+    """'RIVERSIDE APARTMENTS, LLC' -> 'Riverside Apartments, LLC' (names in mixed case are left alone)."""
+    letters = [c for c in name if c.isalpha()]
+    if not letters or any(c.islower() for c in letters):
+        return name
+    out = []
+    for word in name.split(" "):
+        core = word.rstrip(",;")
+        tail = word[len(core):]
+        if core.upper() in _KEEP_UPPER or (len(core) <= 2 and core.endswith(".")):
+            out.append(core + tail)
+            continue
+        w = core.lower()
+        w = re.sub(r"(^|[-'’])([a-z])", lambda m: m.group(1) + m.group(2).upper(), w)
+        w = re.sub(r"^(Mc)([a-z])", lambda m: m.group(1) + m.group(2).upper(), w)
+        out.append(w + tail)
+    return " ".join(out)
+
+
+def _name_key(name: str) -> str:
+    s = re.sub(r"[^\w\s]", " ", name.lower())
+    s = re.sub(r"\b(?:et al|esq|jr|sr)\b", " ", s)
+    return _squash(s)
+
+
+def _same_person(a: str, b: str) -> bool:
+    """'Reginald A. Williamson' and 'Reginald Ashton Williamson' are the same person."""
+    ta, tb = _name_key(a).split(), _name_key(b).split()
+    if len(ta) < 2 or len(tb) < 2 or ta[0] != tb[0] or ta[-1] != tb[-1]:
+        return False
+    ma, mb = ta[1:-1], tb[1:-1]
+    if not ma or not mb:
+        return len(ma) == len(mb)
+    return all(x[0] == y[0] for x, y in zip(ma, mb)) and len(ma) == len(mb)
+
+
+def _left_column(line: str) -> tuple[str, int]:
+    """The caption's left column of a line (text before a ')' rule or a wide gap), and its indent."""
+    stripped = line.lstrip()
+    indent = len(line) - len(stripped)
+    cut = re.search(r"\s{3,}|\s+\)|\s+\|\s|\s§\s", stripped)
+    left = stripped[:cut.start()] if cut else stripped
+    return left.strip(), indent
+
+
+def _split_names(joined: str) -> list[str]:
+    parts = re.split(r";\s*|,?\s+and\s+(?=[A-Z])|,?\s+&\s+(?=[A-Z][A-Z]+\b(?!\s*(?:CO|COMPANY|SONS)\b))", joined)
+    return [p for p in parts if p.strip()]
+
+
+def _parties(doc: _Doc, ctx: dict) -> list[dict]:
+    """Parties and lawyers, from captions, labelled fields, notices and signature blocks."""
+    found: list[dict] = []
+    for finder in (_caption_block_parties, _caption_line_parties, _labelled_parties, _notice_parties,
+                   _body_parties, _lawyer_parties):
+        for raw, role, qs, qe in finder(doc, ctx):
+            name = _clean_name(raw)
+            if name:
+                found.append({"name": _display_name(name), "role": role, "quote": doc.quote(qs, qe), "_pos": qs})
+    return _merge_parties(found)
+
+
+def _caption_block_parties(doc: _Doc, ctx: dict):
+    """JOHN DOE, / Plaintiff, / v. / ACME LLC, / Defendant.  (a role line with the name lines above it)"""
+    text, lines = doc.text, doc.lines
+    for i in range(min(len(lines), 4000)):
+        ls, le = lines[i]
+        left, indent = _left_column(text[ls:le])
+        if not left or len(left) > 40 or indent > 40:
+            continue
+        m = _ROLE_LINE.match(left)
+        if not m:
+            inline = _INLINE_ROLE.match(left)        # "JOHN DOE, Plaintiff," on one line
+            if inline and ":" not in inline.group("name") and not _HEADINGS.search(inline.group("name")):
+                yield inline.group("name"), _ROLE_WORDS.get(inline.group("role").lower(), "OTHER"), ls, le
+            continue
+        role = _ROLE_WORDS.get(m.group("role").lower(), "OTHER")
+        names: list[tuple[str, int, int]] = []
+        skipped = 0
+        j = i - 1
+        while j >= 0 and i - j <= 6:
+            js, je = lines[j]
+            if names and text.count("\n", je, lines[j + 1][0]) > 1:
+                break                               # a blank line ends the name block
+            l2, ind2 = _left_column(text[js:je])
+            if not l2 or ind2 >= 30 or re.fullmatch(r"[)\s|:§_-]*", l2):
+                if names or skipped >= 2:           # the right column, or a ")" rule line
+                    break
+                skipped += 1
+                j -= 1
+                continue
+            if re.fullmatch(r"-?\s*(?:v\.?|vs\.?|versus|against|contra|and|&)\s*-?", l2, re.I) or _ROLE_LINE.match(l2):
+                break
+            if sum(c.isalpha() for c in l2) < 0.5 * len(l2.replace(" ", "")):
+                break                               # a rule line: "-----------x"
+            if _HEADINGS.search(l2) and not re.search(r"\b(?:inc|llc|corp|co|company|bank|n\.a)\b", l2, re.I):
+                break
+            names.insert(0, (l2, js, je))
+            j -= 1
+        if names:
+            qs, qe = names[0][1], names[-1][2]
+            for part in _split_names(" ".join(n for n, _, _ in names)):
+                yield part, role, qs, qe
+
+
+def _caption_line_parties(doc: _Doc, ctx: dict):
+    """'Case Name: X v. Y', 'Short Title:', 'Re: X v. Y', a one-line caption near the top, 'In re: X'."""
+    text, lines = doc.text, doc.lines
+    ra, rb = _caption_roles(ctx)
+    for m in _CAPTION_LABEL.finditer(text):
+        value, vs = m.group("rest").strip(), m.start("rest")
+        k = doc.line_index(m.start()) + 1
+        if not value and k < len(lines):
+            value, vs = doc.line_text(k).strip(), lines[k][0]
+            k += 1
+        ve = vs + len(value)
+        while k < len(lines) and value:             # the value may wrap onto the next line
+            nxt = doc.line_text(k).strip()
+            wraps = value.endswith((",", " v.", " vs.")) or re.search(r"\bv\.?\s+\S+\s*$", value)
+            if wraps and nxt and ":" not in nxt and not re.search(r"\d|court|no\.", nxt, re.I) and len(nxt) <= 40:
+                value, ve = value + " " + nxt, lines[k][1]
+                k += 1
+                continue
+            break
+        if not _V_SPLIT.search(value):
+            continue
+        a, b = _V_SPLIT.split(value, maxsplit=1)
+        for part in _split_names(a):
+            yield part, ra, vs, ve
+        for part in _split_names(b):
+            yield part, rb, vs, ve
+    for i in range(min(len(lines), 60)):
+        ls, le = lines[i]
+        if ls > 6000:
+            break
+        line = text[ls:le].strip()
+        if len(line) > 160 or ":" in line or line.endswith(",") or _SIGNAL.match(line) or \
+                re.search(r"\d+\s+[A-Z][\w.]*\s+\d+|\(\d{4}\)|_{3,}", line):
+            continue                                # a citation ("550 U.S. 544"), a blank form, a wrapped line
+        mm = re.match(r"^(?P<a>[A-Z][^\r\n]{1,80}?)\s+(?:v\.?|vs\.?|versus)\s+(?P<b>[A-Z][^\r\n]{1,80}?)$", line)
+        if mm:
+            yield mm.group("a"), ra, ls, le
+            yield mm.group("b"), rb, ls, le
+    for m in _IN_RE.finditer(text, 0, min(len(text), 8000)):
+        yield m.group("name"), "OTHER", m.start(), m.end()
+
+
+def _labelled_parties(doc: _Doc, ctx: dict):
+    """'Plaintiff: Brian O'Connell, 18 Hancock Street' and 'NOTICE TO DEFENDANT:' with the name below."""
+    text, lines = doc.text, doc.lines
+    for m in _LABELED_PARTY.finditer(text):
+        raw = re.split(r",\s*(?=\d)|\s{3,}|\t", m.group("name"))[0]
+        yield raw, _ROLE_WORDS.get(m.group("role").lower(), "OTHER"), m.start(), m.end()
+    for m in _ROLE_LABEL_LINE.finditer(text):
+        li = doc.line_index(m.start())
+        if li + 1 < len(lines):
+            ns, ne = lines[li + 1]
+            for part in re.split(r";\s*", text[ns:ne]):
+                yield part, _ROLE_WORDS.get(m.group("role").lower(), "OTHER"), ns, ne
+
+
+def _notice_parties(doc: _Doc, ctx: dict):
+    """'To: Tenant Name' / 'From: Landlord Name, Landlord' (roles from the words, or the landlord-tenant context)."""
+    text = doc.text
+    lt = ctx.get("landlord_tenant")
+    for m in _TO_FROM.finditer(text, 0, min(len(text), 8000)):
+        which = m.group("which").lower()
+        raw = re.sub(r"<[^<>@\s]+@[^<>\s]+>", "", m.group("name")).strip()   # "Megan Fitch <megan@x.com>"
+        if "@" in raw or not raw:
+            continue
+        paren = (m.group("paren") or "").lower()
+        tail = re.search(rf"[,(]\s*(?P<r>{_ROLE_ALT})\s*\)?\s*$", raw, re.I)
+        if tail:
+            role = _ROLE_WORDS.get(tail.group("r").lower())
+        elif "defendant" in paren:
+            role = "DEFENDANT"
+        elif "tenant" in paren:
+            role = "TENANT"
+        elif which in ("landlord", "tenant"):
+            role = which.upper()
+        elif which in ("to", "para"):
+            role = "TENANT" if lt else (None if paren else "OTHER")
+        elif which in ("from", "de") and lt:
+            role = "LANDLORD"
+        else:
+            role = None
+        if role is not None:
+            yield re.split(r",\s*(?=\d)|\s{3,}|\t", raw)[0], role, m.start(), m.end()
+
+
+def _body_parties(doc: _Doc, ctx: dict):
+    """Parties named in the text: 'Defendant Acme Corp. ("Acme")', 'X is a debt collector'."""
+    head = doc.text[:30_000]
+    for m in _DEFINED_PARTY.finditer(head):
+        cue = m.group("cue").lower()
+        role = "DEFENDANT" if cue == "against" else _ROLE_WORDS.get(cue.rstrip("s"), _ROLE_WORDS.get(cue, "OTHER"))
+        for g in ("name", "name2"):
+            if m.group(g) and not _HEADINGS.search(m.group(g)):
+                yield m.group(g), role, m.start(g), m.end(g)
+    for m in _COLLECTOR.finditer(head):
+        g = "name" if m.group("name") else "creditor"
+        yield m.group(g), "OTHER", m.start(g), m.end(g)
+
+
+def _lawyer_parties(doc: _Doc, ctx: dict):
+    """Signature blocks, '/s/ Name', 'Name, Esq.', 'Debtor's attorney: Name', e-filing notice recipients."""
+    text, lines = doc.text, doc.lines
+    for m in _LABELED_LAWYER.finditer(text):
+        name = re.split(r"\s{3,}|\t", m.group("name"))[0]
+        if _PERSON.match(_squash(name)):
+            yield name, "ATTORNEY", m.start(), m.end()
+    for m in _ATTORNEY_IS.finditer(text):
+        rest, rs = m.group("rest").strip(), m.start("rest")
+        if not rest:
+            li = doc.line_index(m.end())
+            if li + 1 >= len(lines):
+                continue
+            rest, rs = doc.line_text(li + 1).strip(), lines[li + 1][0]
+        name = rest.split(",")[0].strip()
+        if _PERSON.match(_squash(name)) and not _FIRM_WORDS.search(name):
+            yield name, "ATTORNEY", rs, rs + len(rest)
+    for m in _ATTY_FOR.finditer(text):
+        li = doc.line_index(m.start())
+        person = _signature_name(doc, li)
+        if person:
+            yield person[0], "ATTORNEY", person[1], person[2]
+        rm = re.match(rf"(?P<r>{_ROLE_ALT})\s*$", m.group("rest").strip(), re.I)
+        if rm and li + 1 < len(lines):              # "Attorney for Appellant" / "Reliable Contracting Group"
+            client = doc.line_text(li + 1).strip()
+            if client and not re.search(r"\d|@", client) and not _HEADINGS.search(client):
+                yield client, _ROLE_WORDS.get(rm.group("r").lower(), "OTHER"), lines[li + 1][0], lines[li + 1][1]
+    if re.search(r"\b(?:attorney|counsel|esq\.?|bar\s+no)\b", text, re.I):
+        for m in _SIGNED.finditer(text):
+            yield m.group("name"), "ATTORNEY", m.start("name"), m.end("name")
+    for m in _ESQ.finditer(text):
+        yield m.group("name"), "ATTORNEY", m.start(), m.end()
+    for i in range(len(lines) - 1):
+        if _NAME_ADDRESS_ARE.search(doc.line_text(i)):
+            nxt = doc.line_text(i + 1).strip()
+            if _PERSON.match(nxt):
+                yield nxt, "ATTORNEY", lines[i + 1][0], lines[i + 1][1]
+    # e-filing notices: "Notice has been electronically mailed to:" then "Name" / "email, email"
+    i = 0
+    while i < len(lines):
+        if not _MAILED_TO.search(doc.line_text(i)):
+            i += 1
+            continue
+        k = i + 1
+        while k < min(len(lines) - 1, i + 600):
+            cur = doc.line_text(k).strip()
+            if _END_OF_RECIPIENTS.search(cur) or _MAILED_TO.search(cur):
+                break
+            nxt = doc.line_text(k + 1).strip()
+            if "@" not in cur and "@" in nxt and _PERSON.match(_squash(cur)):
+                suffix = re.match(r",\s*(Jr\.?|Sr\.?|II|III|IV)\b", nxt)
+                if suffix:      # "John F. Cove" / ", Jr  john.cove@..." : the suffix wrapped to the next line
+                    yield f"{cur} {suffix.group(1)}", "ATTORNEY", lines[k][0], lines[k + 1][0] + suffix.end()
+                else:
+                    yield cur, "ATTORNEY", lines[k][0], lines[k][1]
+            k += 1
+        i = k
+
+
+def _signature_name(doc: _Doc, li: int) -> tuple[str, int, int] | None:
+    """The lawyer's name in the signature block above line li ('/s/ Name' preferred)."""
+    best = None
+    for j in range(li, max(-1, li - 11), -1):
+        line = doc.line_text(j)
+        if j < li and re.search(r"respectfully\s+submitted|^\s*dated\b|^\s*date\s*:", line, re.I):
+            break
+        s, _e = doc.lines[j]
+        sm = _SIGNED.search(line)
+        if sm:
+            return sm.group("name"), s, doc.lines[j][1]
+        if j == li:
+            continue
+        cand = re.sub(r"\([^)]*\)", "", _left_column(line)[0]).strip()
+        cand = re.sub(r",?\s+Esq\.?$", "", cand)
+        if best is None and _PERSON.match(cand) and not _FIRM_WORDS.search(cand):
+            best = (cand, s, doc.lines[j][1])
+    return best
+
+
+def _caption_roles(ctx: dict) -> tuple[str, str]:
+    if ctx.get("petition"):
+        return "PETITIONER", "RESPONDENT"
+    return "PLAINTIFF", "DEFENDANT"
+
+
+_CORP_SUFFIX = re.compile(r"\s+(?:inc|llc|l l c|corp|corporation|co|company|ltd|n a|p c|p a|pllc|llp|lp)$")
+
+
+def _merge_parties(found: list[dict]) -> list[dict]:
+    out: list[dict] = []
+    keys: list[str] = []
+    exact: dict[str, dict] = {}
+    for p in sorted(found, key=lambda x: x["_pos"]):
+        key = _name_key(p["name"])
+        if key in exact:
+            if exact[key]["role"] == "OTHER" and p["role"] != "OTHER":
+                exact[key]["role"] = p["role"]
+            continue
+        if len(out) >= MAX_ITEMS:
+            break
+        bare = _CORP_SUFFIX.sub("", key)
+        dup = None
+        for o, ok in zip(out, keys):
+            if ok == key or _CORP_SUFFIX.sub("", ok) == bare or _same_person(o["name"], p["name"]):
+                dup = o
+                break
+        if dup is None:
+            out.append(p)
+            keys.append(key)
+            exact[key] = p
+        elif dup["role"] == "OTHER" and p["role"] != "OTHER":
+            dup["role"] = p["role"]
+    return out
