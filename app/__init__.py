@@ -9,7 +9,7 @@ import celeryconfig
 from app import cli
 from app.api import errors, register_blueprints, security
 from app.extensions import api, db, limiter, login_manager, migrate
-from app.assistant import assistant
+from app.assistant import chat
 from app.cases import counts
 from app.documents import documents
 from app.pipelines import PIPELINES
@@ -54,10 +54,10 @@ def register_hooks():
     counts.init_app()
     keys.register(documents.rewrap_keys, documents.keys_under_old_key)
     keys.register(understanding.rewrap_ai_cache, understanding.ai_cache_under_old_key)
-    keys.register(assistant.rewrap_chat_messages, assistant.chat_messages_under_old_key)
+    keys.register(chat.rewrap_chat_messages, chat.chat_messages_under_old_key)
     keys.register(jobs.rewrap_job_results, jobs.results_under_old_key)
     documents.on_delete(search.remove_document)     # out of the index while its pages still exist
-    documents.on_delete(assistant.scrub_document)   # its quotes leave the case's chat answers
+    documents.on_delete(chat.scrub_document)   # its quotes leave the case's chat answers
     engine.register(PIPELINES)
 
 

@@ -3,7 +3,7 @@ progress bar. The job engine (app/platform/engine.py) runs them all; the Celery 
 and routes, and the sweeper are derived from this table. Adding a step is one line here plus its
 function; a job's `steps` in the API carry these names.
 """
-from app.assistant import assistant
+from app.assistant import research
 from app.documents import processing
 from app.forms import filling
 from app.platform.engine import Failures, Pipeline, Step
@@ -29,6 +29,6 @@ PIPELINES = {
         "research_crashed", "Answering this question failed repeatedly; try asking it differently.",
         "A service CaseOS depends on stayed unavailable; ask again later.",
         "CaseOS could not answer because of an internal error; it has been logged."), steps=(
-        Step("answer", assistant.answer, queue="ai", weight=1.0),        # rule sets, documents, the model
+        Step("answer", research.answer, queue="ai", weight=1.0),        # rule sets, documents, the model
     )),
 }

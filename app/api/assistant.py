@@ -15,7 +15,7 @@ from app.api.security import current_principal
 from app.extensions import db, limiter
 from app.schemas.assistant import ChatIn, ChatList, ChatOut, ResearchAccepted, ResearchIn
 from app.schemas.common import PageArgs
-from app.assistant import assistant
+from app.assistant import chat as case_chat, research as research_jobs
 from app.platform import engine
 
 bp = Blueprint("assistant", __name__, url_prefix="/api/v1", description="Assistant: case chat and research")
@@ -41,10 +41,10 @@ def _user_key():
 @bp.response(200, description=CHAT_STREAM_DOC, content_type="text/event-stream")
 def chat(data, case_id):
     """Ask about a case: an answer grounded in its data and documents, streamed as server-sent events."""
-    turn = assistant.start_turn(current_principal(), case_id, data["message"], data.get("chat_id"))
+    turn = case_chat.start_turn(current_principal(), case_id, data["message"], data.get("chat_id"))
     db.session.commit()
     db.session.remove()  # no database connection held while the answer streams
-    return _event_stream(assistant.answer_events(turn))
+    return _event_stream(case_chat.answer_events(turn))
 
 
 @bp.get("/cases/<uuid:case_id>/chats")
@@ -52,7 +52,7 @@ def chat(data, case_id):
 @bp.response(200, ChatList)
 def list_chats(args, case_id):
     """Conversations about a case you may see, newest first."""
-    items, total = assistant.list_chats(current_principal(), case_id, args["page"], args["per_page"])
+    items, total = case_chat.list_chats(current_principal(), case_id, args["page"], args["per_page"])
     return {"items": items, "total": total, **args}
 
 
@@ -60,7 +60,7 @@ def list_chats(args, case_id):
 @bp.response(200, ChatOut)
 def get_chat(case_id, chat_id):
     """One conversation: every question and answer, with the sources each answer quoted."""
-    out = assistant.get_chat(current_principal(), case_id, chat_id)
+    out = case_chat.get_chat(current_principal(), case_id, chat_id)
     db.session.commit()
     return out
 
@@ -74,7 +74,7 @@ def research(data):
     Result: {answer, citations, sources, provider, disclaimer, limitations}. An `Idempotency-Key`
     header makes a retried request return the same job.
     """
-    job = assistant.request_research(current_principal(), data["topic"], data["jurisdiction"],
+    job = research_jobs.request_research(current_principal(), data["topic"], data["jurisdiction"],
                                      idempotency_key=request.headers.get("Idempotency-Key"))
     db.session.commit()
     if job.status == "QUEUED":

@@ -183,10 +183,10 @@ def test_deleting_a_document_removes_its_quotes_from_chat_answers(app, worker):
     assert answer["sources"][0]["document_deleted"] is True and answer["sources"][0]["excerpt"] is None
     from app.extensions import db
     from app.models import ChatMessage
-    from app.assistant import assistant
+    from app.assistant import chat
     with app.app_context():  # not just hidden: gone from the stored (encrypted) message
         row = db.session.get(ChatMessage, uuid.UUID(answer["id"]))
-        stored = assistant._open_message(uuid.UUID(user.org_id), row)
+        stored = chat._open_message(uuid.UUID(user.org_id), row)
         assert "security deposit within 60 days" not in json.dumps(stored)
         db.session.remove()
 
@@ -387,17 +387,17 @@ def test_key_rotation_rewraps_chat_messages(alice, app):
     chat_id = events_of(alice.post(f"/api/v1/cases/{case['id']}/chat", json={"message": "Key question"}))[0][1]["chat_id"]
     from app.extensions import db
     from app.models import ChatMessage
-    from app.assistant import assistant
+    from app.assistant import chat
     from app.platform import crypto, keys
-    assert assistant.rewrap_chat_messages in keys.rewrappers()
+    assert chat.rewrap_chat_messages in keys.rewrappers()
     with app.app_context():
         old = app.extensions["caseos"].config.ENCRYPTION_KEY
         new = crypto.generate_master_key()
-        counts = assistant.rewrap_chat_messages(crypto.Keyring(new, [old]))
+        counts = chat.rewrap_chat_messages(crypto.Keyring(new, [old]))
         assert counts["chat_messages"] >= 2
         q = db.session.execute(sa.select(ChatMessage).where(ChatMessage.chat_id == uuid.UUID(chat_id),
                                                              ChatMessage.role == "user")).scalar_one()
-        raw = crypto.open_bytes(crypto.Keyring(new), q.sealed, assistant.message_aad(alice.org_id, chat_id, q.id))
+        raw = crypto.open_bytes(crypto.Keyring(new), q.sealed, chat.message_aad(alice.org_id, chat_id, q.id))
         assert json.loads(raw)["content"] == "Key question"
         db.session.rollback()  # leave the database under the test run's key
         db.session.remove()
