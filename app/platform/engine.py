@@ -107,8 +107,13 @@ class Pipeline:
 
 @dataclass
 class StepRun:
-    """What a step function gets: the claimed job, its document (if any) and this delivery's scratch."""
+    """What a step function gets: the claimed job, its document (if any) and this delivery's scratch.
+
+    job_id and document_id are plain values: after a rollback the job row object would reload
+    from the database, which may be the dependency that just failed."""
     job: Job
+    job_id: uuid.UUID
+    document_id: uuid.UUID | None
     doc: Document | None
     step: str
     attempt: int
@@ -252,8 +257,9 @@ def _run_step(task, p: Pipeline, step: str, job_id, scratch, carry) -> tuple[str
         raise task.retry(exc=exc, countdown=backoff(task.request.retries), max_retries=None) from None
     if claimed.job is None:
         return _not_claimed(task, claimed, step, job_id), None
-    run = StepRun(claimed.job, None, step, claimed.attempt, jobs.transient_failures(claimed.job, step), lease,
-                  (p.progress_before(step), p.step(step).weight), scratch, carry)
+    run = StepRun(claimed.job, job_id, claimed.job.document_id, None, step, claimed.attempt,
+                  jobs.transient_failures(claimed.job, step), lease, (p.progress_before(step), p.step(step).weight),
+                  scratch, carry)
     keeper = jobs.LeaseKeeper(job_id, step, claimed.attempt, lease).start()
     hold = SigtermHold()
     try:
@@ -278,14 +284,14 @@ def _not_claimed(task, claimed: jobs.ClaimResult, step: str, job_id) -> str:
 
 
 def _run_claimed(task, p: Pipeline, run: StepRun, hold: "SigtermHold") -> tuple[str, str | None]:
-    job, step, job_id = run.job, run.step, run.job.id
+    job, step, job_id = run.job, run.step, run.job_id
     try:
-        run.doc = db.session.get(Document, job.document_id) if job.document_id else None
+        run.doc = db.session.get(Document, run.document_id) if run.document_id else None
         refusal = _refusal(p, run)
         if refusal:
             db.session.commit()
             return refusal, None
-        log.info("step start", extra={"step": step, "job_id": job_id, "document_id": job.document_id})
+        log.info("step start", extra={"step": step, "job_id": job_id, "document_id": run.document_id})
         result = p.step(step).fn(run)
         hold.start()  # from here to the hand-on below, a SIGTERM waits (see SigtermHold)
         # Commit the step's results only if this attempt still owns the step (fencing).
@@ -314,7 +320,8 @@ def _run_claimed(task, p: Pipeline, run: StepRun, hold: "SigtermHold") -> tuple[
         return _retry_transient(task, p, run, exc)
     log.info("step done", extra={"step": step, "job_id": job_id})
     if nxt is not None and p.step(nxt).task != p.step(step).task:
-        send_step(job, nxt)  # if the broker is down, the sweeper sends it
+        # Ids captured before the commit: the hand-on needs no database (the sweeper covers a failed send).
+        send(p.step(nxt).task, *p.message_args(job_id, run.document_id), job_id=job_id)
     return "done", nxt
 
 
@@ -339,7 +346,7 @@ def _retry_transient(task, p: Pipeline, run: StepRun, exc: Exception) -> tuple[s
         return "failed", None  # the job is FAILED (temporarily_unavailable)
     n = failures - 1 if failures is not None else task.request.retries
     countdown = getattr(exc, "retry_after", None) or backoff(n)
-    log.warning("step transient failure", extra={"step": run.step, "job_id": run.job.id,
+    log.warning("step transient failure", extra={"step": run.step, "job_id": run.job_id,
                                                  "error": type(exc).__name__})
     raise task.retry(exc=exc, countdown=min(countdown, MAX_COUNTDOWN), max_retries=None) from None
 
@@ -367,10 +374,10 @@ def _note_transient(p: Pipeline, run: StepRun) -> int | None:
     """Release the step for its retry (only if we own it), or end the job FAILED once the step
     failed transiently MAX_RETRIES times; the count, or None when the database cannot say."""
     try:
-        if not jobs.holds_lease(run.job.id, run.step, run.attempt):
+        if not jobs.holds_lease(run.job_id, run.step, run.attempt):
             _rollback()
             return None
-        job = db.session.get(Job, run.job.id, populate_existing=True)
+        job = db.session.get(Job, run.job_id, populate_existing=True)
         n = jobs.note_transient_failure(job, run.step)
         if n >= MAX_RETRIES:
             doc = db.session.get(Document, job.document_id, populate_existing=True) if job.document_id else None
