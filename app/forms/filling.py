@@ -33,7 +33,7 @@ from app.accounts import audit
 from app.platform import crypto, jobs, runtime
 from app.platform.engine import StepRun, step_names
 from app.documents import documents, filetypes
-from app.forms import library as forms
+from app.forms import library, render, field_values
 from app.search import search
 from app.platform.errors import JobFailed, NotFound, ValidationFailed
 from app.platform.storage import document_key
@@ -54,15 +54,15 @@ class FormFillFailed(JobFailed):
 
 def list_forms(jurisdiction: str | None = None, page: int = 1, per_page: int = 20) -> tuple[list[dict], int]:
     """A page of form summaries (with their fields), optionally for one jurisdiction or a prefix of it."""
-    items = forms.list_forms(jurisdiction)
+    items = library.list_forms(jurisdiction)
     return items[(page - 1) * per_page: page * per_page], len(items)
 
 
 def get_form(form_id: str) -> dict:
     """One form's full spec; NotFound for an unknown id."""
     try:
-        return forms.get_form(form_id)
-    except forms.FormNotFound:
+        return library.get_form(form_id)
+    except library.FormNotFound:
         raise NotFound("No form with that id; GET /api/v1/forms lists them.") from None
 
 
@@ -80,16 +80,16 @@ def request_fill(principal: Principal, case_id, form_id: str, values: dict | Non
     """Validate a fill against the case's data and record its document and job (the caller commits, then enqueues)."""
     case = get_visible(principal, Case, case_id, write=True)
     try:
-        spec = forms.get_form(form_id)
-    except forms.FormNotFound:
+        spec = library.get_form(form_id)
+    except library.FormNotFound:
         raise ValidationFailed(f"There is no form {form_id!r}.", errors={
             "form_id": [f"Unknown form {form_id!r}; GET /api/v1/forms lists the available forms."]}) from None
     overrides = dict(values or {})
     _check_sizes(overrides)
     today = today_for(principal.user)
     try:
-        resolved = forms.build_values(form_id, context_for(case, principal.user, today), overrides)
-    except forms.FormValueInvalid as exc:
+        resolved = field_values.build_values(form_id, context_for(case, principal.user, today), overrides)
+    except library.FormValueInvalid as exc:
         raise ValidationFailed("Some form values are not valid.",
                                errors={f"values.{name}": msgs for name, msgs in exc.errors.items()}) from None
 
@@ -204,12 +204,12 @@ def prepare(job: Job) -> FilledDocument:
     user = db.session.get(User, job.user_id) if job.user_id else None
     today = date.fromisoformat(params["today"]) if params.get("today") else today_for(user)
     try:
-        values = forms.build_values(form_id, context_for(case, user, today), params.get("values") or {})
-        filled = forms.fill(form_id, values, flatten=bool(params.get("flatten")))
-        spec = forms.get_form(form_id)
-    except forms.FormNotFound:
+        values = field_values.build_values(form_id, context_for(case, user, today), params.get("values") or {})
+        filled = render.fill(form_id, values, flatten=bool(params.get("flatten")))
+        spec = library.get_form(form_id)
+    except library.FormNotFound:
         raise FormFillFailed("form_unavailable", f"The form {form_id!r} is no longer in the library.") from None
-    except forms.FormValueInvalid as exc:
+    except library.FormValueInvalid as exc:
         names = ", ".join(sorted(exc.errors))
         raise FormFillFailed("form_values_invalid", f"These fields no longer have valid values: {names}. "
                                                     "Fill the form again.") from None
@@ -237,7 +237,7 @@ def _stamp(pdf_bytes: bytes, document_id, title: str) -> tuple[bytes, int]:
     return out.getvalue(), len(writer.pages)
 
 
-def page_texts_for(form_id: str, spec: dict, values: dict, filled: forms.FilledForm, page_count: int) -> list[str]:
+def page_texts_for(form_id: str, spec: dict, values: dict, filled: library.FilledForm, page_count: int) -> list[str]:
     """What each page of the filled form says: the title on page 1, then "Label: value" for every
     filled field on the page its widget is on; text moved to the addendum is on the first addendum page."""
     specs = {f["name"]: f for f in spec["fields"]}
@@ -273,7 +273,7 @@ def page_texts_for(form_id: str, spec: dict, values: dict, filled: forms.FilledF
 def _field_pages(form_id: str) -> tuple[dict[str, int], int]:
     """{field name: index of the template page its first widget is on}, and the template's page count."""
     try:
-        reader = PdfReader(str(forms.blank_pdf(form_id)))
+        reader = PdfReader(str(library.blank_pdf(form_id)))
         out: dict[str, int] = {}
         for index, page in enumerate(reader.pages):
             for annot in page.get("/Annots") or []:

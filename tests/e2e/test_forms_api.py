@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pypdf import PdfReader
 
-from app.forms import library as form_library
+from app.forms import library
 from app.platform.storage import S3Storage, StorageUnavailable
 from app.platform import engine
 from workers.tasks.pipelines import TASKS
@@ -83,7 +83,7 @@ def ma_case(alice):
 def test_list_forms_with_fields_and_filter_by_jurisdiction(alice):
     body = alice.get("/api/v1/forms").get_json()
     ids = [f["id"] for f in body["items"]]
-    assert set(ids) == {f["id"] for f in form_library.list_forms()} and INDIGENCY in ids
+    assert set(ids) == {f["id"] for f in library.list_forms()} and INDIGENCY in ids
     assert body["total"] == len(ids) and body["page"] == 1
     indigency = next(f for f in body["items"] if f["id"] == INDIGENCY)
     assert indigency["jurisdiction"] == "US-MA" and indigency["title"]
@@ -188,7 +188,7 @@ def test_fill_uses_parties_and_reports_missing_required_fields(worker, alice, ma
 def test_overflowing_text_goes_to_an_addendum_page_and_flatten_removes_fields(worker, alice, ma_case):
     story = " ".join(f"Sentence {i}: on that day the defendant shouted, threw a chair and blocked the door."
                      for i in range(90))
-    blank_pages = len(PdfReader(str(form_library.FORMS_DIR / form_library.get_form(AFFIDAVIT)["pdf"])).pages)
+    blank_pages = len(PdfReader(str(library.FORMS_DIR / library.get_form(AFFIDAVIT)["pdf"])).pages)
     r = fill(alice, ma_case["id"], AFFIDAVIT, {"affidavit_body": story, "incident_date": "2024-03-01"})
     flat = fill(alice, ma_case["id"], AFFIDAVIT, {"affidavit_body": "He yelled.", "incident_date": "2024-03-01"},
                 flatten=True)
@@ -355,7 +355,7 @@ def test_filled_form_is_found_by_search_and_its_text_holds_the_values(worker, al
     assert len(body["pages"]) == doc["page_count"] and [p["number"] for p in body["pages"]] == \
         list(range(1, doc["page_count"] + 1))
     assert {p["source"] for p in body["pages"]} == {"text_layer"}
-    spec = form_library.get_form(COMPLAINT)
+    spec = library.get_form(COMPLAINT)
     labels = {f["name"]: f.get("label", f["name"]) for f in spec["fields"]}
     assert spec["title"] in body["text"]
     assert f"{labels['defendant']}: Zebulon Quackenbush" in body["text"]
@@ -383,7 +383,7 @@ def test_overflowing_text_is_searchable_on_the_addendum_page(worker, alice, ma_c
     doc_id = r.get_json()["document"]["id"]
     job = wait_job(alice, r.get_json()["job"]["id"], worker)
     assert job["status"] == "SUCCEEDED", job.get("error")
-    blank_pages = len(PdfReader(str(form_library.FORMS_DIR / form_library.get_form(AFFIDAVIT)["pdf"])).pages)
+    blank_pages = len(PdfReader(str(library.FORMS_DIR / library.get_form(AFFIDAVIT)["pdf"])).pages)
     pages = alice.get(f"/api/v1/documents/{doc_id}/text").get_json()["pages"]
     assert "See addendum, item 1" in pages[0]["text"] and "Featherstonehaugh" not in pages[0]["text"]
     assert "Featherstonehaugh" in pages[blank_pages]["text"] and "Sentence 89:" in pages[blank_pages]["text"]

@@ -14,7 +14,7 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from pypdf import PdfReader
 
-from app.forms import library as forms
+from app.forms import library, pdf_fields, render, field_values
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "app" / "forms" / "data"
@@ -62,7 +62,7 @@ CONTEXT = {
 @pytest.fixture(autouse=True)
 def _library_dir(monkeypatch):
     monkeypatch.delenv("CASEOS_FORMS_DIR", raising=False)
-    monkeypatch.setattr(forms, "FORMS_DIR", LIBRARY)
+    monkeypatch.setattr(library, "FORMS_DIR", LIBRARY)
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def fixture_library(tmp_path, monkeypatch):
     """A private library holding only the CC-BY-SA LibreOffice test form."""
     for name in ("libreoffice_form_radio_list.json", "libreoffice_form_radio_list.pdf"):
         shutil.copy(FIXTURES / name, tmp_path / name)
-    monkeypatch.setattr(forms, "FORMS_DIR", tmp_path)
+    monkeypatch.setattr(library, "FORMS_DIR", tmp_path)
     return tmp_path
 
 
@@ -141,7 +141,7 @@ def squash(s: str) -> str:
 def sample_values(form_id: str) -> dict:
     """A value for every mapped field: short distinct texts, alternating check boxes."""
     values = {}
-    for i, f in enumerate(forms.get_form(form_id)["fields"]):
+    for i, f in enumerate(library.get_form(form_id)["fields"]):
         t = f["type"]
         if t in ("text", "multiline"):
             values[f["name"]] = f"K{i}" if f.get("max_chars", 99) >= 8 else str(i)  # tiny boxes: digits
@@ -157,52 +157,52 @@ def sample_values(form_id: str) -> dict:
 # ------------------------------------------------------------------------------------ library
 
 def test_list_forms_returns_every_shipped_form():
-    listed = forms.list_forms()
+    listed = library.list_forms()
     assert {f["id"]: f["jurisdiction"] for f in listed} == SHIPPED
     for f in listed:
         assert f["title"] and f["description"]
         assert f["fields"], f["id"]
         for field in f["fields"]:
             assert set(field) >= {"name", "label", "type", "required"}
-            assert field["type"] in forms.FIELD_TYPES
+            assert field["type"] in library.FIELD_TYPES
             if field["type"] in ("radio", "choice"):
                 assert field["options"]
         assert any(field["required"] for field in f["fields"]), f["id"]
 
 
 def test_list_forms_filters_by_jurisdiction():
-    assert {f["id"] for f in forms.list_forms("US-MA")} == {k for k, v in SHIPPED.items() if v == "US-MA"}
-    assert {f["id"] for f in forms.list_forms("us-ut")} == {k for k, v in SHIPPED.items() if v == "US-UT"}
-    assert [f["id"] for f in forms.list_forms("US-FED")] == ["ssa_632_waiver_of_overpayment"]
-    assert {f["id"] for f in forms.list_forms("US")} == set(SHIPPED)  # prefix of a hyphenated code
-    assert forms.list_forms("US-M") == []  # ...but not an arbitrary string prefix
-    assert forms.list_forms("CA-ON") == []
+    assert {f["id"] for f in library.list_forms("US-MA")} == {k for k, v in SHIPPED.items() if v == "US-MA"}
+    assert {f["id"] for f in library.list_forms("us-ut")} == {k for k, v in SHIPPED.items() if v == "US-UT"}
+    assert [f["id"] for f in library.list_forms("US-FED")] == ["ssa_632_waiver_of_overpayment"]
+    assert {f["id"] for f in library.list_forms("US")} == set(SHIPPED)  # prefix of a hyphenated code
+    assert library.list_forms("US-M") == []  # ...but not an arbitrary string prefix
+    assert library.list_forms("CA-ON") == []
 
 
 def test_get_form_and_unknown_form():
-    spec = forms.get_form("ma_209a_complaint")
+    spec = library.get_form("ma_209a_complaint")
     assert spec["pdf"] == "pdf/ma_209A_complaint_labeled.pdf"
     assert "MIT" in spec["licence"]
     spec["fields"].clear()  # a copy: must not corrupt the library
-    assert forms.get_form("ma_209a_complaint")["fields"]
-    with pytest.raises(forms.FormNotFound):
-        forms.get_form("no_such_form")
-    with pytest.raises(forms.FormNotFound):
-        forms.build_values("no_such_form", CONTEXT, None)
-    with pytest.raises(forms.FormNotFound):
-        forms.fill("no_such_form", {})
+    assert library.get_form("ma_209a_complaint")["fields"]
+    with pytest.raises(library.FormNotFound):
+        library.get_form("no_such_form")
+    with pytest.raises(library.FormNotFound):
+        field_values.build_values("no_such_form", CONTEXT, None)
+    with pytest.raises(library.FormNotFound):
+        render.fill("no_such_form", {})
 
 
 @pytest.mark.parametrize("form_id", sorted(SHIPPED))
 def test_spec_matches_pdf(form_id):
-    spec = forms.get_form(form_id)
+    spec = library.get_form(form_id)
     pdf = LIBRARY / spec["pdf"]
     assert pdf.is_file() and pdf.parent == LIBRARY / "pdf"
     licence_files = re.findall(r"LICENSES/[\w.-]+", spec["licence"])
     assert licence_files, "licence must point at its text in app/forms/data/LICENSES/"
     for rel in licence_files:
         assert (LIBRARY / rel).is_file(), rel
-    info = forms.pdf_field_info(pdf)
+    info = pdf_fields.pdf_field_info(pdf)
     for f in spec["fields"]:
         assert f["name"] in info, f"{form_id}: {f['name']!r} not a field of {pdf.name}"
         pi = info[f["name"]]
@@ -231,22 +231,22 @@ def test_cc_by_sa_fixture_is_not_shipped():
 # ------------------------------------------------------------------------------------ build_values
 
 def test_build_values_resolves_sources_from_context():
-    values = forms.build_values("ma_209a_complaint", CONTEXT, None)
+    values = field_values.build_values("ma_209a_complaint", CONTEXT, None)
     assert values["docket_number"] == "2401RO001234"
     assert values["court_name_short"] == "Dorchester"
     assert values["user_name_full"] == "Jane Q. Doe"          # party.PLAINTIFF.name
     assert values["defendant"] == "Richard Roe"               # role matched case-insensitively
     assert values["signature_date"] == "03/15/2024"           # today, formatted %m/%d/%Y
     assert "abuse_suffered_date" not in values                # no source -> not set
-    assert list(values) == [f["name"] for f in forms.get_form("ma_209a_complaint")["fields"] if f["name"] in values]
+    assert list(values) == [f["name"] for f in library.get_form("ma_209a_complaint")["fields"] if f["name"] in values]
 
-    ut = forms.build_values("ut_notice_of_right_to_object", CONTEXT, {})
+    ut = field_values.build_values("ut_notice_of_right_to_object", CONTEXT, {})
     assert ut["users1_email"] == "jane@example.org"
     assert ut["users1_name"] == ut["Printed Name"] == "Jane Q. Doe"
     assert ut["docket_number"] == "2401RO001234"
     assert ut["Judge"] == "Hon. Ada Judge"
 
-    ex = forms.build_values("ut_request_order_examine_respondent", CONTEXT, None)
+    ex = field_values.build_values("ut_request_order_examine_respondent", CONTEXT, None)
     assert ex["Respondent"] == "Rex Respondent"
 
 
@@ -256,15 +256,15 @@ def test_build_values_source_fallbacks_and_objects():
 
     ctx = {"case": {"case_number": "X-1", "court_name": "Quincy District Court"}, "user": User(),
            "parties": [{"name": "Dan Def", "role": "DEFENDANT"}]}
-    values = forms.build_values("ma_209a_complaint", ctx, None)
+    values = field_values.build_values("ma_209a_complaint", ctx, None)
     assert values["court_name_short"] == "Quincy District Court"   # no court_division -> court_name
     assert values["user_name_full"] == "Pat Self"                  # no plaintiff party -> user.name
     assert values["signature_date"] == date.today().strftime("%m/%d/%Y")  # no context today
-    assert forms.build_values("ma_209a_complaint", {}, None) == {"signature_date": date.today().strftime("%m/%d/%Y")}
+    assert field_values.build_values("ma_209a_complaint", {}, None) == {"signature_date": date.today().strftime("%m/%d/%Y")}
 
 
 def test_override_wins_and_none_clears():
-    values = forms.build_values(
+    values = field_values.build_values(
         "ma_209a_complaint", CONTEXT,
         {"docket_number": "OVERRIDDEN-7", "court_name_short": None, "abuse_suffered_date": "2024-02-29",
          "district_court": True, "order_defendant_pay_amount": 1500},
@@ -277,15 +277,15 @@ def test_override_wins_and_none_clears():
 
 
 def test_bad_date_is_invalid_and_names_the_field():
-    with pytest.raises(forms.FormValueInvalid) as exc:
-        forms.build_values("ma_209a_complaint", CONTEXT, {"abuse_suffered_date": "last tuesday"})
+    with pytest.raises(library.FormValueInvalid) as exc:
+        field_values.build_values("ma_209a_complaint", CONTEXT, {"abuse_suffered_date": "last tuesday"})
     assert set(exc.value.errors) == {"abuse_suffered_date"}
     assert "date" in exc.value.errors["abuse_suffered_date"][0]
-    with pytest.raises(forms.FormValueInvalid) as exc:
-        forms.build_values("ma_209a_complaint", CONTEXT, {"abuse_suffered_date": "2024-02-30"})
+    with pytest.raises(library.FormValueInvalid) as exc:
+        field_values.build_values("ma_209a_complaint", CONTEXT, {"abuse_suffered_date": "2024-02-30"})
     assert "abuse_suffered_date" in exc.value.errors
-    with pytest.raises(forms.FormValueInvalid):
-        forms.build_values("ma_209a_complaint", CONTEXT, {"abuse_suffered_date": 20240101})
+    with pytest.raises(library.FormValueInvalid):
+        field_values.build_values("ma_209a_complaint", CONTEXT, {"abuse_suffered_date": 20240101})
 
 
 @pytest.mark.parametrize("value,expected", [
@@ -295,53 +295,53 @@ def test_bad_date_is_invalid_and_names_the_field():
     ("07/04/2023", "07/04/2023"),  # already in the field's format
 ])
 def test_date_inputs(value, expected):
-    assert forms.build_values("ma_209a_affidavit", {}, {"incident_date": value})["incident_date"] == expected
+    assert field_values.build_values("ma_209a_affidavit", {}, {"incident_date": value})["incident_date"] == expected
 
 
 def test_checkbox_values():
-    ok = forms.build_values("ma_209a_complaint", {}, {
+    ok = field_values.build_values("ma_209a_complaint", {}, {
         "district_court": "Yes", "superior_court": "/Yes", "probate_court": False, "municipal_court": "Off"})
     assert ok["district_court"] is True and ok["superior_court"] is True
     assert ok["probate_court"] is False and ok["municipal_court"] is False
-    with pytest.raises(forms.FormValueInvalid) as exc:
-        forms.build_values("ma_209a_complaint", {}, {"district_court": "On"})   # export value is "Yes"
+    with pytest.raises(library.FormValueInvalid) as exc:
+        field_values.build_values("ma_209a_complaint", {}, {"district_court": "On"})   # export value is "Yes"
     assert list(exc.value.errors) == ["district_court"]
     # The affidavit's interpreter boxes use the export value "On"
-    assert forms.build_values("ma_209a_affidavit", {}, {"interpeter_remote": "On"})["interpeter_remote"] is True
-    with pytest.raises(forms.FormValueInvalid):
-        forms.build_values("ma_209a_affidavit", {}, {"interpeter_remote": "Yes"})
-    with pytest.raises(forms.FormValueInvalid):
-        forms.build_values("ma_209a_affidavit", {}, {"interpeter_remote": 1})
+    assert field_values.build_values("ma_209a_affidavit", {}, {"interpeter_remote": "On"})["interpeter_remote"] is True
+    with pytest.raises(library.FormValueInvalid):
+        field_values.build_values("ma_209a_affidavit", {}, {"interpeter_remote": "Yes"})
+    with pytest.raises(library.FormValueInvalid):
+        field_values.build_values("ma_209a_affidavit", {}, {"interpeter_remote": 1})
 
 
 def test_unknown_field_is_invalid():
-    with pytest.raises(forms.FormValueInvalid) as exc:
-        forms.build_values("ma_209a_complaint", CONTEXT, {"no_such_field": "x"})
+    with pytest.raises(library.FormValueInvalid) as exc:
+        field_values.build_values("ma_209a_complaint", CONTEXT, {"no_such_field": "x"})
     assert list(exc.value.errors) == ["no_such_field"]
     assert "no_such_field" in str(exc.value)
-    with pytest.raises(forms.FormValueInvalid) as exc:
-        forms.fill("ma_209a_complaint", {"no_such_field": "x"})
+    with pytest.raises(library.FormValueInvalid) as exc:
+        render.fill("ma_209a_complaint", {"no_such_field": "x"})
     assert "no_such_field" in exc.value.errors
 
 
 def test_all_bad_fields_are_reported_together():
-    with pytest.raises(forms.FormValueInvalid) as exc:
-        forms.build_values("ma_209a_complaint", CONTEXT, {
+    with pytest.raises(library.FormValueInvalid) as exc:
+        field_values.build_values("ma_209a_complaint", CONTEXT, {
             "abuse_suffered_date": "13/45/2024", "district_court": "maybe", "bogus": 1,
             "defendant": {"first": "R"}, "docket_number": True})
     assert set(exc.value.errors) == {"abuse_suffered_date", "district_court", "bogus", "defendant", "docket_number"}
 
 
 def test_text_coercion():
-    values = forms.build_values("ma_affidavit_of_indigency", {}, {
+    values = field_values.build_values("ma_affidavit_of_indigency", {}, {
         "income_amount": Decimal("1234.50"), "household_size": 3, "other_income": 12.5})
     assert values == {"income_amount": "1234.50", "household_size": "3", "other_income": "12.5",
                       "date_signed": date.today().strftime("%m/%d/%Y")}
 
 
 def test_bad_value_from_context_is_reported():
-    with pytest.raises(forms.FormValueInvalid) as exc:
-        forms.build_values("ma_209a_complaint", {"today": "not a date"}, None)
+    with pytest.raises(library.FormValueInvalid) as exc:
+        field_values.build_values("ma_209a_complaint", {"today": "not a date"}, None)
     assert set(exc.value.errors) == {"signature_date"}
 
 
@@ -350,12 +350,12 @@ def test_bad_value_from_context_is_reported():
 @pytest.mark.parametrize("form_id", sorted(SHIPPED))
 def test_fill_round_trip_every_field(form_id):
     values = sample_values(form_id)
-    result = forms.fill(form_id, values)
-    spec = {f["name"]: f for f in forms.get_form(form_id)["fields"]}
+    result = render.fill(form_id, values)
+    spec = {f["name"]: f for f in library.get_form(form_id)["fields"]}
     assert result.overflow == []
     assert set(result.filled) == set(values)
 
-    blank_pages = len(PdfReader(str(LIBRARY / forms.get_form(form_id)["pdf"])).pages)
+    blank_pages = len(PdfReader(str(LIBRARY / library.get_form(form_id)["pdf"])).pages)
     reader = PdfReader(io.BytesIO(result.pdf_bytes))
     assert len(reader.pages) == blank_pages  # no addendum needed
     assert reader.trailer["/Root"]["/AcroForm"]["/NeedAppearances"] == True  # noqa: E712
@@ -394,11 +394,11 @@ def test_fill_round_trip_every_field(form_id):
 
 
 def test_fill_realistic_values_and_missing_required():
-    values = forms.build_values("ma_209a_complaint", CONTEXT, {
+    values = field_values.build_values("ma_209a_complaint", CONTEXT, {
         "district_court": True, "defendant_gender_male": True, "abuse_suffered_date": date(2024, 3, 1),
         "defendant_abuse_caused_physical_harm": True, "order_defendant_stop_abuse_yes": True,
         "user_name_full": "Jane Q. Doe\n1 Main St\nBoston, MA 02108"})
-    result = forms.fill("ma_209a_complaint", values)
+    result = render.fill("ma_209a_complaint", values)
     assert result.missing_required == [] and result.overflow == []
     fields = read_fields(result.pdf_bytes)
     assert fields["district_court"]["/V"] == "/Yes"
@@ -408,19 +408,19 @@ def test_fill_realistic_values_and_missing_required():
     for text in ("2401RO001234", "Dorchester", "Richard Roe", "03/01/2024", "03/15/2024", "1 Main St"):
         assert text in shown
 
-    partial = forms.fill("ma_209a_complaint", {"docket_number": "123", "court_name_short": "  "})
+    partial = render.fill("ma_209a_complaint", {"docket_number": "123", "court_name_short": "  "})
     assert partial.missing_required == [
         "court_name_short", "user_name_full", "defendant", "abuse_suffered_date", "signature_date"]
-    assert forms.fill("ma_209a_complaint", {}).missing_required[0] == "court_name_short"
+    assert render.fill("ma_209a_complaint", {}).missing_required[0] == "court_name_short"
 
 
 def test_fill_accepts_raw_values_and_validates():
-    result = forms.fill("ma_209a_affidavit", {"incident_date": date(2024, 1, 2), "completed_by_police_officer": "Yes"})
+    result = render.fill("ma_209a_affidavit", {"incident_date": date(2024, 1, 2), "completed_by_police_officer": "Yes"})
     fields = read_fields(result.pdf_bytes)
     assert fields["incident_date"]["/V"] == "01/02/2024"
     assert fields["completed_by_police_officer"]["/V"] == "/Yes"
-    with pytest.raises(forms.FormValueInvalid) as exc:
-        forms.fill("ma_209a_affidavit", {"incident_date": "yesterday", "has_addendum": "On"})
+    with pytest.raises(library.FormValueInvalid) as exc:
+        render.fill("ma_209a_affidavit", {"incident_date": "yesterday", "has_addendum": "On"})
     assert set(exc.value.errors) == {"incident_date", "has_addendum"}
 
 
@@ -428,9 +428,9 @@ def test_overflow_goes_to_addendum():
     story = " ".join(
         f"Sentence {i}: on that day the defendant shouted, threw a chair and blocked the door." for i in range(90))
     long_witness = "Officer " + "Bartholomew-Featherstonehaugh " * 4
-    values = forms.build_values("ma_209a_affidavit", CONTEXT, {
+    values = field_values.build_values("ma_209a_affidavit", CONTEXT, {
         "affidavit_body": story, "incident_date": "2024-03-01", "witness_name": long_witness.strip()})
-    result = forms.fill("ma_209a_affidavit", values)
+    result = render.fill("ma_209a_affidavit", values)
     assert result.overflow == ["affidavit_body", "witness_name"]
     assert result.filled["affidavit_body"] == "See addendum, item 1"
     assert result.filled["witness_name"] == "See addendum, item 2"
@@ -458,7 +458,7 @@ def test_overflow_goes_to_addendum():
 def test_overflow_by_maxlen_and_width():
     # user_name_full has /MaxLen 82: 90 narrow characters fit the width but exceed MaxLen
     narrow = "il" * 45
-    result = forms.fill("ma_affidavit_of_indigency", {"user_name_full": narrow, "household_size": "12345678"})
+    result = render.fill("ma_affidavit_of_indigency", {"user_name_full": narrow, "household_size": "12345678"})
     assert result.overflow == ["user_name_full", "household_size"]
     fields = read_fields(result.pdf_bytes)
     assert fields["user_name_full"]["/V"] == "See addendum, item 1"
@@ -468,13 +468,13 @@ def test_overflow_by_maxlen_and_width():
     assert narrow in squash(addendum) and "12345678" in addendum
     assert "Docket" not in addendum  # no docket number given
     # a single-line field never keeps a line break: it moves to the addendum
-    result = forms.fill("ma_209a_complaint", {"docket_number": "A\nB"})
+    result = render.fill("ma_209a_complaint", {"docket_number": "A\nB"})
     assert result.overflow == ["docket_number"]
 
 
 def test_overflow_unicode_text():
     text = "Zo\u00eb said \u201cstop\u201d \u2014 \u0141\u00f3d\u017a \u4e2d\u6587 " * 30
-    result = forms.fill("ma_209a_258e_motion_for_impoundment", {"case_record_information_to_be_impounded": text})
+    result = render.fill("ma_209a_258e_motion_for_impoundment", {"case_record_information_to_be_impounded": text})
     assert result.overflow == ["case_record_information_to_be_impounded"]
     assert result.filled["attach_additional_pages"] == "Yes"
     addendum = PdfReader(io.BytesIO(result.pdf_bytes)).pages[-1].extract_text()
@@ -482,9 +482,9 @@ def test_overflow_unicode_text():
 
 
 def test_fill_flatten():
-    values = forms.build_values("ma_209a_complaint", CONTEXT, {"district_court": True,
+    values = field_values.build_values("ma_209a_complaint", CONTEXT, {"district_court": True,
                                                                "other_relief_description": "x" * 3000})
-    result = forms.fill("ma_209a_complaint", values, flatten=True)
+    result = render.fill("ma_209a_complaint", values, flatten=True)
     assert result.overflow == ["other_relief_description"]
     reader = PdfReader(io.BytesIO(result.pdf_bytes))
     assert "/AcroForm" not in reader.trailer["/Root"]
@@ -501,27 +501,27 @@ def test_fill_flatten():
 # ------------------------------------------------------------------------------------ radio / choice
 
 def test_radio_choice_build_values(fixture_library):
-    assert [f["id"] for f in forms.list_forms()] == ["test_libreoffice_radio_list"]
-    listed = forms.list_forms()[0]["fields"]
+    assert [f["id"] for f in library.list_forms()] == ["test_libreoffice_radio_list"]
+    listed = library.list_forms()[0]["fields"]
     assert {f["name"]: f.get("options") for f in listed}["female"] == ["1", "2"]
 
     ctx = {"user": {"first_name": "Ada", "last_name": "Lovelace"}}
-    values = forms.build_values("test_libreoffice_radio_list", ctx, {
+    values = field_values.build_values("test_libreoffice_radio_list", ctx, {
         "female": "Male", "Nationality": "German", "gdpr": True, "Birthday": "1815-12-10"})
     assert values == {"First Name": "Ada", "Last Name": "Lovelace", "Birthday": "10.12.1815",
                       "female": "2", "Nationality": "German", "gdpr": True}
-    assert forms.build_values("test_libreoffice_radio_list", {}, {"female": "/1"})["female"] == "1"
-    with pytest.raises(forms.FormValueInvalid) as exc:
-        forms.build_values("test_libreoffice_radio_list", ctx, {"female": "3", "Nationality": "Klingon"})
+    assert field_values.build_values("test_libreoffice_radio_list", {}, {"female": "/1"})["female"] == "1"
+    with pytest.raises(library.FormValueInvalid) as exc:
+        field_values.build_values("test_libreoffice_radio_list", ctx, {"female": "3", "Nationality": "Klingon"})
     assert set(exc.value.errors) == {"female", "Nationality"}
 
 
 @pytest.mark.parametrize("gender", ["1", "2"])
 def test_radio_choice_round_trip(fixture_library, gender):
-    values = forms.build_values("test_libreoffice_radio_list", {}, {
+    values = field_values.build_values("test_libreoffice_radio_list", {}, {
         "First Name": "Ada", "Last Name": "Byron", "female": gender, "Nationality": "US-American",
         "gdpr": True, "other": False, "Birthday": date(1815, 12, 10), "First Name_2": "note"})
-    result = forms.fill("test_libreoffice_radio_list", values)
+    result = render.fill("test_libreoffice_radio_list", values)
     assert result.missing_required == []
     assert result.filled["female"] == gender and result.filled["gdpr"] == "Yes" and result.filled["other"] == "Off"
 
@@ -545,14 +545,14 @@ def test_radio_choice_round_trip(fixture_library, gender):
     for text in ("Ada", "Byron", "US-American", "10.12.1815"):
         assert text in shown
 
-    missing = forms.fill("test_libreoffice_radio_list", {"First Name": "Ada"}).missing_required
+    missing = render.fill("test_libreoffice_radio_list", {"First Name": "Ada"}).missing_required
     assert missing == ["Last Name", "female", "gdpr"]
-    missing = forms.fill("test_libreoffice_radio_list", {"First Name": "Ada", "gdpr": False}).missing_required
+    missing = render.fill("test_libreoffice_radio_list", {"First Name": "Ada", "gdpr": False}).missing_required
     assert missing == ["Last Name", "female"]  # an explicit False answers a required check box
 
 
 def test_radio_round_trip_flattened(fixture_library):
-    result = forms.fill("test_libreoffice_radio_list", {"female": "1", "Nationality": "French", "First Name": "Al"},
+    result = render.fill("test_libreoffice_radio_list", {"female": "1", "Nationality": "French", "First Name": "Al"},
                         flatten=True)
     reader = PdfReader(io.BytesIO(result.pdf_bytes))
     assert not reader.get_fields()
@@ -561,22 +561,22 @@ def test_radio_round_trip_flattened(fixture_library):
 
 
 def test_forms_dir_env_override(fixture_library, monkeypatch):
-    monkeypatch.setattr(forms, "FORMS_DIR", LIBRARY)
+    monkeypatch.setattr(library, "FORMS_DIR", LIBRARY)
     monkeypatch.setenv("CASEOS_FORMS_DIR", str(fixture_library))
-    assert [f["id"] for f in forms.list_forms()] == ["test_libreoffice_radio_list"]
+    assert [f["id"] for f in library.list_forms()] == ["test_libreoffice_radio_list"]
 
 
 def test_source_paths():
     ctx = {"parties": [{"name": "A One", "role": "PLAINTIFF"}, {"name": "B Two", "role": "plaintiff"},
                        {"name": "C Three", "role": "DEFENDANT", "address": {"city": "Provo"}}],
            "case": {"meta": {"county": "Utah"}}}
-    assert forms._resolve("party.PLAINTIFF.name", ctx) == "A One"
-    assert forms._resolve("party.PLAINTIFF.names", ctx) == "A One, B Two"
-    assert forms._resolve("party.DEFENDANT.address.city", ctx) == "Provo"
-    assert forms._resolve("party.RESPONDENT.name", ctx) is None
-    assert forms._resolve("case.meta.county", ctx) == "Utah"
-    assert forms._resolve("case.missing.deeper", ctx) is None
-    assert forms._resolve("today", {"today": date(2020, 1, 2)}) == date(2020, 1, 2)
+    assert field_values._resolve("party.PLAINTIFF.name", ctx) == "A One"
+    assert field_values._resolve("party.PLAINTIFF.names", ctx) == "A One, B Two"
+    assert field_values._resolve("party.DEFENDANT.address.city", ctx) == "Provo"
+    assert field_values._resolve("party.RESPONDENT.name", ctx) is None
+    assert field_values._resolve("case.meta.county", ctx) == "Utah"
+    assert field_values._resolve("case.missing.deeper", ctx) is None
+    assert field_values._resolve("today", {"today": date(2020, 1, 2)}) == date(2020, 1, 2)
 
 
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
@@ -587,7 +587,7 @@ _TEXT = st.text(alphabet=st.sampled_from(list("abcXYZ019 ()\\/-.,'\"\n")), min_s
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=_TEXT, witness=_TEXT)
 def test_fill_never_loses_text(body, witness):
-    result = forms.fill("ma_209a_affidavit", {"affidavit_body": body, "witness_name": witness})
+    result = render.fill("ma_209a_affidavit", {"affidavit_body": body, "witness_name": witness})
     fields = read_fields(result.pdf_bytes)
     reader = PdfReader(io.BytesIO(result.pdf_bytes))
     addendum = squash("".join(p.extract_text() for p in reader.pages[1:]))
