@@ -113,13 +113,13 @@ class StepRun:
     from the database, which may be the dependency that just failed."""
     job: Job
     job_id: uuid.UUID
-    document_id: uuid.UUID | None
-    doc: Document | None
     step: str
     attempt: int
-    transient_failures: int               # earlier transient failures of this step
     lease_seconds: int
     progress: tuple[float, float] = (0.0, 1.0)  # the job's progress before this step, and the step's share
+    document_id: uuid.UUID | None = None
+    doc: Document | None = None
+    transient_failures: int = 0           # earlier transient failures of this step
     scratch: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     carry: dict = field(default_factory=dict)  # handed to the next step when it runs in this delivery
 
@@ -222,7 +222,13 @@ def _entry(p: Pipeline, task_name: str):
 def run_delivery(task, p: Pipeline, task_name: str, job_id) -> str:
     """Run the step this message stands for, and the following ones served by the same task."""
     job_id = uuid.UUID(str(job_id))  # messages carry strings; SQLite's UUID type needs UUIDs
-    step = _step_for(p, task_name, job_id)
+    try:
+        step = _step_for(p, task_name, job_id)
+    except Exception as exc:
+        _rollback()
+        if not is_transient(exc):
+            raise
+        raise task.retry(exc=exc, countdown=backoff(task.request.retries), max_retries=None) from None
     carry: dict = {}
     with contextlib.ExitStack() as scratch:
         while True:
@@ -257,9 +263,9 @@ def _run_step(task, p: Pipeline, step: str, job_id, scratch, carry) -> tuple[str
         raise task.retry(exc=exc, countdown=backoff(task.request.retries), max_retries=None) from None
     if claimed.job is None:
         return _not_claimed(task, claimed, step, job_id), None
-    run = StepRun(claimed.job, job_id, claimed.job.document_id, None, step, claimed.attempt,
-                  jobs.transient_failures(claimed.job, step), lease, (p.progress_before(step), p.step(step).weight),
-                  scratch, carry)
+    # The claim committed: the job row reloads on first use, inside the runner's error handling.
+    run = StepRun(claimed.job, job_id, step, claimed.attempt, lease, (p.progress_before(step), p.step(step).weight),
+                  scratch=scratch, carry=carry)
     keeper = jobs.LeaseKeeper(job_id, step, claimed.attempt, lease).start()
     hold = SigtermHold()
     try:
@@ -286,6 +292,7 @@ def _not_claimed(task, claimed: jobs.ClaimResult, step: str, job_id) -> str:
 def _run_claimed(task, p: Pipeline, run: StepRun, hold: "SigtermHold") -> tuple[str, str | None]:
     job, step, job_id = run.job, run.step, run.job_id
     try:
+        run.document_id, run.transient_failures = job.document_id, jobs.transient_failures(job, step)
         run.doc = db.session.get(Document, run.document_id) if run.document_id else None
         refusal = _refusal(p, run)
         if refusal:

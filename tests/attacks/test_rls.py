@@ -208,7 +208,7 @@ def _process_in_process(app, doc_id):
         doc = db.session.get(Document, uuid.UUID(doc_id))
         job = db.session.execute(__import__("sqlalchemy").select(Job).where(Job.document_id == doc.id)).scalar_one()
         for step in engine.pipeline("document.process").steps:
-            result = step.fn(engine.StepRun(job, job.id, doc.id, doc, step.name, 1, 0, 120))
+            result = step.fn(engine.StepRun(job, job.id, step.name, 1, 120, document_id=doc.id, doc=doc))
             jobs_svc.finish_step(job, step.name, None, result)
             db.session.commit()
         jobs_svc.succeed(job)
