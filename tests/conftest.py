@@ -145,6 +145,5 @@ def worker(app):
     from tests.procs import SHARED, start_worker
     proc = SHARED["worker"] = start_worker()
     yield proc
-    Path("/tmp/rs/worker.log").write_text(proc.log())  # DEBUG-REMOVE
     SHARED.pop("worker", None)
     proc.stop()
