@@ -25,6 +25,7 @@ import contextlib
 import logging
 import os
 import random
+import re
 import signal
 import threading
 import uuid
@@ -212,7 +213,7 @@ def make_tasks(celery_app, pipelines: dict[str, Pipeline]) -> dict:
 def _entry(p: Pipeline, task_name: str):
     def run(self, *ids):
         return run_delivery(self, _PIPELINES[p.kind], task_name, ids[-1])
-    run.__name__ = task_name.replace(".", "_")
+    run.__name__ = re.sub(r"\W", "_", task_name)  # Celery builds a signature from it: an identifier
     run.__doc__ = f"{p.kind}: steps {', '.join(s.name for s in p.steps if s.task == task_name)}"
     return run
 

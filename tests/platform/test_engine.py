@@ -1,0 +1,180 @@
+"""The job engine's runner, on a job kind of its own: claim -> run -> lease check -> commit -> hand on,
+and retry/fail, against the real database and the real Celery app (tasks run in-process with apply(),
+where a retry runs again at once)."""
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+import celeryconfig
+from app.extensions import celery, db
+from app.models import Job
+from app.platform import engine, jobs
+from app.platform.errors import JobFailed
+from app.platform.storage import StorageUnavailable
+
+KIND = "form.fill"  # a kind the jobs table accepts (results not sealed); its pipeline is replaced per test
+TASK = "test-engine.run"
+
+
+@pytest.fixture()
+def kind(app_ctx):
+    """Register a two-step pipeline (both steps served by one task) for KIND; restore the real one after."""
+    real = engine.pipeline(KIND)
+    calls = []
+    behaviour = {}
+
+    def step(name):
+        def fn(run):
+            calls.append((name, run.attempt, run.transient_failures))
+            action = behaviour.get(name)
+            if action is not None:
+                result = action(run)
+                if result is not None:
+                    return result
+            run.carry[name] = True
+            return {f"{name}_saw": sorted(run.carry)}
+        return fn
+
+    p = engine.Pipeline(KIND, task=TASK, steps=(engine.Step("a", step("a"), weight=0.25),
+                                                engine.Step("b", step("b"), weight=0.75)))
+    engine.register({KIND: p})
+    task = engine.make_tasks(celery, {KIND: p})[TASK]
+    yield task, calls, behaviour
+    engine.register({KIND: real})
+
+
+@pytest.fixture()
+def job(app_ctx, alice):
+    j = jobs.create(organization_id=uuid.UUID(alice.org_id), user_id=uuid.UUID(alice.id), kind=KIND,
+                    steps=["a", "b"])
+    db.session.commit()
+    return j.id
+
+
+def row(job_id) -> Job:
+    db.session.rollback()
+    return db.session.get(Job, job_id, populate_existing=True)
+
+
+def steps_of(job_id) -> dict:
+    return {s["name"]: s for s in row(job_id).steps}
+
+
+def test_a_delivery_runs_each_step_once_commits_and_hands_on(kind, job):
+    task, calls, _ = kind
+    assert task.apply(args=[str(job)]).get() == "done"
+    j = row(job)
+    assert j.status == "SUCCEEDED" and j.progress == 1.0
+    assert [c[0] for c in calls] == ["a", "b"]
+    assert {n: (s["status"], s["attempts"]) for n, s in steps_of(job).items()} == {"a": ("done", 1), "b": ("done", 1)}
+    # b ran in the same delivery and saw what a left for it; both results are on the job
+    assert j.result == {"a_saw": ["a"], "b_saw": ["a", "b"]}
+    assert j.lease_until is None
+
+
+def test_a_redelivered_message_redoes_nothing(kind, job):
+    task, calls, _ = kind
+    task.apply(args=[str(job)]).get()
+    assert task.apply(args=[str(job)]).get() == "noop"
+    assert len(calls) == 2
+
+
+def test_a_deterministic_failure_ends_the_job_failed_with_its_code(kind, job):
+    task, calls, behaviour = kind
+    behaviour["b"] = lambda run: (_ for _ in ()).throw(JobFailed("bad_input", "This file cannot be read."))
+    assert task.apply(args=[str(job)]).get() == "failed"
+    j = row(job)
+    assert j.status == "FAILED" and j.error == {"code": "bad_input", "message": "This file cannot be read."}
+    assert steps_of(job)["a"]["status"] == "done" and steps_of(job)["b"]["status"] == "failed"
+    assert [c[0] for c in calls] == ["a", "b"]  # never retried
+
+
+def test_a_transient_failure_is_retried_with_backoff_and_the_step_then_succeeds(kind, job, monkeypatch):
+    task, calls, behaviour = kind
+    failures, waits = [], []
+    monkeypatch.setattr(engine, "backoff", lambda n: waits.append(n) or 0)
+
+    def flaky(run):
+        if len(failures) < 2:
+            failures.append(run.attempt)
+            raise StorageUnavailable("S3 SlowDown")
+    behaviour["b"] = flaky
+    assert task.apply(args=[str(job)]).get() == "done"
+    assert row(job).status == "SUCCEEDED"
+    assert waits == [0, 1]  # one formula: earlier transient failures of the step
+    b = steps_of(job)["b"]
+    assert b["transient"] == 2 and b["attempts"] == 3
+    assert [c for c in calls if c[0] == "b"] == [("b", 1, 0), ("b", 2, 1), ("b", 3, 2)]
+
+
+def test_a_step_that_stays_unavailable_ends_the_job_failed(kind, job, monkeypatch):
+    task, calls, behaviour = kind
+    monkeypatch.setattr(engine, "backoff", lambda n: 0)
+    behaviour["a"] = lambda run: (_ for _ in ()).throw(StorageUnavailable("down"))
+    assert task.apply(args=[str(job)]).get() == "failed"
+    j = row(job)
+    assert j.status == "FAILED" and j.error["code"] == "temporarily_unavailable"
+    assert len(calls) == engine.MAX_RETRIES and steps_of(job)["a"]["transient"] == engine.MAX_RETRIES
+
+
+def test_a_bug_fails_the_job_and_reaches_celery(kind, job):
+    task, _, behaviour = kind
+    behaviour["a"] = lambda run: (_ for _ in ()).throw(KeyError("oops"))
+    result = task.apply(args=[str(job)])
+    assert isinstance(result.result, KeyError)
+    j = row(job)
+    assert j.status == "FAILED" and j.error["code"] == "internal_error"
+
+
+def test_a_step_whose_lease_was_taken_over_does_not_commit(kind, job):
+    task, calls, behaviour = kind
+
+    def taken_over(run):
+        # Another attempt claims the step meanwhile (this one froze longer than its lease).
+        with db.engine.begin() as conn:
+            steps = conn.execute(sa.select(Job.steps).where(Job.id == run.job_id)).scalar_one()
+            for s in steps:
+                if s["name"] == run.step:
+                    s["attempts"] += 1
+            conn.execute(sa.update(Job).where(Job.id == run.job_id).values(steps=steps))
+        return {"late": "write"}
+    behaviour["a"] = taken_over
+    db.session.close()
+    assert task.apply(args=[str(job)]).get() == "superseded"
+    j = row(job)
+    assert j.status == "RUNNING" and not (j.result or {}).get("late")
+    assert steps_of(job)["a"]["status"] == "running" and steps_of(job)["a"]["attempts"] == 2
+
+
+def test_a_message_for_a_job_that_never_appears_is_dropped_after_its_retries(kind):
+    task, calls, _ = kind
+    assert task.apply(args=[str(uuid.uuid4())]).get() == "missing"
+    assert calls == []
+
+
+def test_claim_takes_steps_in_order_and_one_holder_at_a_time(kind, job):
+    assert jobs.claim_step(job, "b", 60).outcome == "not_next"
+    first = jobs.claim_step(job, "a", 60)
+    assert first.outcome == "claimed" and first.attempt == 1
+    busy = jobs.claim_step(job, "a", 60)
+    assert busy.outcome == "busy" and 0 < busy.remaining <= 60
+    assert jobs.holds_lease(job, "a", 1) and not jobs.holds_lease(job, "a", 2)
+    db.session.rollback()
+    assert jobs.claim_step(uuid.uuid4(), "a", 60).outcome == "missing"
+
+
+def test_queues_and_routes_come_from_the_job_table():
+    routes = celeryconfig.STEP_ROUTES
+    assert routes["documents.ocr"] == {"queue": "ocr"} and routes["assistant.research"] == {"queue": "ai"}
+    assert "documents.extract" not in routes  # default queue
+    assert set(celeryconfig.QUEUES) == {"default", "ocr", "ai"}
+    p = engine.pipeline("document.process")
+    assert [s.task for s in p.steps] == [f"documents.{n}" for n in ("extract", "ocr", "analyse", "index", "notify")]
+    assert abs(sum(s.weight for s in p.steps) - 1.0) < 1e-9 and p.progress_before("ocr") == pytest.approx(0.1)
+
+
+def test_backoff_doubles_and_is_jittered_within_half_either_side():
+    for n in range(8):
+        for _ in range(20):
+            assert 0.5 * min(300, 2 ** n) <= engine.backoff(n) < 1.5 * min(300, 2 ** n)
