@@ -1,7 +1,6 @@
-"""Celery settings, derived from the same environment as the app (config.py)."""
+"""Celery settings, derived from the app's configuration object (config.py) by from_config()."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from kombu import Queue
@@ -21,7 +20,6 @@ PROC_ALIVE_TIMEOUT = 60
 
 if VISIBILITY_TIMEOUT < 2 * max(TASK_TIME_LIMIT, MAX_ETA_SECONDS):  # fail at import, not in production
     raise ValueError("celeryconfig: VISIBILITY_TIMEOUT must be at least twice TASK_TIME_LIMIT and MAX_ETA_SECONDS")
-REMINDER_SCAN_SECONDS = int(os.environ.get("REMINDER_SCAN_SECONDS") or 120)
 
 # Slow OCR and model calls never block quick steps: each step's queue comes from the job table.
 STEP_ROUTES = {s.task: {"queue": s.queue} for p in PIPELINES.values() for s in p.steps if s.queue != "default"}
@@ -68,8 +66,8 @@ def from_config(cfg: Config) -> dict:
         "worker_redirect_stdouts": False,
         "include": ["workers.tasks.pipelines", "workers.tasks.reminders", "workers.tasks.maintenance"],
         "beat_schedule": {
-            "reminders.scan": {"task": "reminders.send_due", "schedule": timedelta(seconds=REMINDER_SCAN_SECONDS),
-                               "options": {"expires": max(1, int(REMINDER_SCAN_SECONDS * 0.8))}},
+            "reminders.scan": {"task": "reminders.send_due", "schedule": timedelta(seconds=cfg.REMINDER_SCAN_SECONDS),
+                               "options": {"expires": max(1, int(cfg.REMINDER_SCAN_SECONDS * 0.8))}},
             "deadlines.mark_missed": {"task": "reminders.mark_missed", "schedule": timedelta(minutes=30),
                                       "options": {"expires": 600}},
             "jobs.sweep": {"task": "maintenance.sweep", "schedule": timedelta(seconds=60),
@@ -82,7 +80,3 @@ def from_config(cfg: Config) -> dict:
         "beat_schedule_filename": f"{cfg.VAR_DIR}/celerybeat-schedule",
         "timezone": "UTC",
     }
-
-
-# Module-level names so `celery.config_from_object("celeryconfig")` works on its own.
-globals().update(from_config(Config()))

@@ -1,8 +1,13 @@
-"""Configuration from environment variables only.
+"""Configuration: one object, read once from environment variables when a process starts.
 
 With nothing set, CaseOS runs in the *embedded default*: SQLite, a local storage folder
 and a Celery broker that needs no server, all under ./var. Setting DATABASE_URL,
 REDIS_URL and the storage variables switches the same code to PostgreSQL, Redis and S3.
+
+Reading the configuration has no side effect; `Config.prepare()` (called by create_app() and
+when a worker or beat starts) creates the data folder and, in development only, the secrets
+generated once into ./var/dev-secrets.json. Services read settings from the app's Config
+(`runtime.current().config`), never from the environment themselves.
 """
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any, Callable
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -26,28 +32,148 @@ class ConfigError(RuntimeError):
     """The process must not start with this configuration."""
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
+def _flag(raw: str) -> bool:
+    return raw == "1"
 
 
-def _int(name: str, default: int) -> int:
-    raw = _env(name)
-    try:
-        return int(raw) if raw is not None else default
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+# (attribute, environment variable, type, default: a value, or a function of the settings read so far)
+SETTINGS: tuple[tuple[str, str, Callable[[str], Any], Any], ...] = (
+    ("ENV", "CASEOS_ENV", str, "development"),
+    ("VAR_DIR", "CASEOS_VAR_DIR", str, str(BASE_DIR / "var")),
+    ("SECRET_KEY", "SECRET_KEY", str, None),
+    ("ENCRYPTION_KEY", "ENCRYPTION_KEY", str, None),
+    ("ENCRYPTION_OLD_KEYS", "ENCRYPTION_OLD_KEYS", str, None),
+    ("AUDIT_KEY", "AUDIT_KEY", str, None),  # keys the audit hash chain; derived from SECRET_KEY when unset
+    ("METRICS_TOKEN", "METRICS_TOKEN", str, None),  # GET /metrics needs "Bearer <token>" when set
+    ("SQLALCHEMY_DATABASE_URI", "DATABASE_URL", str, lambda c: f"sqlite:///{Path(c['VAR_DIR']) / 'caseos.db'}"),
+    ("REDIS_URL", "REDIS_URL", str, None),
+    ("CELERY_BROKER_URL", "CELERY_BROKER_URL", str,
+     lambda c: c["REDIS_URL"] or f"sqla+sqlite:///{Path(c['VAR_DIR']) / 'broker.db'}"),
+    ("CELERY_RESULT_BACKEND", "CELERY_RESULT_BACKEND", str, None),
+    ("CELERY_KEY_PREFIX", "CELERY_KEY_PREFIX", str, None),
+    ("CELERY_TASK_ALWAYS_EAGER", "CELERY_TASK_ALWAYS_EAGER", _flag, False),  # tests and the embedded smoke run
+    ("REMINDER_SCAN_SECONDS", "REMINDER_SCAN_SECONDS", int, 120),
+    ("JOB_LEASE_SECONDS", "JOB_LEASE_SECONDS", int, 120),  # how long a step's claim lasts without renewal
+    ("JOB_IDLE_SECONDS", "JOB_IDLE_SECONDS", int, 120),  # a job idle this long lost its message: re-sent
+    ("JOB_ENQUEUE_GRACE_SECONDS", "JOB_ENQUEUE_GRACE_SECONDS", int, 30),  # a job never sent: re-sent after this
+    ("STORAGE_BACKEND", "STORAGE_BACKEND", str, "local"),
+    ("STORAGE_DIR", "STORAGE_DIR", str, lambda c: str(Path(c["VAR_DIR"]) / "storage")),
+    ("S3_BUCKET", "S3_BUCKET", str, "caseos"),
+    ("S3_ENDPOINT_URL", "S3_ENDPOINT_URL", str, None),
+    ("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID", str, None),
+    ("AWS_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY", str, None),
+    ("AWS_REGION", "AWS_REGION", str, "us-east-1"),
+    # Per request to S3: a hung storage server fails a step (then retried) instead of holding it.
+    ("S3_CONNECT_TIMEOUT", "S3_CONNECT_TIMEOUT", float, 5.0),
+    ("S3_READ_TIMEOUT", "S3_READ_TIMEOUT", float, 30.0),
+    ("S3_MAX_RETRIES", "S3_MAX_RETRIES", int, 3),
+    ("AI_PROVIDER", "AI_PROVIDER", str, "local"),
+    ("OPENAI_API_KEY", "OPENAI_API_KEY", str, None),
+    ("OPENAI_BASE_URL", "OPENAI_BASE_URL", str, None),
+    ("OPENAI_MODEL", "OPENAI_MODEL", str, "gpt-4o-mini"),
+    ("ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY", str, None),
+    ("ANTHROPIC_BASE_URL", "ANTHROPIC_BASE_URL", str, None),
+    ("ANTHROPIC_MODEL", "ANTHROPIC_MODEL", str, "claude-sonnet-4-5"),
+    ("AI_TIMEOUT", "AI_TIMEOUT", int, 60),
+    ("SMTP_URL", "SMTP_URL", str, None),
+    ("MAIL_FROM", "MAIL_FROM", str, "CaseOS <no-reply@caseos.local>"),
+    ("PORT", "PORT", int, 5000),
+    ("PUBLIC_URL", "PUBLIC_URL", str, lambda c: f"http://127.0.0.1:{c['PORT']}"),
+    ("MAX_UPLOAD_BYTES", "MAX_UPLOAD_BYTES", int, 50 * 1024 * 1024),
+    ("MAX_PAGES", "MAX_PAGES", int, 500),
+    ("MAX_PIXELS_PER_PAGE", "MAX_PIXELS_PER_PAGE", int, 50_000_000),
+    ("OCR_TIMEOUT_PER_PAGE", "OCR_TIMEOUT_PER_PAGE", int, 120),
+    ("OCR_WORKERS", "OCR_WORKERS", int, lambda c: os.cpu_count() or 1),
+    ("DOWNLOAD_URL_TTL", "DOWNLOAD_URL_TTL", int, 300),
+    ("TOKEN_TTL_DAYS", "TOKEN_TTL_DAYS", int, 30),
+    ("FORMS_DIR", "CASEOS_FORMS_DIR", str, None),  # the form library's folder (default app/forms/data)
+    ("ADDENDUM_FONT", "CASEOS_ADDENDUM_FONT", str, None),  # a TTF for form addenda (default: DejaVu/Arial)
+    ("ADDENDUM_FONT_BOLD", "CASEOS_ADDENDUM_FONT_BOLD", str, None),
+    ("RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI", str, lambda c: c["REDIS_URL"] or "memory://"),
+    ("RATELIMIT_ENABLED", "RATELIMIT_ENABLED", _flag, True),
+    ("RATELIMIT_AUTH", "RATELIMIT_AUTH", str, "10 per minute"),
+    ("RATELIMIT_KEY_PREFIX", "RATELIMIT_KEY_PREFIX", str, "caseos"),
+    ("LOG_LEVEL", "LOG_LEVEL", str, "INFO"),
+)
+
+# Settings no variable changes (Flask, flask-smorest, flask-limiter).
+FIXED = {
+    "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    # If Redis is briefly down, limit in memory rather than fail every login.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "SESSION_COOKIE_NAME": "caseos_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+    "API_TITLE": "CaseOS API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": None,  # our own docs page, served with a strict CSP
+    "JSON_SORT_KEYS": False,
+    "TESTING": False,
+}
 
 
-def var_dir() -> Path:
-    path = Path(_env("CASEOS_VAR_DIR", str(BASE_DIR / "var")))
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+def read_environment(environ=None) -> dict:
+    """Every setting from the environment (empty counts as unset), defaults filled in, in table order."""
+    environ = os.environ if environ is None else environ
+    values: dict = {}
+    for attr, var, kind, default in SETTINGS:
+        raw = environ.get(var)
+        if raw in (None, ""):
+            values[attr] = default(values) if callable(default) else default
+            continue
+        try:
+            values[attr] = kind(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{var} must be {kind.__name__}, got {raw!r}") from exc
+    return values
 
 
-def _dev_secrets() -> dict:
+class Config:
+    """Settings read once at start-up; tests build one with overrides."""
+
+    def __init__(self, environ=None, **overrides):
+        values = {**FIXED, **read_environment(environ), **overrides}
+        for key, value in values.items():
+            setattr(self, key, value)
+        self.SQLALCHEMY_DATABASE_URI = normalize_db_url(self.SQLALCHEMY_DATABASE_URI)
+        self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self.SQLALCHEMY_DATABASE_URI)
+        # Werkzeug refuses bodies above this before our code reads them (multipart overhead on top).
+        self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 1024 * 1024
+        self.SESSION_COOKIE_SECURE = self.production
+        if self.production:
+            missing = [n for n in ("SECRET_KEY", "ENCRYPTION_KEY") if not getattr(self, n)]
+            if missing:
+                raise ConfigError("CASEOS_ENV=production requires " + " and ".join(missing))
+
+    @property
+    def production(self) -> bool:
+        return self.ENV == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")
+
+    def prepare(self) -> "Config":
+        """Create the data folder and, in development, fill missing secrets from ./var (a process start-up step)."""
+        Path(self.VAR_DIR).mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not (self.SECRET_KEY and self.ENCRYPTION_KEY):
+            dev = _dev_secrets(Path(self.VAR_DIR))
+            self.SECRET_KEY = self.SECRET_KEY or dev["SECRET_KEY"]
+            self.ENCRYPTION_KEY = self.ENCRYPTION_KEY or dev["ENCRYPTION_KEY"]
+        return self
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in dir(self) if k.isupper()}
+
+
+def _dev_secrets(var_dir: Path) -> dict:
     """Secrets generated once for the embedded default and kept in ./var (never in production)."""
-    path = var_dir() / "dev-secrets.json"
+    path = var_dir / "dev-secrets.json"
     if path.exists():
         return json.loads(path.read_text())
     data = {
@@ -58,117 +184,6 @@ def _dev_secrets() -> dict:
     with os.fdopen(fd, "w") as fh:
         json.dump(data, fh)
     return data
-
-
-class Config:
-    """Settings read once at start-up; tests build one with overrides."""
-
-    def __init__(self, **overrides):
-        self.ENV = _env("CASEOS_ENV", "development")
-        production = self.ENV == "production"
-        secret_key = _env("SECRET_KEY")
-        encryption_key = _env("ENCRYPTION_KEY")
-        if production:
-            missing = [n for n, v in (("SECRET_KEY", secret_key), ("ENCRYPTION_KEY", encryption_key)) if not v]
-            if missing:
-                raise ConfigError("CASEOS_ENV=production requires " + " and ".join(missing))
-        elif not (secret_key and encryption_key):
-            dev = _dev_secrets()
-            secret_key = secret_key or dev["SECRET_KEY"]
-            encryption_key = encryption_key or dev["ENCRYPTION_KEY"]
-        self.SECRET_KEY = secret_key
-        self.ENCRYPTION_KEY = encryption_key
-        self.ENCRYPTION_OLD_KEYS = _env("ENCRYPTION_OLD_KEYS")
-        # Keys the audit hash chain (HMAC); defaults to a key derived from SECRET_KEY.
-        self.AUDIT_KEY = _env("AUDIT_KEY")
-        # When set, GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>" (its counts span
-        # every organization); unset, restrict /metrics at the network instead.
-        self.METRICS_TOKEN = _env("METRICS_TOKEN")
-
-        vd = var_dir()
-        self.VAR_DIR = str(vd)
-        db_url = _env("DATABASE_URL", f"sqlite:///{vd / 'caseos.db'}")
-        db_url = normalize_db_url(db_url)
-        self.SQLALCHEMY_DATABASE_URI = db_url
-        self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(db_url)
-        self.REDIS_URL = _env("REDIS_URL")
-        self.CELERY_BROKER_URL = _env("CELERY_BROKER_URL", self.REDIS_URL or f"sqla+sqlite:///{vd / 'broker.db'}")
-        self.CELERY_RESULT_BACKEND = _env("CELERY_RESULT_BACKEND")
-        self.CELERY_KEY_PREFIX = _env("CELERY_KEY_PREFIX")
-        # Tests and the embedded smoke run may execute tasks in-process.
-        self.CELERY_TASK_ALWAYS_EAGER = _env("CELERY_TASK_ALWAYS_EAGER", "0") == "1"
-
-        self.STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")
-        self.STORAGE_DIR = _env("STORAGE_DIR", str(vd / "storage"))
-        self.S3_BUCKET = _env("S3_BUCKET", "caseos")
-        self.S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL")
-        self.AWS_ACCESS_KEY_ID = _env("AWS_ACCESS_KEY_ID")
-        self.AWS_SECRET_ACCESS_KEY = _env("AWS_SECRET_ACCESS_KEY")
-        self.AWS_REGION = _env("AWS_REGION", "us-east-1")
-        # Per request to S3: a hung storage server fails a step (then retried) instead of holding it.
-        self.S3_CONNECT_TIMEOUT = float(_env("S3_CONNECT_TIMEOUT", "5"))
-        self.S3_READ_TIMEOUT = float(_env("S3_READ_TIMEOUT", "30"))
-        self.S3_MAX_RETRIES = int(_env("S3_MAX_RETRIES", "3"))
-
-        self.AI_PROVIDER = _env("AI_PROVIDER", "local")
-        self.OPENAI_API_KEY = _env("OPENAI_API_KEY")
-        self.OPENAI_BASE_URL = _env("OPENAI_BASE_URL")
-        self.OPENAI_MODEL = _env("OPENAI_MODEL", "gpt-4o-mini")
-        self.ANTHROPIC_API_KEY = _env("ANTHROPIC_API_KEY")
-        self.ANTHROPIC_BASE_URL = _env("ANTHROPIC_BASE_URL")
-        self.ANTHROPIC_MODEL = _env("ANTHROPIC_MODEL", "claude-sonnet-4-5")
-        self.AI_TIMEOUT = _int("AI_TIMEOUT", 60)
-
-        self.SMTP_URL = _env("SMTP_URL")
-        self.MAIL_FROM = _env("MAIL_FROM", "CaseOS <no-reply@caseos.local>")
-        self.PUBLIC_URL = _env("PUBLIC_URL", "http://127.0.0.1:" + (_env("PORT", "5000") or "5000"))
-
-        self.MAX_UPLOAD_BYTES = _int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
-        # Werkzeug refuses bodies above this before our code reads them (multipart overhead on top).
-        self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 1024 * 1024
-        self.MAX_FORM_MEMORY_SIZE = 1024 * 1024
-        self.MAX_PAGES = _int("MAX_PAGES", 500)
-        self.MAX_PIXELS_PER_PAGE = _int("MAX_PIXELS_PER_PAGE", 50_000_000)
-        self.OCR_TIMEOUT_PER_PAGE = _int("OCR_TIMEOUT_PER_PAGE", 120)
-        self.OCR_WORKERS = _int("OCR_WORKERS", os.cpu_count() or 1)
-        self.DOWNLOAD_URL_TTL = _int("DOWNLOAD_URL_TTL", 300)
-        self.TOKEN_TTL_DAYS = _int("TOKEN_TTL_DAYS", 30)
-
-        self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
-        self.RATELIMIT_ENABLED = _env("RATELIMIT_ENABLED", "1") == "1"
-        self.RATELIMIT_AUTH = _env("RATELIMIT_AUTH", "10 per minute")
-        self.RATELIMIT_HEADERS_ENABLED = True
-        self.RATELIMIT_KEY_PREFIX = _env("RATELIMIT_KEY_PREFIX", "caseos")
-        # If Redis is briefly down, limit in memory rather than fail every login.
-        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-
-        self.SESSION_COOKIE_NAME = "caseos_session"
-        self.SESSION_COOKIE_HTTPONLY = True
-        self.SESSION_COOKIE_SAMESITE = "Lax"
-        self.SESSION_COOKIE_SECURE = production
-        self.PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
-
-        self.API_TITLE = "CaseOS API"
-        self.API_VERSION = "v1"
-        self.OPENAPI_VERSION = "3.0.3"
-        self.OPENAPI_URL_PREFIX = "/api/v1"
-        self.OPENAPI_JSON_PATH = "openapi.json"
-        self.OPENAPI_SWAGGER_UI_PATH = None  # our own docs page, served with a strict CSP
-        self.JSON_SORT_KEYS = False
-        self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
-        self.TESTING = False
-        for key, value in overrides.items():
-            setattr(self, key, value)
-        self.SQLALCHEMY_DATABASE_URI = normalize_db_url(self.SQLALCHEMY_DATABASE_URI)
-        if self.SQLALCHEMY_DATABASE_URI != db_url:
-            self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self.SQLALCHEMY_DATABASE_URI)
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")
-
-    def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in dir(self) if k.isupper()}
 
 
 def normalize_db_url(url: str) -> str:

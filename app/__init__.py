@@ -12,6 +12,7 @@ from app.extensions import api, db, limiter, login_manager, migrate
 from app.assistant import chat
 from app.cases import counts
 from app.documents import documents
+from app.forms import library
 from app.pipelines import PIPELINES
 from app.platform import celery_app, engine, event_hub, events, jobs, keys, logging_setup, rls, runtime
 from app.search import search
@@ -22,7 +23,7 @@ from config import Config
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the Flask app: configuration, extensions, blueprints, error handlers, the job table."""
-    config = config or Config()
+    config = (config or Config()).prepare()
     app = Flask(__name__)
     app.request_class = CaseOSRequest
     app.config.from_mapping(config.as_dict())
@@ -42,6 +43,7 @@ def create_app(config: Config | None = None) -> Flask:
     cli.init_app(app)
 
     register_hooks()
+    configure_services(config)
     init_celery(app)
     return app
 
@@ -59,6 +61,11 @@ def register_hooks():
     documents.on_delete(search.remove_document)     # out of the index while its pages still exist
     documents.on_delete(chat.scrub_document)   # its quotes leave the case's chat answers
     engine.register(PIPELINES)
+
+
+def configure_services(config: Config):
+    """Settings that modules read outside an app context (the form library is used by scripts too)."""
+    library.configure(config.FORMS_DIR, config.ADDENDUM_FONT, config.ADDENDUM_FONT_BOLD)
 
 
 def init_celery(app: Flask):

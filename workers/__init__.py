@@ -1,22 +1,33 @@
 """The Celery app: `celery -A workers worker` / `celery -A workers beat`.
 
-The app itself is created unbound in app/extensions.py and configured from celeryconfig.py; a
-worker builds its Flask app lazily on its first task (never pushed globally at import time).
+The app itself is created unbound in app/extensions.py and configured here from the process's one
+Config (read once; celeryconfig.from_config); a worker builds its Flask app from the same Config
+lazily on its first task (never pushed globally at import time). Files (./var, development secrets)
+are created when the worker or beat starts, not when this module is imported.
 """
 from __future__ import annotations
 
 import logging
 
-from celery.signals import worker_init, worker_process_init
+from celery.signals import import_modules, worker_init, worker_process_init
 
+import celeryconfig
 from app import create_app
 from app.extensions import celery
 from app.platform import celery_app
 from app.understanding import local
+from config import Config
 
-celery.config_from_object("celeryconfig")
-celery_app.set_factory(create_app)
+CONFIG = Config()
+celery.conf.update(celeryconfig.from_config(CONFIG))
+celery_app.set_factory(lambda: create_app(CONFIG))
 app = celery  # the name Celery's -A looks for first
+
+
+@import_modules.connect
+def _prepare(**_kwargs):
+    """Worker and beat start-up (before beat opens its schedule file under ./var)."""
+    CONFIG.prepare()
 
 
 @worker_init.connect

@@ -87,8 +87,7 @@ PDF = "application/pdf"
 IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/tiff": "TIFF"}
 TEXT = "text/plain"
 
-# tesseract subprocesses: one thread each, pages run in parallel across processes.
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+# tesseract subprocesses: one thread each (OMP_THREAD_LIMIT=1), pages run in parallel across processes.
 
 
 class ProcessingError(JobFailed):
@@ -424,7 +423,13 @@ def _dispatch(op: str, limits: Limits, timeout: float, **args):
     raise RuntimeError(f"document sandbox: unexpected output for {op}")
 
 
+def _tesseract_env() -> dict:
+    """The process's environment (PATH, TESSDATA_PREFIX...) with one OpenMP thread per tesseract."""
+    return {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+
 def _child_env(tmpdir: str) -> dict:
+    """The sandbox child's minimal environment: what finding programs and languages needs, no secrets."""
     keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TESSDATA_PREFIX", "SYSTEMROOT")
     env = {k: os.environ[k] for k in keep if k in os.environ}
     env.setdefault("PATH", os.defpath)
@@ -1189,7 +1194,7 @@ class _OcrEngine:
             cmd.append("tsv")
         page.stage, page.out, page.err = stage, [], []
         page.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     close_fds=True, preexec_fn=self.preexec)
+                                     close_fds=True, preexec_fn=self.preexec, env=_tesseract_env())
         for stream in (page.proc.stdout, page.proc.stderr):
             os.set_blocking(stream.fileno(), False)
             self.selector.register(stream, selectors.EVENT_READ, page)

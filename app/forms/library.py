@@ -35,7 +35,8 @@ boxes, the option for radio/choice); ``missing_required`` (required fields witho
 ``overflow`` (fields whose text was moved to the addendum, in item order).
 
 The library directory defaults to ``app/forms/data`` and can be redirected with the environment
-variable ``CASEOS_FORMS_DIR`` or by assigning :data:`FORMS_DIR` (tests do this).
+variable ``CASEOS_FORMS_DIR`` (read into the configuration; create_app calls :func:`configure`) or by
+assigning :data:`FORMS_DIR` (tests do this).
 
 The library's other modules: values.py (build_values), pdf_fields.py, layout.py and render.py (fill).
 """
@@ -43,7 +44,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import threading
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
@@ -108,9 +108,17 @@ _cache_lock = threading.Lock()
 _cache: dict[str, tuple[tuple, dict[str, dict]]] = {}
 
 
+# Set by create_app() from the configuration (CASEOS_FORMS_DIR, CASEOS_ADDENDUM_FONT[_BOLD]).
+_settings: dict = {"forms_dir": None, "addendum_font": None, "addendum_font_bold": None}
+
+
+def configure(forms_dir: str | None = None, addendum_font: str | None = None, addendum_font_bold: str | None = None):
+    """Use another library folder than FORMS_DIR, and a TTF of one's choice for form addenda."""
+    _settings.update(forms_dir=forms_dir, addendum_font=addendum_font, addendum_font_bold=addendum_font_bold)
+
+
 def _forms_dir() -> Path:
-    env = os.environ.get("CASEOS_FORMS_DIR")
-    return Path(env) if env else Path(FORMS_DIR)
+    return Path(_settings["forms_dir"] or FORMS_DIR)
 
 
 def _library() -> dict[str, dict]:

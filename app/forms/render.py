@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import copy
 import io
-import os
 from pathlib import Path
 from typing import Any, Mapping
 from pypdf import PdfReader, PdfWriter
@@ -40,6 +39,7 @@ from pypdf.generic import (
 )
 
 from app.forms.layout import _Box, _Metrics, _box_for, _candidate_sizes, _layout
+from app.forms import library
 from app.forms.library import ADDENDUM_REFERENCE, FilledForm, TEXT_TYPES, _FF_PUSHBUTTON, _F_HIDDEN, _F_NOVIEW, _pdf_path, _spec
 from app.forms.pdf_fields import _PdfField, _collect_fields, _inherited
 from app.forms.field_values import _validate
@@ -174,10 +174,10 @@ _UNICODE_FONT_CANDIDATES = (
 
 
 def _unicode_font() -> tuple[str, str] | None:
-    env = os.environ.get("CASEOS_ADDENDUM_FONT")
-    if env and Path(env).is_file():
-        bold = os.environ.get("CASEOS_ADDENDUM_FONT_BOLD", env)
-        return env, bold if Path(bold).is_file() else env
+    chosen = library._settings["addendum_font"]
+    if chosen and Path(chosen).is_file():
+        bold = library._settings["addendum_font_bold"] or chosen
+        return chosen, bold if Path(bold).is_file() else chosen
     for regular, bold in _UNICODE_FONT_CANDIDATES:
         if Path(regular).is_file():
             return regular, bold if Path(bold).is_file() else regular

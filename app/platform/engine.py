@@ -39,7 +39,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from app.extensions import celery, db
 from app.models import Document, Job
 from app.models.base import utcnow
-from app.platform import jobs
+from app.platform import jobs, runtime
 from app.platform.errors import JobFailed, TransientError
 
 log = logging.getLogger("caseos.pipeline")
@@ -52,7 +52,6 @@ MAX_RETRIES = 6
 MISSING_ROW_RETRIES = 8
 # The longest countdown any retry uses; celeryconfig checks the visibility timeout covers it.
 MAX_COUNTDOWN = 600
-DEFAULT_LEASE_SECONDS = 120
 # A short retry rides out a broker blip without holding an HTTP request for long.
 SEND_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5}
 
@@ -144,7 +143,7 @@ def step_names(kind: str) -> list[str]:
 
 
 def lease_seconds() -> int:
-    return int(os.environ.get("JOB_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+    return runtime.current().config.JOB_LEASE_SECONDS
 
 
 # --- sending -------------------------------------------------------------------------------------

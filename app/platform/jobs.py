@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import threading
 import uuid
 from dataclasses import dataclass
@@ -200,14 +199,14 @@ def claim_step(job_id, step: str, lease_seconds: int) -> ClaimResult:
 def job_idle_seconds() -> int:
     """A job with no lease and no change for this long lost its message (worker killed with the
     message reserved, broker restarted without persistence): the sweeper sends it again."""
-    return int(os.environ.get("JOB_IDLE_SECONDS", "120"))
+    return runtime.current().config.JOB_IDLE_SECONDS
 
 
 def enqueue_grace_seconds() -> int:
     """A job never marked enqueued this long after its creation lost its enqueue (the API died
     between its commit and the enqueue, or the broker was down): it is sent at once, without
     waiting the whole idle time."""
-    return int(os.environ.get("JOB_ENQUEUE_GRACE_SECONDS", "30"))
+    return runtime.current().config.JOB_ENQUEUE_GRACE_SECONDS
 
 
 def stale(idle_seconds: int | None = None, grace_seconds: int | None = None, limit: int = 500) -> list[Job]:

@@ -99,3 +99,38 @@ def test_no_project_import_inside_a_function():
                     if (rel, module) not in ALLOWED_LATE_IMPORTS:
                         found.append((rel, module))
     assert found == []
+
+
+# Reads of the environment that are not settings: what a subprocess needs to find its programs.
+ALLOWED_ENVIRON = {
+    "app/documents/extraction.py",  # tesseract and the sandbox child get PATH, LANG, TESSDATA_PREFIX
+}
+
+
+def test_settings_are_read_only_by_the_configuration():
+    """app/ and workers/ take settings from the Config object, never from the environment."""
+    found = []
+    for source in SOURCES + ("celeryconfig.py",):
+        paths = [ROOT / source] if source.endswith(".py") else sorted((ROOT / source).rglob("*.py"))
+        for path in paths:
+            rel = path.relative_to(ROOT).as_posix()
+            text = path.read_text()
+            if ("os.environ" in text or "getenv(" in text) and rel not in ALLOWED_ENVIRON:
+                found.append(rel)
+    assert found == []
+
+
+def test_importing_the_app_and_the_workers_writes_no_file(tmp_path):
+    """Reading the configuration and importing every module creates nothing: ./var and the
+    development secrets appear when a process starts (create_app, worker or beat start-up)."""
+    var = tmp_path / "var"
+    code = "import config, celeryconfig, app, workers, workers.tasks.pipelines, workers.tasks.reminders"
+    env = {"PATH": "/usr/bin:/bin", "CASEOS_VAR_DIR": str(var), "HOME": str(tmp_path)}
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert not var.exists()
+    p = subprocess.run([sys.executable, "-c", "from app import create_app; create_app()"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert (var / "dev-secrets.json").exists()

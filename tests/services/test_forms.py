@@ -14,7 +14,8 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from pypdf import PdfReader
 
-from app.forms import library, pdf_fields, render, field_values
+from app.forms import field_values, library, pdf_fields, render
+from config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "app" / "forms" / "data"
@@ -563,6 +564,8 @@ def test_radio_round_trip_flattened(fixture_library):
 def test_forms_dir_env_override(fixture_library, monkeypatch):
     monkeypatch.setattr(library, "FORMS_DIR", LIBRARY)
     monkeypatch.setenv("CASEOS_FORMS_DIR", str(fixture_library))
+    monkeypatch.setattr(library, "_settings", dict(library._settings))
+    library.configure(Config().FORMS_DIR)  # what create_app does with the variable
     assert [f["id"] for f in library.list_forms()] == ["test_libreoffice_radio_list"]
 
 

@@ -1,14 +1,14 @@
 """Deadline reminders: the beat-driven scan that sends due reminders, and marking missed deadlines."""
-import celeryconfig
 from app.cases import notifications
 from app.deadlines import service
 from app.extensions import db
+from app.platform import runtime
 from workers import celery
 
 
 def scan_budget() -> float:
     """Seconds one scan may run: half the beat period, so a scan ends before the next one starts."""
-    return max(1.0, celeryconfig.REMINDER_SCAN_SECONDS / 2)
+    return max(1.0, runtime.current().config.REMINDER_SCAN_SECONDS / 2)
 
 
 @celery.task(name="reminders.send_due", acks_late=True)
