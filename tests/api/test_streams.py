@@ -256,7 +256,7 @@ def test_the_hub_holds_one_redis_subscription_per_process_however_many_streams_a
 
 
 def test_a_lost_pubsub_message_still_arrives_by_the_safety_reread(app, alice, jobs_, hub, monkeypatch):
-    from app.platform import event_hub
+    from app.platform import events
     job_id = jobs_.create(alice)
     reader = Reader(alice, f"/api/v1/jobs/{job_id}/events")
     reader.start()
@@ -265,7 +265,7 @@ def test_a_lost_pubsub_message_still_arrives_by_the_safety_reread(app, alice, jo
 
     # The next commit wakes nobody: no Redis message, no in-process wake-up.
     monkeypatch.setattr(app.extensions["caseos"].redis, "publish", lambda *a, **k: 0)
-    monkeypatch.setattr(event_hub, "notify", lambda changes: None)
+    monkeypatch.setattr(events, "_local_subscribers", [])
     safety_reads = hub.stats["safety_reads"]
     jobs_.succeed(job_id)
     reader.finish()
@@ -320,7 +320,7 @@ def test_the_python_visibility_rule_matches_events_after(app):
 def test_without_redis_streams_are_woken_in_process_and_by_the_reread(other_app, make_user, monkeypatch):
     """The embedded default: no Redis. Commits in this process wake the hub directly; changes it is not
     told about (another process's) arrive by the periodic re-read."""
-    from app.platform import event_hub
+    from app.platform import event_hub, events
     embedded = other_app(REDIS_URL=None, RATELIMIT_STORAGE_URI="memory://",
                          CELERY_BROKER_URL="memory://", CELERY_RESULT_BACKEND="cache+memory://")
     assert embedded.extensions["caseos"].redis is None
@@ -339,7 +339,7 @@ def test_without_redis_streams_are_woken_in_process_and_by_the_reread(other_app,
     jobs_.progress(job_id, 0.5)
     wait_until(lambda: any(e["data"]["progress"] == 0.5 for e in reader.events), message="the in-process change")
     assert hub.stats["wakeups"] > wakeups
-    monkeypatch.setattr(event_hub, "notify", lambda changes: None)  # as if another process committed
+    monkeypatch.setattr(events, "_local_subscribers", [])  # as if another process committed
     jobs_.succeed(job_id)
     reader.finish()
     assert [e["data"]["status"] for e in reader.events][-1] == "SUCCEEDED"
