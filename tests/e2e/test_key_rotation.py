@@ -37,8 +37,8 @@ def test_rotation_rewraps_keys_and_keeps_every_document_readable(worker, make_us
     assert after == before  # only the wrapped data keys changed
 
     # A server holding only the new key reads everything.
-    import workers
-    saved = workers._flask_app
+    from app.platform import celery_app
+    saved = celery_app._flask_app
     monkeypatch.setenv("ENCRYPTION_KEY", new)
     monkeypatch.delenv("ENCRYPTION_OLD_KEYS", raising=False)
     try:
@@ -56,6 +56,7 @@ def test_rotation_rewraps_keys_and_keeps_every_document_readable(worker, make_us
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "keys", "rotate"], cwd=ROOT, env=back,
                        capture_output=True, text=True, check=True)
         from app.platform import runtime
-        workers._flask_app = saved
+        celery_app._flask_app = saved
         runtime._fallback = app.extensions["caseos"]
-        workers.init_celery(app)
+        from app import init_celery
+        init_celery(app)
