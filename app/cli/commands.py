@@ -9,6 +9,7 @@ from app.extensions import db
 from app.accounts import users as accounts
 from app.models import Membership, Organization
 from app.accounts import audit
+from app.deadlines import engine
 
 users_cli = AppGroup("users", help="Manage users.")
 orgs_cli = AppGroup("orgs", help="Inspect organizations.")
@@ -74,7 +75,6 @@ def audit_anchor():
               help="A rules directory other than the bundled one.")
 def check_rules(rules_dir):
     """Check every rule file against the schema, its cross-references and its worked examples; exit 1 on any problem."""
-    from app.deadlines import engine
     problems = engine.check_rules_dir(rules_dir or engine.RULES_DIR)
     for problem in problems:
         click.echo(problem, err=True)
