@@ -1,0 +1,62 @@
+"""Washington, Arizona and Michigan deadline rules: the behaviour a person relying on them would notice."""
+
+from datetime import date
+
+import pytest
+
+from app.deadlines.engine import DeadlineRuleUnknown, compute, court_holidays
+
+
+def only(results, rule_id):
+    matches = [r for r in results if r.rule_id == rule_id]
+    assert len(matches) == 1, [r.rule_id for r in results]
+    return matches[0]
+
+
+# --------------------------------------------------------------------------- Washington
+
+
+def test_washington_pay_or_vacate_notice_went_from_three_to_fourteen_days_on_2019_07_28():
+    before = only(compute("US-WA", "pay_or_vacate_served", date(2019, 7, 27)), "wa_pay_or_vacate_ends")
+    after = only(compute("US-WA", "pay_or_vacate_served", date(2019, 7, 28)), "wa_pay_or_vacate_ends")
+    assert before.due_date == date(2019, 7, 30) and before.version["period"] == 3
+    assert after.due_date == date(2019, 8, 11) and after.version["period"] == 14
+    assert "fourteen (14) days after service" in after.quote and after.verified
+
+
+def test_washington_mailed_notice_shows_the_earlier_date_and_says_why():
+    d = only(compute("US-WA", "pay_or_vacate_served", date(2025, 8, 1), "mail"), "wa_pay_or_vacate_ends")
+    assert d.due_date == date(2025, 8, 15)
+    assert any("RCW 59.12.040" in line and "no days added" in line for line in d.explanation)
+    assert any(line.startswith("Left open") for line in d.explanation)
+
+
+def test_washington_reinstatement_counts_court_days_past_native_american_heritage_day():
+    d = only(compute("US-WA", "ud_nonpayment_judgment_entered", date(2025, 11, 24)), "wa_ud_reinstate_nonpayment")
+    assert d.due_date == date(2025, 12, 3)
+    assert any("Native American Heritage Day" in line for line in d.explanation)
+
+
+def test_washington_juneteenth_is_a_court_holiday_only_from_2022():
+    assert date(2021, 6, 18) not in court_holidays("US-WA", 2021)
+    assert date(2021, 6, 19) not in court_holidays("US-WA", 2021)
+    assert "Juneteenth" in court_holidays("US-WA", 2025)[date(2025, 6, 19)]
+
+
+def test_washington_eviction_summons_window_is_seven_to_thirty_days():
+    results = compute("US-WA", "ud_summons_served", date(2025, 3, 3))
+    assert only(results, "wa_ud_response_earliest").due_date == date(2025, 3, 10)
+    assert only(results, "wa_ud_response_latest").due_date == date(2025, 4, 2)
+
+
+def test_washington_small_claims_service_deadline_counts_back_from_the_hearing():
+    [d] = compute("US-WA", "small_claims_first_hearing", date(2026, 1, 5))
+    assert d.due_date == date(2025, 12, 26) and "ten calendar days" in d.quote
+
+
+def test_washington_rules_read_only_secondhand_say_so():
+    d = only(compute("US-WA", "civil_summons_served", date(2025, 3, 3)), "wa_civil_answer")
+    assert d.due_date == date(2025, 3, 24) and not d.verified
+    assert any(line.startswith("NOT VERIFIED") for line in d.explanation)
+    with pytest.raises(DeadlineRuleUnknown):
+        compute("US-WA", "civil_summons_served", date(2024, 6, 3))
