@@ -60,3 +60,33 @@ def test_washington_rules_read_only_secondhand_say_so():
     assert any(line.startswith("NOT VERIFIED") for line in d.explanation)
     with pytest.raises(DeadlineRuleUnknown):
         compute("US-WA", "civil_summons_served", date(2024, 6, 3))
+
+
+# --------------------------------------------------------------------------- Arizona
+
+
+def test_arizona_five_day_rent_notice_is_not_moved_off_a_holiday():
+    [d] = compute("US-AZ", "nonpayment_notice_received", date(2025, 5, 21))
+    assert d.due_date == date(2025, 5, 26) and d.verified  # Memorial Day, shown unmoved (the earlier date)
+    assert any("not moved" in line for line in d.explanation)
+
+
+def test_arizona_juneteenth_and_the_day_after_thanksgiving_are_not_court_holidays():
+    az = court_holidays("US-AZ", 2025)
+    assert date(2025, 6, 19) not in az and date(2025, 11, 28) not in az
+    assert "Columbus Day" in az[date(2025, 10, 13)]
+    answer = only(compute("US-AZ", "civil_summons_served", date(2025, 5, 30)), "az_civil_answer")
+    assert answer.due_date == date(2025, 6, 19)
+
+
+def test_arizona_eviction_trial_window_counts_business_days_and_is_flagged_unverified():
+    results = compute("US-AZ", "eviction_complaint_filed", date(2025, 11, 25))
+    earliest, latest = only(results, "az_eviction_trial_earliest"), only(results, "az_eviction_trial_latest")
+    assert (earliest.due_date, latest.due_date) == (date(2025, 12, 1), date(2025, 12, 4))
+    assert not earliest.verified and "business days" in earliest.notes
+
+
+def test_arizona_small_claims_answer_quotes_the_rule_and_has_no_appeal_rule():
+    [d] = compute("US-AZ", "small_claims_served", date(2025, 3, 5))
+    assert d.due_date == date(2025, 3, 25) and "within 20 days of service" in d.quote
+    assert "no appeal" in d.notes.lower()
