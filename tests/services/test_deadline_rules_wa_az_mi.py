@@ -90,3 +90,29 @@ def test_arizona_small_claims_answer_quotes_the_rule_and_has_no_appeal_rule():
     [d] = compute("US-AZ", "small_claims_served", date(2025, 3, 5))
     assert d.due_date == date(2025, 3, 25) and "within 20 days of service" in d.quote
     assert "no appeal" in d.notes.lower()
+
+
+# --------------------------------------------------------------------------- Michigan
+
+
+def test_michigan_court_calendar_follows_the_court_rule_not_the_package():
+    mi26 = court_holidays("US-MI", 2026)
+    assert date(2026, 11, 3) not in mi26  # Election Day: not a court holiday under MCR 8.110(D)(2)
+    assert "Christmas Eve" in mi26[date(2026, 12, 24)] and "New Year's Eve" in mi26[date(2026, 12, 31)]
+    assert date(2021, 6, 18) not in court_holidays("US-MI", 2021)  # Juneteenth was added in June 2022
+    assert "New Year's Eve" in court_holidays("US-MI", 2023)[date(2023, 12, 29)]
+
+
+def test_michigan_answer_rolls_past_christmas_eve_and_mail_gives_twenty_eight_days():
+    served = date(2025, 12, 3)
+    assert only(compute("US-MI", "civil_summons_served", served), "mi_civil_answer").due_date == date(2025, 12, 26)
+    mailed = only(compute("US-MI", "civil_summons_served", date(2025, 3, 3), "mail"), "mi_civil_answer")
+    assert mailed.due_date == date(2025, 3, 31) and not mailed.verified
+
+
+def test_michigan_summons_window_and_service_deadline_come_from_mcl_600_5735():
+    [latest] = compute("US-MI", "eviction_summons_issued", date(2025, 3, 3))
+    [served_by] = compute("US-MI", "eviction_trial_date", date(2025, 3, 13))
+    assert latest.due_date == date(2025, 3, 13) and served_by.due_date == date(2025, 3, 10)
+    assert "not less than 3 days before the date set for trial" in served_by.quote
+    assert any("5 days after it was served" in line for line in latest.explanation)
