@@ -1,4 +1,4 @@
-"""Washington, Arizona and Michigan deadline rules: the behaviour a person relying on them would notice."""
+"""State deadline rules (Washington, Arizona, Michigan, Ohio, ...): the behaviour a person relying on them would notice."""
 
 from datetime import date
 
@@ -116,3 +116,29 @@ def test_michigan_summons_window_and_service_deadline_come_from_mcl_600_5735():
     assert latest.due_date == date(2025, 3, 13) and served_by.due_date == date(2025, 3, 10)
     assert "not less than 3 days before the date set for trial" in served_by.quote
     assert any("5 days after it was served" in line for line in latest.explanation)
+
+
+# --------------------------------------------------------------------------- Ohio
+
+
+def test_ohio_notice_to_leave_counts_calendar_days_and_says_the_weekend_question_is_open():
+    [d] = compute("US-OH", "notice_to_leave_served", date(2025, 3, 7))
+    assert d.due_date == date(2025, 3, 10) and "three or more days" in d.quote
+    assert any(line.startswith("Left open") and "Wintrow" in line for line in d.explanation)
+
+
+def test_ohio_small_claims_counterclaim_counts_back_and_moves_earlier_off_a_holiday():
+    [d] = compute("US-OH", "small_claims_trial_date", date(2025, 10, 20))
+    assert d.due_date == date(2025, 10, 10)  # 7 days before is Columbus Day, Mon 10-13 -> Fri 10-10
+
+
+def test_ohio_magistrate_objections_get_no_mail_days():
+    mailed = only(compute("US-OH", "magistrate_decision_filed", date(2025, 3, 3), "mail"), "oh_magistrate_objections")
+    assert mailed.due_date == date(2025, 3, 17) and not mailed.verified
+
+
+def test_ohio_appeal_rule_starts_with_the_2021_text():
+    [d] = compute("US-OH", "final_judgment_entered", date(2025, 6, 4))
+    assert d.due_date == date(2025, 7, 7)
+    with pytest.raises(DeadlineRuleUnknown):
+        compute("US-OH", "final_judgment_entered", date(2021, 6, 30))
