@@ -613,3 +613,22 @@ def test_texas_notice_rules_stop_where_the_unread_2026_text_begins():
     with pytest.raises(DeadlineRuleUnknown) as ei:
         compute("US-TX", "notice_to_vacate_delivered", date(2026, 2, 2))
     assert ei.value.field == "trigger_date" and "2025-12-31" in ei.value.guidance
+
+
+def test_wv_juneteenth_counts_only_in_the_years_it_was_proclaimed():
+    assert "proclaimed" in court_holidays("US-WV", 2024)[date(2024, 6, 19)]
+    assert "proclaimed" in court_holidays("US-WV", 2021)[date(2021, 6, 18)]
+    assert date(2025, 6, 19) not in court_holidays("US-WV", 2025)
+    # The proclamation is a state-declared holiday, so a federal period in a West Virginia district skips it too.
+    [fed] = compute("US-FED", "service_of_summons_and_complaint", date(2024, 5, 29), state="US-WV")
+    assert fed.due_date == date(2024, 6, 21)  # 21 days -> Wed 06-19 (federal Juneteenth) -> Thu 06-20 (WV Day) -> Fri
+    # 2021: June 19 was a Saturday; the Governor's proclamation made Friday June 18 the holiday. 21 days after
+    # Fri 2021-05-28 is Fri 06-18 -> Mon 06-21 is West Virginia Day (observed) -> Tue 06-22.
+    [fed21] = compute("US-FED", "service_of_summons_and_complaint", date(2021, 5, 28), state="US-WV")
+    assert fed21.due_date == date(2021, 6, 22)
+
+
+def test_georgia_dispossessory_answer_seven_days_rolls_past_the_state_holiday():
+    [d] = compute("US-GA", "dispossessory_served", date(2025, 11, 21))
+    assert d.due_date == date(2025, 12, 1)
+    assert "O.C.G.A. § 44-7-51(b)" in d.citation and d.verified
