@@ -632,3 +632,12 @@ def test_georgia_dispossessory_answer_seven_days_rolls_past_the_state_holiday():
     [d] = compute("US-GA", "dispossessory_served", date(2025, 11, 21))
     assert d.due_date == date(2025, 12, 1)
     assert "O.C.G.A. § 44-7-51(b)" in d.citation and d.verified
+
+
+def test_north_carolina_appeal_costs_period_changed_on_2025_10_01():
+    # G.S. 7A-228(b): costs due 20 days after entry of judgment; from Oct. 1, 2025, 10 days after a summary
+    # ejectment judgment is rendered.
+    before = only(compute("US-NC", "magistrate_judgment", date(2025, 9, 30)), "nc_appeal_costs_summary_ejectment")
+    after = only(compute("US-NC", "magistrate_judgment", date(2025, 10, 1)), "nc_appeal_costs_summary_ejectment")
+    assert before.due_date == date(2025, 10, 20) and after.due_date == date(2025, 10, 13)
+    assert before.version["effective_until"] == "2025-09-30" and after.version["effective_from"] == "2025-10-01"
