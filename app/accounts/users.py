@@ -140,3 +140,14 @@ def csrf_token(secret_key: str, session_id: str) -> str:
 
 def csrf_valid(secret_key: str, session_id: str, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(csrf_token(secret_key, session_id), given)
+
+
+PROFILE_FIELDS = ("phone", "address_line1", "address_line2", "city", "state", "postal_code")
+
+
+def update_contact(user: User, changes: dict) -> None:
+    """Set the contact details court forms are prefilled with; blank or None clears one (the caller commits)."""
+    for key in PROFILE_FIELDS:
+        if key in changes:
+            value = (changes[key] or "").strip()
+            setattr(user, key, value or None)

@@ -117,9 +117,10 @@ def me():
 @bp.arguments(MeUpdateIn)
 @bp.response(200, UserEnvelope)
 def update_me(data):
-    """Change your name or time zone (reminders follow it)."""
+    """Change your name, time zone (reminders follow it), address or phone (court forms are prefilled with them)."""
     if "name" in data:
         current_user.name = data["name"]
+    accounts.update_contact(current_user, data)
     if "timezone" in data:
         _set_timezone(current_user, data["timezone"])
         # Reminders are due at 8:00 in the user's zone: move the unsent ones.

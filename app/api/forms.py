@@ -14,9 +14,11 @@ bp = Blueprint("forms", __name__, url_prefix="/api/v1", description="Court forms
 @bp.arguments(FormListArgs, location="query")
 @bp.response(200, FormList)
 def list_(args):
-    """Form templates with their fields; `jurisdiction=US` also matches US-MA, US-UT ..."""
+    """Form templates with their fields, filtered by jurisdiction (`US` also matches US-MA ...), case type, court type
+    and language."""
     page, per_page = args["page"], args["per_page"]
-    items, total = form_filling.list_forms(args.get("jurisdiction"), page, per_page)
+    items, total = form_filling.list_forms(args.get("jurisdiction"), page, per_page, case_type=args.get("case_type"),
+                                           court_type=args.get("court_type"), language=args.get("language"))
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 
 
@@ -33,7 +35,8 @@ def get(form_id):
 def fill(data, case_id):
     """Fill a form from the case, its parties, your profile and your values; the PDF becomes a case document."""
     accepted = form_filling.request_fill(current_principal(), case_id, data["form_id"], data["values"],
-                                         flatten=data["flatten"], title=data.get("title"))
+                                         flatten=data["flatten"], title=data.get("title"),
+                                         allow_incomplete=data["allow_incomplete"])
     db.session.commit()
     engine.start(accepted.job)
     return accepted

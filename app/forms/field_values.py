@@ -3,6 +3,7 @@ validated and normalised (``build_values``)."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Mapping
@@ -54,6 +55,39 @@ def _resolve(path: str, context: Mapping[str, Any]) -> Any:
             return None
         return _walk(parties[0], parts[2:])
     return _walk(context, parts)
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def _prefill(f: dict, context: Mapping[str, Any]) -> Any:
+    """The value a field takes from the context: its template, or the first source with a value
+    (translated through the field's ``map``; a value the map lacks leaves the field empty)."""
+    if f.get("template"):
+        return _render_template(f["template"], context)
+    sources = f.get("source")
+    if not sources:
+        return None
+    for src in [sources] if isinstance(sources, str) else list(sources):
+        value = _resolve(src, context)
+        if value is None or value == "":
+            continue
+        if f.get("map") is not None:
+            return f["map"].get(str(getattr(value, "value", value)))
+        return value
+    return None
+
+
+def _render_template(template: str, context: Mapping[str, Any]) -> str | None:
+    """Fill ``{path}`` placeholders line by line; a line whose placeholders are all empty is dropped."""
+    lines = []
+    for line in template.split("\n"):
+        values = [_resolve(path, context) for path in _PLACEHOLDER.findall(line)]
+        if values and all(v is None or v == "" for v in values):
+            continue
+        parts = iter("" if v is None else str(v) for v in values)
+        lines.append(_PLACEHOLDER.sub(lambda _m: next(parts), line).strip())
+    return "\n".join(line for line in lines if line) or None
 
 
 def _walk(obj: Any, parts: list[str]) -> Any:
@@ -118,6 +152,11 @@ def _normalize(f: dict, value: Any) -> tuple[Any, str | None]:
             for opt, label in labels.items():
                 if s == label and opt in options:
                     return opt, None
+            if ftype == "choice":  # a county list: "davidson county" is the option "Davidson"
+                wanted = {s.strip().casefold(), re.sub(r"\s+county$", "", s.strip(), flags=re.I).casefold()}
+                for opt in options:
+                    if opt.strip().casefold() in wanted:
+                        return opt, None
         return None, f"invalid option {value!r}: expected one of {options}"
     return None, f"unsupported field type {ftype!r}"  # pragma: no cover - guarded at load
 
@@ -148,14 +187,9 @@ def build_values(form_id: str, context: Mapping[str, Any] | None, overrides: Map
     context = context or {}
     raw: dict[str, Any] = {}
     for f in spec["fields"]:
-        sources = f.get("source")
-        if not sources:
-            continue
-        for src in [sources] if isinstance(sources, str) else list(sources):
-            value = _resolve(src, context)
-            if value is not None and value != "":
-                raw[f["name"]] = value
-                break
+        value = _prefill(f, context)
+        if value is not None:
+            raw[f["name"]] = value
     errors: dict[str, list[str]] = {}
     known = {f["name"] for f in spec["fields"]}
     for name, value in (overrides or {}).items():

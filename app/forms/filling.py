@@ -52,9 +52,11 @@ class FormFillFailed(JobFailed):
 
 # --- the library -------------------------------------------------------------------------------
 
-def list_forms(jurisdiction: str | None = None, page: int = 1, per_page: int = 20) -> tuple[list[dict], int]:
-    """A page of form summaries (with their fields), optionally for one jurisdiction or a prefix of it."""
-    items = library.list_forms(jurisdiction)
+def list_forms(jurisdiction: str | None = None, page: int = 1, per_page: int = 20, *, case_type: str | None = None,
+               language: str | None = None, court_type: str | None = None) -> tuple[list[dict], int]:
+    """A page of form summaries (with their fields), filtered by jurisdiction (or a prefix of it), case type,
+    language and court type."""
+    items = library.list_forms(jurisdiction, case_type=case_type, language=language, court_type=court_type)
     return items[(page - 1) * per_page: page * per_page], len(items)
 
 
@@ -73,11 +75,15 @@ class FillAccepted:
     document: Document
     job: Job
     missing_required: list[str] = field(default_factory=list)
+    unfilled: list[str] = field(default_factory=list)
 
 
 def request_fill(principal: Principal, case_id, form_id: str, values: dict | None, *, flatten: bool = False,
-                 title: str | None = None) -> FillAccepted:
-    """Validate a fill against the case's data and record its document and job (the caller commits, then enqueues)."""
+                 title: str | None = None, allow_incomplete: bool = False) -> FillAccepted:
+    """Validate a fill against the case's data and record its document and job (the caller commits, then enqueues).
+
+    A required field that neither the case nor ``values`` fills is a ValidationFailed naming it, unless
+    ``allow_incomplete``: then the form is filled with those fields empty and reported."""
     case = get_visible(principal, Case, case_id, write=True)
     try:
         spec = library.get_form(form_id)
@@ -93,6 +99,13 @@ def request_fill(principal: Principal, case_id, form_id: str, values: dict | Non
         raise ValidationFailed("Some form values are not valid.",
                                errors={f"values.{name}": msgs for name, msgs in exc.errors.items()}) from None
 
+    missing = _missing_required(spec, resolved)
+    if missing and not allow_incomplete:
+        raise ValidationFailed(
+            f"Required fields are empty: {', '.join(missing)}. Give them in values, or send allow_incomplete: true "
+            "to fill the form without them.",
+            errors={f"values.{name}": ["Required; the case does not fill it, so give a value."] for name in missing})
+
     doc_id = uuid.uuid4()
     doc = Document(id=doc_id, organization_id=case.organization_id, case_id=case.id,
                    uploaded_by_id=principal.user.id, title=(title or spec["title"])[:300],
@@ -106,12 +119,13 @@ def request_fill(principal: Principal, case_id, form_id: str, values: dict | Non
     job = jobs.create(organization_id=case.organization_id, user_id=principal.user.id, kind=JOB_KIND,
                       steps=step_names(JOB_KIND), document_id=doc.id, case_id=case.id,
                       params={"form_id": form_id, "values": overrides, "flatten": bool(flatten),
-                              "today": today.isoformat()},
+                              "today": today.isoformat(), "allow_incomplete": bool(allow_incomplete)},
                       idempotency_key=f"{JOB_KIND}:{doc.id}")
     case.updated_at = utcnow()
     audit.record("form.fill", "document", doc.id, user=principal.user, organization_id=case.organization_id,
                  case_id=case.id, details={"form_id": form_id, "fields": sorted(overrides), "flatten": bool(flatten)})
-    return FillAccepted(doc, job, _missing_required(spec, resolved))
+    unfilled = [f["name"] for f in spec["fields"] if _empty(resolved.get(f["name"]))]
+    return FillAccepted(doc, job, missing, unfilled)
 
 
 def _check_sizes(overrides: dict):
@@ -127,10 +141,12 @@ def _check_sizes(overrides: dict):
         raise ValidationFailed("Some form values are too long.", errors=errors)
 
 
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _missing_required(spec: dict, values: dict) -> list[str]:
-    def empty(v):
-        return v is None or (isinstance(v, str) and not v.strip())
-    return [f["name"] for f in spec["fields"] if f.get("required") and empty(values.get(f["name"]))]
+    return [f["name"] for f in spec["fields"] if f.get("required") and _empty(values.get(f["name"]))]
 
 
 def today_for(user: User | None) -> date:
@@ -149,9 +165,28 @@ def context_for(case: Case, user: User | None, today: date) -> dict:
                                  .order_by(Party.created_at, Party.id)).scalars().all()
     return {
         "case": {k: getattr(case, k) for k in CASE_CONTEXT_FIELDS},
-        "parties": [{"name": p.name, "role": p.role} for p in parties],
-        "user": {"name": user.name, "email": user.email} if user is not None else {},
+        "parties": [{"name": p.name, "role": p.role, "contact": p.contact} for p in parties],
+        "user": user_context(user),
         "today": today,
+    }
+
+
+def user_context(user: User | None) -> dict:
+    """The user's profile as form sources name it: user.name, user.email, user.phone, user.street and user.unit
+    (the two address lines), user.address_line_one (street and unit), user.address_line_two and
+    user.city_state_zip ("City, ST 12345"), user.city, user.state, user.zip, and user.address (all on one line)."""
+    if user is None:
+        return {}
+    street = ", ".join(p for p in (user.address_line1, user.address_line2) if p)
+    state_zip = " ".join(p for p in (user.state, user.postal_code) if p)
+    city_state_zip = ", ".join(p for p in (user.city, state_zip) if p)
+    one_line = ", ".join(p for p in (street, city_state_zip) if p) or None
+    return {
+        "name": user.name, "email": user.email, "phone": user.phone, "user_type": user.user_type,
+        "street": user.address_line1, "unit": user.address_line2, "address_line_one": street or None,
+        "address_line_two": city_state_zip or None, "city_state_zip": city_state_zip or None,
+        "city": user.city, "state": user.state, "zip": user.postal_code,
+        "address": one_line, "address_on_one_line": one_line,
     }
 
 
@@ -224,6 +259,7 @@ def prepare(job: Job) -> FilledDocument:
         tmp.close()
         raise
     result = {"document_id": str(doc.id), "form_id": form_id, "missing_required": list(filled.missing_required),
+              "unfilled": list(filled.unfilled),
               "overflow": list(filled.overflow), "filled_fields": list(filled.filled), "page_count": pages}
     return FilledDocument(doc, tmp, sealed, pages, result, texts)
 

@@ -125,8 +125,15 @@ def _wrap(text: str, box: _Box, size: float, m: _Metrics) -> list[str]:
 
 
 def _candidate_sizes(box: _Box) -> list[float]:
-    if box.size > 0:
+    if box.size > 0 and box.multiline:
         return [box.size]
+    if box.size > 0:  # one line at a fixed size may shrink by a quarter (not below 7 pt) before the addendum
+        low = max(min(7.0, box.size), box.size * 0.75)
+        sizes, s = [], box.size
+        while s >= low - 1e-9:
+            sizes.append(round(s, 1))
+            s -= 0.5
+        return sizes
     if box.multiline:
         top, low = 10.0, 7.0
     else:

@@ -5,10 +5,12 @@ points to (``pdf/<file>.pdf``) and the licence texts (``LICENSES/``).  See ``app
 
 Public API
 ----------
-``list_forms(jurisdiction=None) -> list[dict]``
-    Summaries ``{id, title, jurisdiction, court_type?, description, fields: [{name, label, type,
-    required, options?}]}``.  ``jurisdiction`` matches case-insensitively, either exactly or as a
-    prefix of a hyphenated code (``"US"`` matches ``"US-MA"`` and ``"US-UT"``).
+``list_forms(jurisdiction=None, *, case_type=None, language=None, court_type=None) -> list[dict]``
+    Summaries ``{id, title, jurisdiction, court_type?, court_types, case_types, language, description,
+    fields: [{name, label, type, required, options?}]}``.  ``jurisdiction`` matches case-insensitively,
+    either exactly or as a prefix of a hyphenated code (``"US"`` matches ``"US-MA"`` and ``"US-UT"``);
+    ``case_type`` and ``court_type`` (a case's values) must be among the spec's ``case_types`` and
+    ``court_types``.
 
 ``get_form(form_id) -> dict``
     The full spec (a deep copy).  Raises :class:`FormNotFound`.
@@ -32,7 +34,8 @@ Public API
 ``FilledForm``: ``pdf_bytes``; ``filled`` (field name -> the value written into the PDF: text as
 written, ``"See addendum, item N"`` for overflowed fields, the export value or ``"Off"`` for check
 boxes, the option for radio/choice); ``missing_required`` (required fields without a value);
-``overflow`` (fields whose text was moved to the addendum, in item order).
+``overflow`` (fields whose text was moved to the addendum, in item order); ``unfilled`` (every spec
+field left without a value).
 
 The library directory defaults to ``app/forms/data`` and can be redirected with the environment
 variable ``CASEOS_FORMS_DIR`` (read into the configuration; create_app calls :func:`configure`) or by
@@ -44,11 +47,13 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 from typing import Mapping
 
+from app.models.case import CASE_TYPES, COURT_TYPES  # what a spec may say it fits
 
 __all__ = [
     "FORMS_DIR",
@@ -98,6 +103,7 @@ class FilledForm:
     filled: dict = dc_field(default_factory=dict)
     missing_required: list[str] = dc_field(default_factory=list)
     overflow: list[str] = dc_field(default_factory=list)  # fields moved to the addendum
+    unfilled: list[str] = dc_field(default_factory=list)  # spec fields left without a value
 
 
 # --------------------------------------------------------------------------------------------
@@ -147,6 +153,12 @@ def _check_spec(spec: dict, path: Path) -> None:
     for key in ("id", "title", "jurisdiction", "pdf", "fields"):
         if key not in spec:
             raise ValueError(f"{path}: form spec lacks {key!r}")
+    for key, allowed in (("case_types", CASE_TYPES), ("court_types", COURT_TYPES)):
+        unknown = set(spec.get(key) or ()) - set(allowed)
+        if unknown:
+            raise ValueError(f"{path}: {key} has unknown values {sorted(unknown)}")
+    if not re.fullmatch(r"[a-z]{2}", spec.get("language", "en")):
+        raise ValueError(f"{path}: language must be a two-letter code")
     names = set()
     for f in spec["fields"]:
         if "name" not in f or "type" not in f:
@@ -155,6 +167,10 @@ def _check_spec(spec: dict, path: Path) -> None:
             raise ValueError(f"{path}: field {f['name']!r} has unknown type {f['type']!r}")
         if f["type"] in ("radio", "choice") and not f.get("options"):
             raise ValueError(f"{path}: field {f['name']!r} ({f['type']}) needs options")
+        if f.get("template") is not None and (f.get("source") or not isinstance(f["template"], str)):
+            raise ValueError(f"{path}: field {f['name']!r}: a template is a string and replaces source")
+        if f.get("map") is not None and not isinstance(f["map"], dict):
+            raise ValueError(f"{path}: field {f['name']!r}: map must be an object")
         if f["name"] in names:
             raise ValueError(f"{path}: field {f['name']!r} listed twice")
         names.add(f["name"])
@@ -177,16 +193,32 @@ def _jurisdiction_matches(value: str, wanted: str) -> bool:
     return value == wanted or value.startswith(wanted + "-")
 
 
-def list_forms(jurisdiction: str | None = None) -> list[dict]:
+def _fits(spec: dict, jurisdiction: str | None, case_type: str | None, language: str | None,
+          court_type: str | None) -> bool:
+    if jurisdiction and not _jurisdiction_matches(spec["jurisdiction"], jurisdiction):
+        return False
+    if case_type and case_type.upper() not in spec.get("case_types", ()):
+        return False
+    if court_type and court_type.upper() not in spec.get("court_types", ()):
+        return False
+    return not language or spec.get("language", "en") == language.lower()
+
+
+def list_forms(jurisdiction: str | None = None, *, case_type: str | None = None, language: str | None = None,
+               court_type: str | None = None) -> list[dict]:
+    """Form summaries, filtered by jurisdiction (or a prefix of it), case type, language and court type."""
     out = []
     for spec in sorted(_library().values(), key=lambda s: s["id"]):
-        if jurisdiction and not _jurisdiction_matches(spec["jurisdiction"], jurisdiction):
+        if not _fits(spec, jurisdiction, case_type, language, court_type):
             continue
         summary = {
             "id": spec["id"],
             "title": spec["title"],
             "jurisdiction": spec["jurisdiction"],
             "description": spec.get("description", ""),
+            "language": spec.get("language", "en"),
+            "case_types": list(spec.get("case_types", ())),
+            "court_types": list(spec.get("court_types", ())),
             "fields": [],
         }
         if spec.get("court_type"):

@@ -131,6 +131,9 @@ def fill(form_id: str, values: Mapping[str, Any], *, flatten: bool = False) -> F
         _set_button(pdf_fields[flag_field], export)
         filled[flag_field] = export
 
+    acro = writer.root_object["/AcroForm"].get_object()
+    if "/XFA" in acro:  # an XFA-aware viewer would show the (empty) XFA data instead of our values
+        del acro["/XFA"]
     writer.set_need_appearances_writer(True)
     if text_updates:
         writer.update_page_form_field_values(None, text_updates, auto_regenerate=True)
@@ -157,8 +160,9 @@ def fill(form_id: str, values: Mapping[str, Any], *, flatten: bool = False) -> F
     if flag_field and flag_field not in order:
         order.append(flag_field)
     filled = {k: filled[k] for k in order if k in filled}
+    unfilled = [f["name"] for f in spec["fields"] if _is_empty(values.get(f["name"]))]
     return FilledForm(pdf_bytes=buf.getvalue(), filled=filled, missing_required=missing_required,
-                      overflow=overflow)
+                      overflow=overflow, unfilled=unfilled)
 
 
 # --------------------------------------------------------------------------------------------

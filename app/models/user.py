@@ -23,6 +23,13 @@ class User(UUIDPk, Timestamps, db.Model):
     # Secret for the personal calendar feed; rotating it revokes old calendar links.
     calendar_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
+    # Contact details that court forms are prefilled with; all optional.
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    address_line1: Mapped[str | None] = mapped_column(sa.String(200))
+    address_line2: Mapped[str | None] = mapped_column(sa.String(200))
+    city: Mapped[str | None] = mapped_column(sa.String(100))
+    state: Mapped[str | None] = mapped_column(sa.String(50))
+    postal_code: Mapped[str | None] = mapped_column(sa.String(20))
 
     memberships = relationship("Membership", back_populates="user", lazy="selectin")
 

@@ -29,6 +29,12 @@ class UserOut(OutSchema):
     name = fields.String(required=True)
     user_type = fields.String(required=True, validate=validate.OneOf(USER_TYPES))
     timezone = fields.String()
+    phone = fields.String(allow_none=True)
+    address_line1 = fields.String(allow_none=True)
+    address_line2 = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    state = fields.String(allow_none=True)
+    postal_code = fields.String(allow_none=True)
     created_at = fields.DateTime(required=True)
 
 
@@ -59,6 +65,18 @@ class CsrfOut(OutSchema):
     csrf_token = fields.String(required=True)
 
 
+def _contact(max_len: int, description: str):
+    return fields.String(allow_none=True, validate=[validate.Length(max=max_len), SINGLE_LINE],
+                         metadata={**ONE_LINE, "description": description + "; null or \"\" clears it"})
+
+
 class MeUpdateIn(StrictSchema):
     name = fields.String(validate=[validate.Length(min=1, max=200), SINGLE_LINE], metadata=ONE_LINE)
     timezone = fields.String(validate=validate.Length(min=1, max=64))
+    # Court forms are prefilled with these (PROFILE_FIELDS in app/services/accounts.py).
+    phone = _contact(40, "Phone number, as it should appear on court forms")
+    address_line1 = _contact(200, "Street address")
+    address_line2 = _contact(200, "Apartment, suite or unit")
+    city = _contact(100, "City or town")
+    state = _contact(50, "State (two-letter code, e.g. WV)")
+    postal_code = _contact(20, "ZIP code")

@@ -1,6 +1,7 @@
 """Court-form templates and the request to fill one into a case document."""
 from marshmallow import fields, validate
 
+from app.models.case import CASE_TYPES, COURT_TYPES
 from app.schemas.common import OutSchema, PageArgs, StrictSchema, page_of
 from app.schemas.document import DocumentOut, JobOut
 
@@ -10,6 +11,12 @@ FIELD_TYPES = ("text", "multiline", "date", "checkbox", "radio", "choice")
 class FormListArgs(PageArgs):
     jurisdiction = fields.String(validate=validate.Length(min=1, max=16), metadata={
         "description": "A code such as US-MA; a prefix (US) matches US-MA, US-UT ..."})
+    case_type = fields.String(validate=validate.OneOf(CASE_TYPES), metadata={
+        "description": "Only forms for this kind of case (a case's case_type, e.g. LANDLORD_TENANT)"})
+    court_type = fields.String(validate=validate.OneOf(COURT_TYPES), metadata={
+        "description": "Only forms filed in this kind of court (a case's court_type, e.g. MAGISTRATE)"})
+    language = fields.String(validate=validate.Regexp(r"^[a-z]{2}$"), metadata={
+        "description": "Only forms in this language (two-letter code: en, es)"})
 
 
 class FormFieldOut(OutSchema):
@@ -29,19 +36,37 @@ class FormFieldDetailOut(FormFieldOut):
                              metadata={"type": "array", "items": {"type": "string"},
                                        "description": "Where the value is prefilled from (case.*, user.*, "
                                                       "party.<ROLE>.name, today), first with a value wins"})
+    template = fields.String(metadata={"description": "Prefilled by joining these {source} values line by line"})
+    map = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
+        "description": "The source value -> what the form takes (e.g. MAGISTRATE -> Magistrate)"})
 
 
 class FormSummaryOut(OutSchema):
     id = fields.String(required=True)
     title = fields.String(required=True)
     jurisdiction = fields.String(required=True)
-    court_type = fields.String()
+    court_type = fields.String(metadata={"description": "The court(s) the form is for, in words"})
+    court_types = fields.List(fields.String(validate=validate.OneOf(COURT_TYPES)),
+                              metadata={"description": "The case court types the form fits"})
+    case_types = fields.List(fields.String(validate=validate.OneOf(CASE_TYPES)),
+                             metadata={"description": "The case types the form fits"})
+    language = fields.String(metadata={"description": "Language of the form (two-letter code)"})
     description = fields.String()
     form_fields = fields.List(fields.Nested(FormFieldOut), required=True, data_key="fields", attribute="fields")
 
 
+class FormOriginOut(OutSchema):
+    repository = fields.String()
+    commit = fields.String()
+    package = fields.String()
+    path = fields.String()
+    sha256 = fields.String(metadata={"description": "Of the blank PDF, identical to the source's file"})
+    publisher = fields.String(metadata={"description": "The court or agency that publishes the form"})
+
+
 class FormOut(FormSummaryOut):
     licence = fields.String()
+    origin = fields.Nested(FormOriginOut, metadata={"description": "Where the blank PDF comes from"})
     addendum_field = fields.String(metadata={"description": "Checkbox ticked when an addendum page is added"})
     form_fields = fields.List(fields.Nested(FormFieldDetailOut), required=True, data_key="fields",
                               attribute="fields")
@@ -61,10 +86,17 @@ class FormFillIn(StrictSchema):
                              metadata={"description": "Paint the values into the pages and remove the form fields"})
     title = fields.String(validate=validate.Length(min=1, max=300),
                           metadata={"description": "Document title; defaults to the form's title"})
+    allow_incomplete = fields.Boolean(load_default=False, metadata={
+        "description": "Fill even if required fields stay empty (they are listed in missing_required). Without "
+                       "it, a required field that neither the case nor values fills is a 422 naming the field."})
 
 
 class FormFillAccepted(OutSchema):
     document = fields.Nested(DocumentOut, required=True)
     job = fields.Nested(JobOut, required=True)
     missing_required = fields.List(fields.String(), metadata={
-        "description": "Required fields that will be empty (as of the request; the job result has the final list)"})
+        "description": "Required fields that will be empty (only with allow_incomplete; as of the request, the "
+                       "job result has the final list)"})
+    unfilled = fields.List(fields.String(), metadata={
+        "description": "Every field of the form that will be empty: neither the case, your profile nor values "
+                       "fills it (as of the request; the job result has the final list)"})

@@ -116,3 +116,21 @@ def test_rate_limit_answers_429_with_retry_after(other_app):
     r = c.post("/api/v1/auth/login", json={"email": victim, "password": "x" * 12},
                environ_base={"REMOTE_ADDR": "10.9.8.7"})
     assert r.status_code == 401
+
+
+def test_profile_address_and_phone_are_set_read_and_cleared(alice):
+    contact = {"phone": "304-555-0142", "address_line1": "45 Oak Ave", "address_line2": "Apt 2",
+               "city": "Charleston", "state": "WV", "postal_code": "25302"}
+    r = alice.patch("/api/v1/auth/me", json=contact)
+    assert r.status_code == 200, r.get_json()
+    assert {k: r.get_json()["user"][k] for k in contact} == contact
+    me = alice.get("/api/v1/auth/me").get_json()["user"]
+    assert {k: me[k] for k in contact} == contact
+    # a partial update leaves the rest; null or "" clears one field
+    r = alice.patch("/api/v1/auth/me", json={"address_line2": None, "phone": "  "})
+    me = r.get_json()["user"]
+    assert me["address_line2"] is None and me["phone"] is None and me["city"] == "Charleston"
+    # one line each, bounded
+    assert alice.patch("/api/v1/auth/me", json={"city": "Charleston\nWV"}).status_code == 422
+    assert alice.patch("/api/v1/auth/me", json={"postal_code": "9" * 21}).status_code == 422
+    assert alice.get("/api/v1/auth/me").get_json()["user"]["postal_code"] == "25302"

@@ -81,10 +81,11 @@ def ma_case(alice):
 # ------------------------------------------------------------------------------------ the library
 
 def test_list_forms_with_fields_and_filter_by_jurisdiction(alice):
-    body = alice.get("/api/v1/forms").get_json()
+    body = alice.get("/api/v1/forms?per_page=100").get_json()
     ids = [f["id"] for f in body["items"]]
     assert set(ids) == {f["id"] for f in library.list_forms()} and INDIGENCY in ids
     assert body["total"] == len(ids) and body["page"] == 1
+    assert alice.get("/api/v1/forms").get_json()["total"] == len(ids)  # 20 to a page by default
     indigency = next(f for f in body["items"] if f["id"] == INDIGENCY)
     assert indigency["jurisdiction"] == "US-MA" and indigency["title"]
     court = next(f for f in indigency["fields"] if f["name"] == "court")
@@ -167,15 +168,25 @@ def test_fill_indigency_with_case_user_and_overrides_round_trips_every_value(wor
     assert alice.get(f"/api/v1/cases/{ma_case['id']}/documents").get_json()["total"] == 2
 
 
-def test_fill_uses_parties_and_reports_missing_required_fields(worker, alice, ma_case):
-    r = fill(alice, ma_case["id"], COMPLAINT, {"district_court": True, "defendant_gender_male": "Yes",
-                                               "superior_court": False}, title="209A complaint draft")
+def test_missing_required_fields_are_422_naming_them_and_allow_incomplete_fills_anyway(worker, alice, ma_case):
+    values = {"district_court": True, "defendant_gender_male": "Yes", "superior_court": False}
+    before = counts(alice, ma_case["id"])
+    r = fill(alice, ma_case["id"], COMPLAINT, values, title="209A complaint draft")
+    assert r.status_code == 422, r.get_json()
+    problem = r.get_json()
+    assert set(problem["errors"]) == {"values.court_name_short", "values.abuse_suffered_date"}
+    assert "court_name_short" in problem["detail"] and "abuse_suffered_date" in problem["detail"]
+    assert counts(alice, ma_case["id"]) == before          # nothing recorded
+
+    r = fill(alice, ma_case["id"], COMPLAINT, values, title="209A complaint draft", allow_incomplete=True)
     assert r.status_code == 202, r.get_json()
     assert r.get_json()["missing_required"] == ["court_name_short", "abuse_suffered_date"]
+    assert {"court_name_short", "abuse_suffered_date"} <= set(r.get_json()["unfilled"])
     assert r.get_json()["document"]["title"] == "209A complaint draft"
     job = wait_job(alice, r.get_json()["job"]["id"], worker)
     assert job["status"] == "SUCCEEDED", job.get("error")
     assert job["result"]["missing_required"] == ["court_name_short", "abuse_suffered_date"]
+    assert set(job["result"]["unfilled"]) == set(r.get_json()["unfilled"])
     got = field_values(download(alice, job["result"]["document_id"]))
     assert got["user_name_full"] == "Jane Q. Doe"       # party.PLAINTIFF.name wins over the user
     assert got["defendant"] == "Richard Roe"            # party.DEFENDANT.name
@@ -183,6 +194,11 @@ def test_fill_uses_parties_and_reports_missing_required_fields(worker, alice, ma
     assert got["district_court"] == "/Yes" and got["defendant_gender_male"] == "/Yes"
     assert got["superior_court"] in (None, "/Off")
     assert not got.get("court_name_short") and not got.get("abuse_suffered_date")
+
+    # giving the two values makes the same request complete
+    r = fill(alice, ma_case["id"], COMPLAINT, {**values, "court_name_short": "Dorchester",
+                                               "abuse_suffered_date": "2024-03-01"})
+    assert r.status_code == 202 and r.get_json()["missing_required"] == []
 
 
 def test_overflowing_text_goes_to_an_addendum_page_and_flatten_removes_fields(worker, alice, ma_case):
@@ -249,7 +265,7 @@ def test_unknown_form_and_malformed_bodies_are_422(alice, ma_case):
 
 
 def test_other_tenant_gets_404_and_viewer_gets_403(worker, alice, mallory, make_user, ma_case):
-    r = fill(alice, ma_case["id"], INDIGENCY, {"court": "Boston Municipal Court"})
+    r = fill(alice, ma_case["id"], INDIGENCY, {"court": "Boston Municipal Court"}, allow_incomplete=True)
     assert r.status_code == 202
     doc_id, job_id = r.get_json()["document"]["id"], r.get_json()["job"]["id"]
     assert wait_job(alice, job_id, worker)["status"] == "SUCCEEDED"
@@ -269,7 +285,7 @@ def test_other_tenant_gets_404_and_viewer_gets_403(worker, alice, mallory, make_
     assert alice.post(f"/api/v1/organizations/{org['id']}/members",
                       json={"email": viewer.email, "role": "VIEWER"}).status_code == 201
     org_case = alice.create_case(org=org["id"], jurisdiction="US-MA")
-    r = fill(viewer, org_case["id"], INDIGENCY, {}, org=org["id"])
+    r = fill(viewer, org_case["id"], INDIGENCY, {}, org=org["id"], allow_incomplete=True)
     assert r.status_code == 403, r.get_json()
     assert viewer.get("/api/v1/forms", org=org["id"]).status_code == 200   # reading the library is fine
     assert alice.get(f"/api/v1/cases/{org_case['id']}/documents", org=org["id"]).get_json()["total"] == 0
@@ -284,7 +300,7 @@ def unsent(monkeypatch):
 
 
 def test_transient_storage_errors_are_retried_with_backoff(alice, ma_case, unsent, monkeypatch):
-    r = fill(alice, ma_case["id"], INDIGENCY, {"court": "Boston Municipal Court"})
+    r = fill(alice, ma_case["id"], INDIGENCY, {"court": "Boston Municipal Court"}, allow_incomplete=True)
     assert r.status_code == 202
     job_id, doc_id = r.get_json()["job"]["id"], r.get_json()["document"]["id"]
     assert alice.get(f"/api/v1/jobs/{job_id}").get_json()["status"] == "QUEUED"
@@ -311,7 +327,7 @@ def test_transient_storage_errors_are_retried_with_backoff(alice, ma_case, unsen
 
 
 def test_deterministic_failure_ends_the_job_failed_with_a_code(alice, ma_case, unsent):
-    r = fill(alice, ma_case["id"], INDIGENCY, {})
+    r = fill(alice, ma_case["id"], INDIGENCY, {}, allow_incomplete=True)
     job_id, doc_id = r.get_json()["job"]["id"], r.get_json()["document"]["id"]
     assert alice.delete(f"/api/v1/documents/{doc_id}").status_code == 204
     assert FILL_TASK.apply(args=[job_id]).get() == "failed"
@@ -329,7 +345,8 @@ def search(user, q, **params):
 
 
 def test_filled_form_is_found_by_search_and_its_text_holds_the_values(worker, alice, mallory, ma_case):
-    r = fill(alice, ma_case["id"], COMPLAINT, {"district_court": True, "defendant": "Zebulon Quackenbush"})
+    r = fill(alice, ma_case["id"], COMPLAINT, {"district_court": True, "defendant": "Zebulon Quackenbush"},
+             allow_incomplete=True)
     assert r.status_code == 202, r.get_json()
     doc_id = r.get_json()["document"]["id"]
     job = wait_job(alice, r.get_json()["job"]["id"], worker)
@@ -397,7 +414,7 @@ def test_a_redelivered_store_rewrites_the_text_without_duplicates(alice, ma_case
     from app.models import DocumentPage, Job, SearchEntry
     from app.forms import filling as form_filling
 
-    r = fill(alice, ma_case["id"], INDIGENCY, {"court": "Quinsigamond Housing Court"})
+    r = fill(alice, ma_case["id"], INDIGENCY, {"court": "Quinsigamond Housing Court"}, allow_incomplete=True)
     assert r.status_code == 202
     job_id, doc_id = r.get_json()["job"]["id"], r.get_json()["document"]["id"]
     assert FILL_TASK.apply(args=[job_id]).get() == "done"
@@ -422,3 +439,60 @@ def test_a_redelivered_store_rewrites_the_text_without_duplicates(alice, ma_case
     assert found["total"] == 1 and found["items"][0]["document_id"] == doc_id
     assert FILL_TASK.apply(args=[job_id]).get() == "noop"
     assert rows() == before
+
+
+# ------------------------------------------------------------------------------------ forms for the case at hand
+
+def test_forms_are_listed_by_jurisdiction_case_type_court_type_and_language(alice):
+    def ids(**query):
+        r = alice.get("/api/v1/forms", query_string={"per_page": 100, **query})
+        assert r.status_code == 200, r.get_json()
+        return {f["id"]: f for f in r.get_json()["items"]}
+
+    everything = ids()
+    assert len(everything) >= 30 and len({f["jurisdiction"] for f in everything.values()}) >= 6
+    wv_eviction = ids(jurisdiction="US-WV", case_type="LANDLORD_TENANT")
+    assert wv_eviction and all(f["jurisdiction"] == "US-WV" and "LANDLORD_TENANT" in f["case_types"]
+                               for f in wv_eviction.values())
+    assert "wv_sca_fc_112_motion_temporary_relief" not in wv_eviction   # a family-court form
+    magistrate = ids(court_type="MAGISTRATE")
+    assert "wv_civil_case_information_statement_any_court" in magistrate
+    assert all("MAGISTRATE" in f["court_types"] for f in magistrate.values())
+    assert set(ids(language="en")) == {k for k, f in everything.items() if f["language"] == "en"}
+    ca = ids(jurisdiction="US-CA", case_type="LANDLORD_TENANT")
+    assert "ca_ud105_answer_unlawful_detainer" in ca
+    assert alice.get("/api/v1/forms?case_type=EVICTION").status_code == 422
+    assert alice.get("/api/v1/forms?court_type=supreme").status_code == 422
+    form = alice.get("/api/v1/forms/ca_ud105_answer_unlawful_detainer").get_json()
+    assert form["origin"]["publisher"] == "Judicial Council of California" and len(form["origin"]["sha256"]) == 64
+
+
+def test_wv_eviction_case_fills_from_the_case_and_the_profile_address_and_phone(worker, alice):
+    r = alice.patch("/api/v1/auth/me", json={"phone": "304-555-0142", "address_line1": "45 Oak Ave",
+                                             "address_line2": "Apt 2", "city": "Charleston", "state": "WV",
+                                             "postal_code": "25302"})
+    assert r.status_code == 200, r.get_json()
+    case = alice.create_case(title="Mountain View Apartments v. Filer", case_type="LANDLORD_TENANT",
+                             court_type="MAGISTRATE", jurisdiction="US-WV", county="Kanawha",
+                             case_number="26-M20C-00417")
+    for name, role, contact in (("Mountain View Apartments LLC", "PLAINTIFF", "12 Main St, Charleston, WV 25301"),
+                                ("Alice Tenant", "DEFENDANT", None)):
+        body = {"name": name, "role": role, **({"contact": contact} if contact else {})}
+        assert alice.post(f"/api/v1/cases/{case['id']}/parties", json=body).status_code == 201
+
+    r = fill(alice, case["id"], "wv_civil_case_information_statement_any_court", {"jury": "jury_no"})
+    assert r.status_code == 202, r.get_json()
+    assert r.get_json()["missing_required"] == []
+    assert "judge" in r.get_json()["unfilled"] and "court" not in r.get_json()["unfilled"]
+    job = wait_job(alice, r.get_json()["job"]["id"], worker)
+    assert job["status"] == "SUCCEEDED", job.get("error")
+    got = field_values(download(alice, job["result"]["document_id"]))
+    assert got["court"] == "Magistrate" and got["upper_county"] == "Kanawha"
+    assert got["case_number"] == "26-M20C-00417"
+    assert got["full_name"] == "Mountain View Apartments LLC"
+    assert got["address"] == "12 Main St, Charleston, WV 25301"
+    assert got["defendant_name"] == "Alice Tenant"
+    assert got["attorney_address"] == "45 Oak Ave, Apt 2, Charleston, WV 25302"
+    assert got["attorney_phone"] == "304-555-0142"
+    assert got["without_attorney"] == "/Yes" and got["jury"] == "/jury_no"
+    assert got["date"] == today_in().strftime("%m/%d/%Y")
