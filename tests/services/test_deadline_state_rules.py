@@ -142,3 +142,26 @@ def test_ohio_appeal_rule_starts_with_the_2021_text():
     assert d.due_date == date(2025, 7, 7)
     with pytest.raises(DeadlineRuleUnknown):
         compute("US-OH", "final_judgment_entered", date(2021, 6, 30))
+
+
+# --------------------------------------------------------------------------- Pennsylvania
+
+
+def test_pennsylvania_notice_to_quit_period_depends_on_the_ground_and_the_lease():
+    [rent] = compute("US-PA", "nonpayment_notice_to_quit_served", date(2025, 3, 3))
+    short, long_ = (only(compute("US-PA", "breach_or_term_notice_to_quit_served", date(2025, 3, 3)), rid)
+                    for rid in ("pa_notice_to_quit_short_lease_ends", "pa_notice_to_quit_long_lease_ends"))
+    assert (rent.due_date, short.due_date, long_.due_date) == (date(2025, 3, 13), date(2025, 3, 18), date(2025, 4, 2))
+
+
+def test_pennsylvania_possession_appeal_is_ten_days_thirty_for_domestic_violence_victims():
+    results = compute("US-PA", "mdj_possession_judgment_entered", date(2025, 3, 3))
+    assert only(results, "pa_possession_appeal").due_date == date(2025, 3, 13)
+    assert only(results, "pa_possession_appeal_domestic_violence").due_date == date(2025, 4, 2)
+
+
+def test_pennsylvania_juneteenth_counts_only_where_the_courts_were_ordered_closed():
+    assert "Supreme Court order" in court_holidays("US-PA", 2021)[date(2021, 6, 18)]
+    assert date(2025, 6, 19) not in court_holidays("US-PA", 2025)
+    assert date(2023, 6, 19) not in court_holidays("US-PA", 2023)  # Philadelphia only: reported, not statewide
+    assert "Columbus Day" in court_holidays("US-PA", 2025)[date(2025, 10, 13)]
