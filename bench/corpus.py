@@ -15,6 +15,8 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devkit import docgen
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -138,7 +140,6 @@ def _fit_scanned_page(rng: random.Random, first: bool) -> str:
     """As much legal text as fits on one 200 dpi page at about 11.5 pt (docgen's scanner font)."""
     from PIL import Image, ImageDraw
 
-    import tests.docgen as docgen
     draw = ImageDraw.Draw(Image.new("L", (10, 10)))
     font = docgen._font(docgen.FONT_PX)
     width = docgen.PAGE_W_IN * docgen.SCAN_DPI - 2 * docgen.SCAN_DPI
@@ -172,7 +173,6 @@ def _image_pdf(images: list[tuple[Path, float]], out: Path):
 
 def scanned_corpus(out_dir: Path, n_docs: int, pages_per_doc: int, with_fixtures: bool, seed: int = 7) -> list[ScannedDoc]:
     """Image-only PDFs and their page images (PNG, with their dpi recorded)."""
-    import tests.docgen as docgen
     from PIL import Image
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -211,7 +211,6 @@ def born_digital_pdf(path: Path, rng: random.Random, pages: int):
     """A text PDF like a word-processed filing: 12 pt, about 40 lines a page."""
     from fpdf import FPDF
 
-    import tests.docgen as docgen
     pdf = FPDF(unit="pt", format="letter")
     pdf.set_auto_page_break(False)
     pdf.set_creator("CaseOS bench/corpus.py")

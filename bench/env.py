@@ -16,7 +16,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,9 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from devkit.net import free_port
+from devkit.s3 import start_s3
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -39,12 +41,6 @@ SCRUB = ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", 
          "GUNICORN_WORKER_CONNECTIONS", "CASEOS_TEST_CONFIGURED", "RATELIMIT_STORAGE_URI", "AI_PROVIDER",
          "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "MAX_PAGES", "MAX_PIXELS_PER_PAGE", "OCR_TIMEOUT_PER_PAGE",
          "JOB_LEASE_SECONDS", "OMP_THREAD_LIMIT", "PYTEST_CURRENT_TEST")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Proc:
@@ -140,8 +136,7 @@ class Stack:
             cur.execute(f'CREATE DATABASE "{self.dbname}"')
         conn.close()
         sys.path.insert(0, str(ROOT))
-        from tests.s3server import start_moto_server
-        s3_url, self._moto_stop = start_moto_server()
+        s3_url, self._moto_stop = start_s3()
         port = free_port()
         self.web_url = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if k not in SCRUB}

@@ -14,11 +14,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 import pytest
+
+from devkit.s3 import start_s3
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_DB_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -57,8 +58,7 @@ def pytest_configure(config):
     os.environ["RATELIMIT_KEY_PREFIX"] = f"caseos-test-{run_id}"
     # Concurrent test runs on one Redis must not take each other's tasks.
     os.environ["CELERY_KEY_PREFIX"] = f"caseos-test-{run_id}:"
-    from tests.s3server import start_moto_server
-    url, stop = start_moto_server()
+    url, stop = start_s3()
     _state["moto_stop"] = stop
     os.environ.update({"STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": url, "S3_BUCKET": "caseos-test",
                        "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1"})
@@ -112,6 +112,12 @@ def other_app(app, monkeypatch):
 def app_ctx(app):
     with app.app_context():
         yield app
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """Endpoint URL of the run's S3 server (moto); tests isolate themselves with buckets of their own."""
+    return os.environ["S3_ENDPOINT_URL"]
 
 
 @pytest.fixture()

@@ -1,19 +1,21 @@
 """Every error becomes an RFC 9457 problem document; nothing leaks a stack trace."""
 from __future__ import annotations
 
+import http
 import logging
 
-from flask import g, jsonify, request
+import redis
+from flask import current_app, g, jsonify, request
+from flask_smorest.utils import prepare_response
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from app.extensions import db
-from app.platform.errors import DomainError
-from app.schemas.common import Problem
-from app.extensions import api
+from app.extensions import api, db
 from app.platform.crypto import CryptoError
+from app.platform.errors import DomainError
 from app.platform.storage import StorageError
+from app.schemas.common import Problem
 
 log = logging.getLogger("caseos.errors")
 TYPE_BASE = "https://caseos.dev/problems/"
@@ -69,10 +71,6 @@ def document_problems(api):
     Re-register the same response components (still lazy, before any blueprint refers to
     them) with the Problem schema and the problem+json media type.
     """
-    import http
-
-    from flask_smorest.utils import prepare_response
-
     if api.spec is None:
         return
     api.ERROR_SCHEMA = Problem
@@ -89,80 +87,79 @@ def document_problems(api):
 
 def init_app(app):
     document_problems(api)
+    for exc, handler in ((DomainError, _domain), (ValidationError, _marshmallow), (RequestEntityTooLarge, _too_large),
+                         (HTTPException, _http), (OperationalError, _db_down), (Exception, _unexpected)):
+        app.register_error_handler(exc, handler)
 
-    @app.errorhandler(DomainError)
-    def _domain(err: DomainError):
-        _rollback()
-        code = err.extra.pop("code", None) or err.code
-        headers = err.extra.pop("headers", None)
-        return problem(err.status, err.title, err.detail, code=code, errors=err.errors, headers=headers, **err.extra)
 
-    @app.errorhandler(ValidationError)
-    def _marshmallow(err: ValidationError):
-        _rollback()
-        msgs = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+def _domain(err: DomainError):
+    _rollback()
+    code = err.extra.pop("code", None) or err.code
+    headers = err.extra.pop("headers", None)
+    return problem(err.status, err.title, err.detail, code=code, errors=err.errors, headers=headers, **err.extra)
+
+
+def _marshmallow(err: ValidationError):
+    _rollback()
+    msgs = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+    return problem(422, "Validation failed", "Some fields are not valid.", code="validation_failed",
+                   errors=_flatten({"json": msgs}))
+
+
+def _too_large(err):
+    limit = current_app.config.get("MAX_UPLOAD_BYTES")
+    return problem(413, "Payload too large", f"The upload is larger than the limit of {limit} bytes.",
+                   code="too_large")
+
+
+def _http(err: HTTPException):
+    data = getattr(err, "data", None) or {}
+    status = err.code or 500
+    if status == 422 and "messages" in data:
         return problem(422, "Validation failed", "Some fields are not valid.", code="validation_failed",
-                       errors=_flatten({"json": msgs}))
+                       errors=_flatten(data["messages"]))
+    if status == 400 and "messages" in data:
+        return problem(400, "Malformed request", "The request body is not valid JSON.", code="malformed",
+                       errors=_flatten(data["messages"]))
+    headers = {}
+    if status == 405 and err.valid_methods:
+        headers["Allow"] = ", ".join(err.valid_methods)
+    if status == 429:
+        retry = getattr(err, "retry_after", None)
+        headers["Retry-After"] = str(int(retry)) if retry else "60"
+        return problem(429, "Too many requests", "Too many attempts; wait before trying again.",
+                       code="rate_limited", headers=headers)
+    detail = err.description if status != 500 else None
+    return problem(status, err.name, detail, headers=headers)
 
-    @app.errorhandler(RequestEntityTooLarge)
-    def _too_large(err):
-        limit = app.config.get("MAX_UPLOAD_BYTES")
-        return problem(413, "Payload too large", f"The upload is larger than the limit of {limit} bytes.",
-                       code="too_large")
 
-    @app.errorhandler(HTTPException)
-    def _http(err: HTTPException):
-        data = getattr(err, "data", None) or {}
-        status = err.code or 500
-        if status == 422 and "messages" in data:
-            return problem(422, "Validation failed", "Some fields are not valid.", code="validation_failed",
-                           errors=_flatten(data["messages"]))
-        if status == 400 and "messages" in data:
-            return problem(400, "Malformed request", "The request body is not valid JSON.", code="malformed",
-                           errors=_flatten(data["messages"]))
-        headers = {}
-        if status == 405 and err.valid_methods:
-            headers["Allow"] = ", ".join(err.valid_methods)
-        if status == 429:
-            retry = getattr(err, "retry_after", None)
-            headers["Retry-After"] = str(int(retry)) if retry else "60"
-            return problem(429, "Too many requests", "Too many attempts; wait before trying again.",
-                           code="rate_limited", headers=headers)
-        detail = err.description if status != 500 else None
-        return problem(status, err.name, detail, headers=headers)
+def _db_down(err):
+    _rollback()
+    log.error("database unavailable", extra={"error": type(err.orig).__name__ if getattr(err, "orig", None) else type(err).__name__})
+    return _unavailable("The database is unavailable; try again shortly.")
 
-    @app.errorhandler(OperationalError)
-    def _db_down(err):
-        _rollback()
-        log.error("database unavailable", extra={"error": type(err.orig).__name__ if getattr(err, "orig", None) else type(err).__name__})
-        return problem(503, "Service unavailable", "The database is unavailable; try again shortly.",
-                       code="dependency_down", headers={"Retry-After": "5"})
 
-    @app.errorhandler(Exception)
-    def _unexpected(err):
-        _rollback()
-        if isinstance(err, CryptoError):
-            # Stored ciphertext that fails authentication: tampered, swapped or under an unknown key.
-            # Never served; logged as a security event (the message names no key and no content).
-            log.error("stored data failed its integrity check",
-                      extra={"path": request.path, "method": request.method, "error": str(err)[:200]})
-            return problem(500, "Stored data failed its integrity check",
-                           "This file could not be verified and is not served. Quote the request id to support.",
-                           code="integrity_failed")
-        if isinstance(err, StorageError):
-            return problem(503, "Service unavailable", "Document storage is unavailable; try again shortly.",
-                           code="dependency_down", headers={"Retry-After": "5"})
-        try:
-            import redis
-            if isinstance(err, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
-                return problem(503, "Service unavailable", "A dependency is unavailable; try again shortly.",
-                               code="dependency_down", headers={"Retry-After": "5"})
-        except ImportError:
-            pass
-        if isinstance(err, DBAPIError) and err.connection_invalidated:
-            return problem(503, "Service unavailable", "The database is unavailable; try again shortly.",
-                           code="dependency_down", headers={"Retry-After": "5"})
-        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
-        return problem(500, "Internal server error",
-                       "Something went wrong on our side. Quote the request id if you contact support.",
-                       code="internal_error")
+def _unavailable(detail: str):
+    return problem(503, "Service unavailable", detail, code="dependency_down", headers={"Retry-After": "5"})
+
+
+def _unexpected(err):
+    _rollback()
+    if isinstance(err, CryptoError):
+        # Stored ciphertext that fails authentication: tampered, swapped or under an unknown key.
+        # Never served; logged as a security event (the message names no key and no content).
+        log.error("stored data failed its integrity check",
+                  extra={"path": request.path, "method": request.method, "error": str(err)[:200]})
+        return problem(500, "Stored data failed its integrity check",
+                       "This file could not be verified and is not served. Quote the request id to support.",
+                       code="integrity_failed")
+    if isinstance(err, StorageError):
+        return _unavailable("Document storage is unavailable; try again shortly.")
+    if isinstance(err, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+        return _unavailable("A dependency is unavailable; try again shortly.")
+    if isinstance(err, DBAPIError) and err.connection_invalidated:
+        return _unavailable("The database is unavailable; try again shortly.")
+    log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+    return problem(500, "Internal server error",
+                   "Something went wrong on our side. Quote the request id if you contact support.",
+                   code="internal_error")

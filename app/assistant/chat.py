@@ -232,64 +232,59 @@ def _human_date(iso: str) -> str:
 def compose_local_answer(turn: ChatTurn) -> str:
     """A deterministic answer: the best passages quoted with their sources, then guidance from the case data."""
     f = turn.facts
-    out: list[str] = []
+    out = _quoted_passages(turn) + _case_lines(f) + _deadline_lines(f)
+    if turn.rules:
+        out.append(f"Court rules in {f['jurisdiction']} that may apply:")
+        out += [f"- {r['title']}: {r['rule']} ({r['citation']})." for r in turn.rules]
+        out += ["The deadline calculator can turn these into dates once you know the date of the event.", ""]
+    out.append("Next steps to consider:")
+    out += [f"- {step}" for step in NEXT_STEPS.get(f["case_type"], DEFAULT_STEPS)]
+    out += ["", f"Where to get help: {_legal_aid(f['jurisdiction'])}", "", DISCLAIMER]
+    return "\n".join(out)
+
+
+def _quoted_passages(turn: ChatTurn) -> list[str]:
     if turn.passages:
-        out.append("Here is what your case documents say that matches your question:")
-        out.append("")
+        out = ["Here is what your case documents say that matches your question:", ""]
         query = query_terms(turn.question)
         for i, p in enumerate(turn.passages, 1):
             out.append(f"[{i}] \"{best_quote(p.text, query)}\"")
             out.append(f"    - {p.title}, page {p.page}")
-        out.append("")
-    elif turn.documents_read:
-        out.append(f"I could not find anything about this in the {turn.documents_read} processed "
-                   f"document{'s' if turn.documents_read != 1 else ''} of this case. Try other words, or check "
-                   "that the papers you have are uploaded.")
-        out.append("")
-    else:
-        out.append("This case has no processed documents yet, so I have nothing of yours to quote. Upload your "
-                   "court papers (summons, complaint, notices, orders) and ask again.")
-        out.append("")
+        return out + [""]
+    if turn.documents_read:
+        return [f"I could not find anything about this in the {turn.documents_read} processed "
+                f"document{'s' if turn.documents_read != 1 else ''} of this case. Try other words, or check "
+                "that the papers you have are uploaded.", ""]
+    return ["This case has no processed documents yet, so I have nothing of yours to quote. Upload your "
+            "court papers (summons, complaint, notices, orders) and ask again.", ""]
 
+
+def _case_lines(f: dict) -> list[str]:
     kind = CASE_TYPE_NAMES.get(f["case_type"], "")
     line = f"Your case: {f['title']} - a {kind + ' ' if kind else ''}case in {f['jurisdiction']}"
     line += f" ({f['county']} County)" if f.get("county") else ""
     line += f", case number {f['case_number']}." if f.get("case_number") else "."
-    out.append(line)
+    out = [line]
     if f["parties"]:
         out.append("Parties: " + "; ".join(f"{p['name']} ({p['role'].lower()})" for p in f["parties"][:8]) + ".")
-    out.append("")
+    return out + [""]
 
+
+def _deadline_lines(f: dict) -> list[str]:
     today = date.today().isoformat()
     if f["deadlines"]:
-        out.append("Deadlines recorded for this case:")
+        out = ["Deadlines recorded for this case:"]
         for d in f["deadlines"][:6]:
             state = " - PASSED, check with the clerk now" if d["due_date"] < today else ""
             confirm = " (suggested from a document; confirm it)" if d["status"] == "SUGGESTED" else ""
             cite = f" [{d['citation']}]" if d.get("citation") else ""
             out.append(f"- {_human_date(d['due_date'])}: {d['title']}{confirm}{cite}{state}")
     else:
-        out.append("No upcoming deadlines are recorded for this case. If your papers name a hearing date or a "
-                   "time to respond, add it as a deadline so CaseOS can remind you.")
+        out = ["No upcoming deadlines are recorded for this case. If your papers name a hearing date or a "
+               "time to respond, add it as a deadline so CaseOS can remind you."]
     if f.get("filing_deadline") and not any(d["due_date"] == f["filing_deadline"] for d in f["deadlines"]):
         out.append(f"- Filing deadline on the case: {_human_date(f['filing_deadline'])}")
-    out.append("")
-
-    if turn.rules:
-        out.append(f"Court rules in {f['jurisdiction']} that may apply:")
-        for r in turn.rules:
-            out.append(f"- {r['title']}: {r['rule']} ({r['citation']}).")
-        out.append("The deadline calculator can turn these into dates once you know the date of the event.")
-        out.append("")
-
-    out.append("Next steps to consider:")
-    for step in NEXT_STEPS.get(f["case_type"], DEFAULT_STEPS):
-        out.append(f"- {step}")
-    out.append("")
-    out.append(f"Where to get help: {_legal_aid(f['jurisdiction'])}")
-    out.append("")
-    out.append(DISCLAIMER)
-    return "\n".join(out)
+    return out + [""]
 
 
 # --- model provider ---------------------------------------------------------------------------

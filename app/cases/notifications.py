@@ -201,6 +201,43 @@ def _by_id(query) -> dict:
 def _deliver_batch(batch: list, claim: datetime, now: datetime, counts: Counter) -> list[_Mail]:
     """In the claiming transaction: skip what must not be sent, add the in-app notifications and
     their events, record every in-app outcome; return the claimed e-mails to send (not committed)."""
+    ctx = _batch_context(batch)
+    config = runtime.current().config
+    outcomes: dict[tuple, list] = {}  # (status, last_error) -> row ids
+    notes, mails = [], []
+    created = utcnow()
+    for row in batch:
+        deadline = ctx["deadlines"].get(row.deadline_id)
+        case = ctx["cases"].get(deadline.case_id) if deadline else None
+        user = ctx["users"].get(row.user_id)
+        reason = ("deadline was deleted" if deadline is None else
+                  _skip_reason(row, deadline, case, user, ctx["roles"].get((row.user_id, row.organization_id)), now))
+        if reason is None and row.channel == "email" and not config.SMTP_URL:
+            reason = "e-mail is not configured"
+        if reason:
+            outcomes.setdefault(("SKIPPED", reason), []).append(row.id)
+            counts["skipped"] += 1
+            continue
+        if row.attempts > MAX_ATTEMPTS:
+            outcomes.setdefault(("FAILED", f"gave up after {MAX_ATTEMPTS} attempts"), []).append(row.id)
+            counts["failed"] += 1
+            continue
+        title, body = reminder_text(deadline, case, user, now, org_name=ctx["org_names"].get(case.organization_id))
+        if row.channel == "inapp":
+            notes.append({"id": uuid.uuid4(), "user_id": user.id, "organization_id": row.organization_id,
+                          "kind": "deadline_reminder", "title": title[:300], "body": body, "case_id": case.id,
+                          "deadline_id": deadline.id, "created_at": created})
+            outcomes.setdefault(("SENT", None), []).append(row.id)
+            counts["sent"] += 1
+        else:
+            mails.append(_Mail(row.id, row.attempts, user.email, title, body, message_id_for(deadline.id, row.offset_days)))
+    _insert_notifications(notes, created)
+    _record_outcomes(outcomes, claim)
+    return mails
+
+
+def _batch_context(batch: list) -> dict:
+    """Everything a batch of reminders needs, in one query per table."""
     deadlines = _by_id(sa.select(Deadline.id, Deadline.case_id, Deadline.title, Deadline.due_date, Deadline.due_time,
                                  Deadline.status, Deadline.rule, Deadline.citation)
                        .where(Deadline.id.in_({r.deadline_id for r in batch})))
@@ -214,44 +251,22 @@ def _deliver_batch(batch: list, claim: datetime, now: datetime, counts: Counter)
         .where(Membership.user_id.in_(user_ids), Membership.organization_id.in_(org_ids)))}
     org_names = {o.id: o.name for o in db.session.execute(
         sa.select(Organization.id, Organization.name).where(Organization.id.in_(org_ids)))}
-    config = runtime.current().config
+    return {"deadlines": deadlines, "cases": cases, "users": users, "roles": roles, "org_names": org_names}
 
-    outcomes: dict[tuple, list] = {}  # (status, last_error) -> row ids
-    notes, mails = [], []
-    created = utcnow()
-    for row in batch:
-        deadline = deadlines.get(row.deadline_id)
-        case = cases.get(deadline.case_id) if deadline else None
-        user = users.get(row.user_id)
-        reason = ("deadline was deleted" if deadline is None else
-                  _skip_reason(row, deadline, case, user, roles.get((row.user_id, row.organization_id)), now))
-        if reason is None and row.channel == "email" and not config.SMTP_URL:
-            reason = "e-mail is not configured"
-        if reason:
-            outcomes.setdefault(("SKIPPED", reason), []).append(row.id)
-            counts["skipped"] += 1
-            continue
-        if row.attempts > MAX_ATTEMPTS:
-            outcomes.setdefault(("FAILED", f"gave up after {MAX_ATTEMPTS} attempts"), []).append(row.id)
-            counts["failed"] += 1
-            continue
-        title, body = reminder_text(deadline, case, user, now, org_name=org_names.get(case.organization_id))
-        if row.channel == "inapp":
-            notes.append({"id": uuid.uuid4(), "user_id": user.id, "organization_id": row.organization_id,
-                          "kind": "deadline_reminder", "title": title[:300], "body": body, "case_id": case.id,
-                          "deadline_id": deadline.id, "created_at": created})
-            outcomes.setdefault(("SENT", None), []).append(row.id)
-            counts["sent"] += 1
-        else:
-            mails.append(_Mail(row.id, row.attempts, user.email, title, body, message_id_for(deadline.id, row.offset_days)))
-    if notes:
-        db.session.execute(sa.insert(Notification.__table__), notes)
-        inserted = db.session.execute(sa.insert(Event.__table__).returning(Event.id, Event.organization_id), [
-            {"organization_id": n["organization_id"], "user_id": n["user_id"], "job_id": None, "type": "notification",
-             "created_at": created,
-             "data": {"id": str(n["id"]), "kind": n["kind"], "title": n["title"], "case_id": str(n["case_id"]),
-                      "deadline_id": str(n["deadline_id"])}} for n in notes]).all()
-        _publish_on_commit(inserted)
+
+def _insert_notifications(notes: list[dict], created: datetime) -> None:
+    if not notes:
+        return
+    db.session.execute(sa.insert(Notification.__table__), notes)
+    inserted = db.session.execute(sa.insert(Event.__table__).returning(Event.id, Event.organization_id), [
+        {"organization_id": n["organization_id"], "user_id": n["user_id"], "job_id": None, "type": "notification",
+         "created_at": created,
+         "data": {"id": str(n["id"]), "kind": n["kind"], "title": n["title"], "case_id": str(n["case_id"]),
+                  "deadline_id": str(n["deadline_id"])}} for n in notes]).all()
+    _publish_on_commit(inserted)
+
+
+def _record_outcomes(outcomes: dict[tuple, list], claim: datetime) -> None:
     for (status, error), ids in outcomes.items():
         values = {"status": status, "last_error": error}
         if status == "SENT":
@@ -259,7 +274,6 @@ def _deliver_batch(batch: list, claim: datetime, now: datetime, counts: Counter)
         if _record_many(ids, claim, **values) != len(ids):
             # Cannot happen while this transaction holds the claim's row locks; never record half a batch.
             raise RuntimeError("reminder claim lost inside its own transaction")
-    return mails
 
 
 def _publish_on_commit(inserted) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import io
+from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 from typing import Any, Mapping
 from pypdf import PdfReader, PdfWriter
@@ -75,94 +76,94 @@ def _reference_text(n: int, box: _Box, m: _Metrics) -> tuple[str, float]:
     return text, (box.size or _candidate_sizes(box)[-1])
 
 
+@dataclass
+class _Written:
+    """What filling wrote so far: shown values, overflowed fields, addendum items, text updates."""
+    filled: dict = dc_field(default_factory=dict)
+    overflow: list = dc_field(default_factory=list)
+    addendum: list = dc_field(default_factory=list)       # (n, label, text)
+    text_updates: dict = dc_field(default_factory=dict)   # name -> (drawn, "", size) or choice string
+    final_v: dict = dc_field(default_factory=dict)        # name -> the caller's text, kept as /V
+
+
 def fill(form_id: str, values: Mapping[str, Any], *, flatten: bool = False) -> FilledForm:
     spec = _spec(form_id)
     values = _validate(spec, values or {})
     specs = {f["name"]: f for f in spec["fields"]}
-
     writer = PdfWriter(clone_from=str(_pdf_path(spec)))
     pdf_fields = _collect_fields(writer.root_object)
     missing_in_pdf = [n for n in values if n not in pdf_fields]
     if missing_in_pdf:  # library bug, not user error
         raise ValueError(f"form {form_id!r}: spec fields not found in PDF: {missing_in_pdf}")
 
-    metrics = _Metrics()
-    filled: dict[str, Any] = {}
-    overflow: list[str] = []
-    addendum_items: list[tuple[int, str, str]] = []
-    text_updates: dict[str, tuple[str, str, float] | str] = {}
-    final_v: dict[str, str] = {}
-
+    out, metrics = _Written(), _Metrics()
     for name, value in values.items():
-        fs = specs[name]
-        pf = pdf_fields[name]
-        ftype = fs["type"]
-        if ftype in TEXT_TYPES:
-            text = str(value)
-            box = _box_for(pf)
-            laid = _layout(text, box, metrics)
-            if laid is None:
-                n = len(addendum_items) + 1
-                addendum_items.append((n, fs.get("label") or name, text))
-                overflow.append(name)
-                text, size = _reference_text(n, box, metrics)
-                drawn = text
-            else:
-                drawn, size = laid
-            text_updates[name] = (drawn, "", size)
-            final_v[name] = text
-            filled[name] = text
-        elif ftype == "choice":
-            text_updates[name] = str(value)
-            filled[name] = str(value)
-        elif ftype == "checkbox":
-            export = fs.get("export_value") or (pf.on_states() or ["Yes"])[0]
-            state = export if value else "Off"
-            _set_button(pf, state)
-            filled[name] = state
-        elif ftype == "radio":
-            _set_button(pf, str(value))
-            filled[name] = str(value)
-
+        _write_value(name, specs[name], pdf_fields[name], value, out, metrics)
     flag_field = spec.get("addendum_field")
-    if addendum_items and flag_field and flag_field in pdf_fields and flag_field not in values:
+    if out.addendum and flag_field and flag_field in pdf_fields and flag_field not in values:
         fs = specs.get(flag_field, {})
         export = fs.get("export_value") or (pdf_fields[flag_field].on_states() or ["Yes"])[0]
         _set_button(pdf_fields[flag_field], export)
-        filled[flag_field] = export
+        out.filled[flag_field] = export
 
     acro = writer.root_object["/AcroForm"].get_object()
     if "/XFA" in acro:  # an XFA-aware viewer would show the (empty) XFA data instead of our values
         del acro["/XFA"]
     writer.set_need_appearances_writer(True)
-    if text_updates:
-        writer.update_page_form_field_values(None, text_updates, auto_regenerate=True)
+    if out.text_updates:
+        writer.update_page_form_field_values(None, out.text_updates, auto_regenerate=True)
         # pypdf wrote the laid-out (pre-wrapped) text into /V; keep the caller's text as the value
-        for name, text in final_v.items():
+        for name, text in out.final_v.items():
             pdf_fields[name].set_value(TextStringObject(text))
-
-    if addendum_items:
+    if out.addendum:
         first = writer.pages[0].mediabox
-        page_size = (float(first.width), float(first.height))
-        addendum = _render_addendum(addendum_items, spec, values, page_size)
+        addendum = _render_addendum(out.addendum, spec, values, (float(first.width), float(first.height)))
         for page in PdfReader(io.BytesIO(addendum)).pages:
             writer.add_page(page)
-
     if flatten:
         _flatten(writer)
 
     buf = io.BytesIO()
     writer.write(buf)
-    missing_required = [
-        f["name"] for f in spec["fields"] if f.get("required") and _is_empty(values.get(f["name"]))
-    ]
+    missing_required = [f["name"] for f in spec["fields"] if f.get("required") and _is_empty(values.get(f["name"]))]
     order = [f["name"] for f in spec["fields"]]
     if flag_field and flag_field not in order:
         order.append(flag_field)
-    filled = {k: filled[k] for k in order if k in filled}
+    filled = {k: out.filled[k] for k in order if k in out.filled}
     unfilled = [f["name"] for f in spec["fields"] if _is_empty(values.get(f["name"]))]
     return FilledForm(pdf_bytes=buf.getvalue(), filled=filled, missing_required=missing_required,
-                      overflow=overflow, unfilled=unfilled)
+                      overflow=out.overflow, unfilled=unfilled)
+
+
+def _write_value(name: str, fs: dict, pf: _PdfField, value: Any, out: _Written, metrics: _Metrics) -> None:
+    """One field's value into the PDF (text laid out, or moved to the addendum when it does not fit)."""
+    ftype = fs["type"]
+    if ftype in TEXT_TYPES:
+        text = str(value)
+        box = _box_for(pf)
+        laid = _layout(text, box, metrics)
+        if laid is None:
+            n = len(out.addendum) + 1
+            out.addendum.append((n, fs.get("label") or name, text))
+            out.overflow.append(name)
+            text, size = _reference_text(n, box, metrics)
+            drawn = text
+        else:
+            drawn, size = laid
+        out.text_updates[name] = (drawn, "", size)
+        out.final_v[name] = text
+        out.filled[name] = text
+    elif ftype == "choice":
+        out.text_updates[name] = str(value)
+        out.filled[name] = str(value)
+    elif ftype == "checkbox":
+        export = fs.get("export_value") or (pf.on_states() or ["Yes"])[0]
+        state = export if value else "Off"
+        _set_button(pf, state)
+        out.filled[name] = state
+    elif ftype == "radio":
+        _set_button(pf, str(value))
+        out.filled[name] = str(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,73 +253,90 @@ def _flatten(writer: PdfWriter) -> None:
         annots = page.get("/Annots")
         if annots is None:
             continue
-        annots = annots.get_object()
         keep = ArrayObject()
         ops: list[str] = []
         xobjects: dict[str, Any] = {}
-        for ref in annots:
+        for ref in annots.get_object():
             a = ref.get_object()
             if a.get("/Subtype") != "/Widget":
                 keep.append(ref)
                 continue
-            flags = int(a.get("/F", 0))
-            if flags & (_F_HIDDEN | _F_NOVIEW):
+            appearance = _visible_appearance(writer, a)
+            if appearance is None:
                 continue
-            if _inherited(a, "/FT") == "/Btn" and int(_inherited(a, "/Ff") or 0) & _FF_PUSHBUTTON:
-                continue  # print/reset buttons are screen-only
-            ap = a.get("/AP")
-            if ap is None:
-                continue
-            ap = ap.get_object()
-            n_raw = ap.raw_get("/N") if "/N" in ap else None
-            if n_raw is None:
-                continue
-            n_obj = n_raw.get_object()
-            if not hasattr(n_obj, "get_data"):  # state dictionary (buttons)
-                state = a.get("/AS")
-                if state is None or state not in n_obj:
-                    continue
-                n_raw = n_obj.raw_get(state)
-                n_obj = n_raw.get_object()
-            if not hasattr(n_obj, "get_data") or "/BBox" not in n_obj:
-                continue
-            if not isinstance(n_raw, IndirectObject):
-                n_raw = writer._add_object(n_obj)  # noqa: SLF001 - streams must be indirect
-            if "/Subtype" not in n_obj:
-                n_obj[NameObject("/Type")] = NameObject("/XObject")
-                n_obj[NameObject("/Subtype")] = NameObject("/Form")
-            bbox = [float(x) for x in n_obj["/BBox"]]
-            mat = [float(x) for x in n_obj.get("/Matrix", [1, 0, 0, 1, 0, 0])]
-            corners = [(bbox[0], bbox[1]), (bbox[2], bbox[1]), (bbox[0], bbox[3]), (bbox[2], bbox[3])]
-            tx = [mat[0] * x + mat[2] * y + mat[4] for x, y in corners]
-            ty = [mat[1] * x + mat[3] * y + mat[5] for x, y in corners]
-            bx0, bx1, by0, by1 = min(tx), max(tx), min(ty), max(ty)
-            r = [float(x) for x in a["/Rect"]]
-            rx0, rx1, ry0, ry1 = min(r[0], r[2]), max(r[0], r[2]), min(r[1], r[3]), max(r[1], r[3])
-            sx = (rx1 - rx0) / (bx1 - bx0) if bx1 > bx0 else 1.0
-            sy = (ry1 - ry0) / (by1 - by0) if by1 > by0 else 1.0
             counter += 1
             xname = f"/CaseOSFlat{counter}"
-            xobjects[xname] = n_raw
-            ops.append(f"q {_fmt(sx)} 0 0 {_fmt(sy)} {_fmt(rx0 - bx0 * sx)} {_fmt(ry0 - by0 * sy)} cm {xname} Do Q")
+            xobjects[xname] = appearance
+            ops.append(f"{_placement(appearance.get_object(), a['/Rect'])} cm {xname} Do Q")
         if xobjects:
-            if "/Resources" not in page:
-                inherited = page.get_inherited("/Resources", DictionaryObject()) if hasattr(page, "get_inherited") else DictionaryObject()
-                page[NameObject("/Resources")] = copy.copy(inherited.get_object()) if inherited else DictionaryObject()
-            res = page["/Resources"].get_object()
-            if "/XObject" not in res:
-                res[NameObject("/XObject")] = DictionaryObject()
-            xres = res["/XObject"].get_object()
-            for k, v in xobjects.items():
-                xres[NameObject(k)] = v
-            existing = page.get_contents()
-            data = existing.get_data() if existing is not None else b""
-            stream = ContentStream(None, None)
-            stream.set_data(b"q\n" + data + b"\nQ\n" + "\n".join(ops).encode("latin-1") + b"\n")
-            page.replace_contents(stream)
+            _paint(page, xobjects, ops)
         if len(keep):
             page[NameObject("/Annots")] = keep
         else:
             del page["/Annots"]
     if "/AcroForm" in writer.root_object:
         del writer.root_object["/AcroForm"]
+
+
+def _visible_appearance(writer: PdfWriter, a) -> IndirectObject | None:
+    """The widget's normal appearance stream (the /AS state for buttons), or None when nothing is shown."""
+    flags = int(a.get("/F", 0))
+    if flags & (_F_HIDDEN | _F_NOVIEW):
+        return None
+    if _inherited(a, "/FT") == "/Btn" and int(_inherited(a, "/Ff") or 0) & _FF_PUSHBUTTON:
+        return None  # print/reset buttons are screen-only
+    ap = a.get("/AP")
+    if ap is None:
+        return None
+    ap = ap.get_object()
+    n_raw = ap.raw_get("/N") if "/N" in ap else None
+    if n_raw is None:
+        return None
+    n_obj = n_raw.get_object()
+    if not hasattr(n_obj, "get_data"):  # state dictionary (buttons)
+        state = a.get("/AS")
+        if state is None or state not in n_obj:
+            return None
+        n_raw = n_obj.raw_get(state)
+        n_obj = n_raw.get_object()
+    if not hasattr(n_obj, "get_data") or "/BBox" not in n_obj:
+        return None
+    if not isinstance(n_raw, IndirectObject):
+        n_raw = writer._add_object(n_obj)  # noqa: SLF001 - streams must be indirect
+    if "/Subtype" not in n_obj:
+        n_obj[NameObject("/Type")] = NameObject("/XObject")
+        n_obj[NameObject("/Subtype")] = NameObject("/Form")
+    return n_raw
+
+
+def _placement(n_obj, rect) -> str:
+    """"q sx 0 0 sy tx ty": maps the appearance's /BBox x /Matrix onto the widget's /Rect."""
+    bbox = [float(x) for x in n_obj["/BBox"]]
+    mat = [float(x) for x in n_obj.get("/Matrix", [1, 0, 0, 1, 0, 0])]
+    corners = [(bbox[0], bbox[1]), (bbox[2], bbox[1]), (bbox[0], bbox[3]), (bbox[2], bbox[3])]
+    tx = [mat[0] * x + mat[2] * y + mat[4] for x, y in corners]
+    ty = [mat[1] * x + mat[3] * y + mat[5] for x, y in corners]
+    bx0, bx1, by0, by1 = min(tx), max(tx), min(ty), max(ty)
+    r = [float(x) for x in rect]
+    rx0, rx1, ry0, ry1 = min(r[0], r[2]), max(r[0], r[2]), min(r[1], r[3]), max(r[1], r[3])
+    sx = (rx1 - rx0) / (bx1 - bx0) if bx1 > bx0 else 1.0
+    sy = (ry1 - ry0) / (by1 - by0) if by1 > by0 else 1.0
+    return f"q {_fmt(sx)} 0 0 {_fmt(sy)} {_fmt(rx0 - bx0 * sx)} {_fmt(ry0 - by0 * sy)}"
+
+
+def _paint(page, xobjects: dict[str, Any], ops: list[str]) -> None:
+    """Add the appearances to the page's resources and draw them after its own content."""
+    if "/Resources" not in page:
+        inherited = page.get_inherited("/Resources", DictionaryObject()) if hasattr(page, "get_inherited") else DictionaryObject()
+        page[NameObject("/Resources")] = copy.copy(inherited.get_object()) if inherited else DictionaryObject()
+    res = page["/Resources"].get_object()
+    if "/XObject" not in res:
+        res[NameObject("/XObject")] = DictionaryObject()
+    xres = res["/XObject"].get_object()
+    for k, v in xobjects.items():
+        xres[NameObject(k)] = v
+    existing = page.get_contents()
+    data = existing.get_data() if existing is not None else b""
+    stream = ContentStream(None, None)
+    stream.set_data(b"q\n" + data + b"\nQ\n" + "\n".join(ops).encode("latin-1") + b"\n")
+    page.replace_contents(stream)

@@ -200,57 +200,70 @@ def send_mail(
     """
     cfg = parse_smtp_url(smtp_url)
     msg = _build_message(to=to, subject=subject, body=body, message_id=message_id, sender=sender)
-    envelope_from = parseaddr(sender)[1]
-    envelope_to = [parseaddr(to)[1]]
-
-    context = ssl.create_default_context()
-    if not cfg.verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-
     client: smtplib.SMTP | None = None
     try:
-        if cfg.ssl:
-            client = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=timeout, context=context)
-        else:
-            client = smtplib.SMTP(cfg.host, cfg.port, timeout=timeout)
-        client.ehlo()
-        if cfg.starttls:
-            client.starttls(context=context)
-            client.ehlo()
-        if cfg.username:
-            client.login(cfg.username, cfg.password or "")
-        refused = client.send_message(msg, from_addr=envelope_from, to_addrs=envelope_to)
+        client = _connect(cfg, timeout)
+        refused = client.send_message(msg, from_addr=parseaddr(sender)[1], to_addrs=[parseaddr(to)[1]])
         if refused:  # only possible with several recipients; kept for completeness
             code, text = next(iter(refused.values()))
             raise _classify(code, f"recipient refused: {_reply_text(text)}")
     except MailError:
         raise
-    except smtplib.SMTPRecipientsRefused as exc:
-        code, text = next(iter(exc.recipients.values()))
-        raise _classify(code, f"recipient refused ({code}): {_reply_text(text)}") from exc
-    except smtplib.SMTPNotSupportedError as exc:
-        raise MailPermanentError(f"SMTP server does not support a required extension: {exc}") from exc
-    except smtplib.SMTPServerDisconnected as exc:
-        raise MailTransientError(f"SMTP server disconnected: {exc}") from exc
-    except smtplib.SMTPResponseException as exc:
-        # SMTPSenderRefused, SMTPDataError, SMTPConnectError, SMTPHeloError, SMTPAuthenticationError
-        raise _classify(exc.smtp_code, f"SMTP error {exc.smtp_code}: {_reply_text(exc.smtp_error)}") from exc
-    except smtplib.SMTPException as exc:
-        raise MailTransientError(f"SMTP error: {exc}") from exc
-    except ssl.SSLCertVerificationError as exc:
-        raise MailPermanentError(f"TLS certificate verification failed for {cfg.host}: {exc}") from exc
-    except (socket.timeout, TimeoutError) as exc:
-        raise MailTransientError(f"timed out talking to {cfg.host}:{cfg.port}") from exc
-    except OSError as exc:  # refused, reset, unreachable, DNS (gaierror), other TLS errors
-        raise MailTransientError(f"cannot reach SMTP server {cfg.host}:{cfg.port}: {exc}") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise _delivery_error(exc, cfg) from exc
     finally:
-        if client is not None:
-            try:
-                client.quit()
-            except Exception:
-                try:
-                    client.close()
-                except Exception:
-                    pass
+        _close(client)
     return message_id
+
+
+def _connect(cfg: SmtpConfig, timeout: float) -> smtplib.SMTP:
+    """An SMTP session, TLS as the URL asks, logged in when it names a user."""
+    context = ssl.create_default_context()
+    if not cfg.verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if cfg.ssl:
+        client = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=timeout, context=context)
+    else:
+        client = smtplib.SMTP(cfg.host, cfg.port, timeout=timeout)
+    client.ehlo()
+    if cfg.starttls:
+        client.starttls(context=context)
+        client.ehlo()
+    if cfg.username:
+        client.login(cfg.username, cfg.password or "")
+    return client
+
+
+def _delivery_error(exc: Exception, cfg: SmtpConfig) -> MailError:
+    """What a failure means for the reminder: retry later (transient) or give up (permanent)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()))
+        return _classify(code, f"recipient refused ({code}): {_reply_text(text)}")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return MailPermanentError(f"SMTP server does not support a required extension: {exc}")
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return MailTransientError(f"SMTP server disconnected: {exc}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        # SMTPSenderRefused, SMTPDataError, SMTPConnectError, SMTPHeloError, SMTPAuthenticationError
+        return _classify(exc.smtp_code, f"SMTP error {exc.smtp_code}: {_reply_text(exc.smtp_error)}")
+    if isinstance(exc, smtplib.SMTPException):
+        return MailTransientError(f"SMTP error: {exc}")
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return MailPermanentError(f"TLS certificate verification failed for {cfg.host}: {exc}")
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return MailTransientError(f"timed out talking to {cfg.host}:{cfg.port}")
+    # refused, reset, unreachable, DNS (gaierror), other TLS errors
+    return MailTransientError(f"cannot reach SMTP server {cfg.host}:{cfg.port}: {exc}")
+
+
+def _close(client: smtplib.SMTP | None) -> None:
+    if client is None:
+        return
+    try:
+        client.quit()
+    except Exception:
+        try:
+            client.close()
+        except Exception:
+            pass

@@ -417,6 +417,28 @@ def _error_code(exc) -> str:
     return str((exc.response.get("Error", {}) or {}).get("Code", ""))
 
 
+def _s3_client(endpoint_url, region, access_key, secret_key, connect: float, read: float, attempts: int):
+    """A boto3 S3 client with these timeouts and retries, on a private session (boto3's default
+    session is not thread-safe; clients are)."""
+    import boto3  # only for the S3 backend (heavy)
+    from botocore.config import Config
+
+    extra = {}
+    if endpoint_url:
+        # Custom endpoints (MinIO, moto, Ceph) generally need path-style addressing and
+        # choke on the default CRC checksums newer botocore sends.
+        extra = {
+            "s3": {"addressing_style": "path"},
+            "request_checksum_calculation": "when_required",
+            "response_checksum_validation": "when_required",
+        }
+    session = boto3.session.Session(aws_access_key_id=access_key or None, aws_secret_access_key=secret_key or None,
+                                    region_name=region or None)
+    config = Config(connect_timeout=connect, read_timeout=read, retries={"max_attempts": attempts, "mode": "standard"},
+                    **extra)
+    return session.client("s3", endpoint_url=endpoint_url or None, config=config)
+
+
 class S3Storage(Storage):
     """Objects in one S3 (or S3-compatible: MinIO, moto) bucket."""
 
@@ -433,43 +455,18 @@ class S3Storage(Storage):
         multipart_threshold: int = 64 * 1024 * 1024,
         multipart_chunksize: int = 16 * 1024 * 1024,
     ):
-        import boto3
-        from boto3.s3.transfer import TransferConfig
-        from botocore.config import Config
+        from boto3.s3.transfer import TransferConfig  # boto3 loads only for the S3 backend (heavy)
 
         if not bucket:
             raise ValueError("S3Storage needs a bucket name")
         self.bucket = bucket
         self.region = region
         self.endpoint_url = endpoint_url
-        extra = {}
-        if endpoint_url:
-            # Custom endpoints (MinIO, moto, Ceph) generally need path-style addressing and
-            # choke on the default CRC checksums newer botocore sends.
-            extra = {
-                "s3": {"addressing_style": "path"},
-                "request_checksum_calculation": "when_required",
-                "response_checksum_validation": "when_required",
-            }
-        # A private session: boto3's default session is not thread-safe, clients are.
-        session = boto3.session.Session(
-            aws_access_key_id=access_key or None,
-            aws_secret_access_key=secret_key or None,
-            region_name=region or None,
-        )
-
-        def client(connect: float, read: float, attempts: int):
-            config = Config(
-                connect_timeout=connect,
-                read_timeout=read,
-                retries={"max_attempts": attempts, "mode": "standard"},
-                **extra,
-            )
-            return session.client("s3", endpoint_url=endpoint_url or None, config=config)
-
-        self._client = client(connect_timeout, read_timeout, max_attempts)
+        self._client = _s3_client(endpoint_url, region, access_key, secret_key, connect_timeout, read_timeout,
+                                  max_attempts)
         # /readyz must answer fast: one attempt, short timeouts, no backoff.
-        self._ping_client = client(min(connect_timeout, 2), min(read_timeout, 5), 1)
+        self._ping_client = _s3_client(endpoint_url, region, access_key, secret_key, min(connect_timeout, 2),
+                                       min(read_timeout, 5), 1)
         # Up to multipart_threshold an object goes up in one PUT (1 request instead of create +
         # parts + complete). S3 stores a PUT atomically: one that fails stores nothing, so it
         # leaves nothing behind. Above it, a multipart upload: s3transfer aborts it if a part

@@ -156,41 +156,72 @@ def search(principal: Principal, q: str, *, case_id=None, document_type=None, da
     clauses = parse_websearch(q)
     dfrom = datetime.combine(date_from, datetime.min.time()) if date_from else None
     dto = datetime.combine(date_to, datetime.max.time()) if date_to else None
-    if _is_pg():
-        # Row-level security hides the GIN index from a plain query (ts_match_vq is not LEAKPROOF):
-        # the SECURITY DEFINER function of migration 0010 applies the policies' rule itself, plus
-        # the organization, and returns (document_id, page_number, rank) with the tsvector left behind.
-        tsq = sa.func.websearch_to_tsquery("english", q)
-        hits_fn = getattr(sa.func, SEARCH_FUNCTION)(
-            tsq, sa.cast(sa.literal(principal.org_id, sa.Uuid), sa.Uuid),
-            sa.cast(sa.literal(_uuid_or_none(case_id), sa.Uuid), sa.Uuid),
-            sa.cast(sa.literal(document_type, sa.Text), sa.Text),
-            sa.cast(sa.literal(dfrom, UTCDateTime), sa.DateTime(timezone=True)),
-            sa.cast(sa.literal(dto, UTCDateTime), sa.DateTime(timezone=True)),
-        ).table_valued(sa.column("document_id", sa.Uuid), sa.column("page_number", sa.Integer),
-                       sa.column("rank", sa.Float)).alias("h")
-        matches = sa.select(hits_fn.c.document_id, hits_fn.c.page_number, hits_fn.c.rank)
-    else:
-        fq = _fts5_query(clauses)
-        if fq is None:
-            return [], 0
-        filters = [SearchEntry.organization_id == principal.org_id]
-        if case_id:
-            filters.append(SearchEntry.case_id == case_id)
-        if document_type:
-            filters.append(SearchEntry.document_type == document_type)
-        if dfrom:
-            filters.append(SearchEntry.document_date >= dfrom)
-        if dto:
-            filters.append(SearchEntry.document_date < dto)
-        # bm25() only works in a plain FTS5 query: rank there (materialized), then join and filter.
-        fts = sa.table("search_fts", sa.column("rowid"))
-        ranked = (sa.select(fts.c.rowid.label("rid"),
-                            (-sa.func.bm25(sa.literal_column("search_fts"), 10.0, 1.0)).label("rank"))
-                  .where(sa.text("search_fts MATCH :fq").bindparams(fq=fq))
-                  .cte("fts_ranked").prefix_with("MATERIALIZED"))
-        matches = (sa.select(SearchEntry.document_id, SearchEntry.page_number, ranked.c.rank)
-                   .select_from(ranked).join(SearchEntry, SearchEntry.id == ranked.c.rid).where(*filters))
+    filters = (principal.org_id, case_id, document_type, dfrom, dto)
+    matches = _pg_matches(q, *filters) if _is_pg() else _fts5_matches(clauses, *filters)
+    if matches is None:
+        return [], 0
+    total_n, top_rows, pages_hit = _top_documents(matches, page, per_page)
+    if not top_rows:
+        return [], total_n
+    ids = [r.document_id for r in top_rows]
+    docs = {d.id: d for d in db.session.execute(sa.select(Document).where(Document.id.in_(ids))).scalars()}
+    shown_pages = {d: [n for n in pages_hit[d] if n != TITLE_PAGE][:2] for d in ids}
+    texts = _page_texts(docs, shown_pages)
+    terms = [t for clause in clauses for t, _p, n in clause if not n]
+    items = []
+    for r in top_rows:
+        doc = docs[r.document_id]
+        pages = shown_pages[doc.id]
+        items.append({"document_id": doc.id, "case_id": doc.case_id, "title": doc.title,
+                      "document_type": doc.document_type, "score": round(float(r.score), 6),
+                      "pages": pages, "snippets": _snippets(texts.get(doc.id, {}), pages, terms)})
+    return items, total_n
+
+
+def _pg_matches(q: str, org_id, case_id, document_type, dfrom, dto):
+    """(document_id, page_number, rank) of every matching page, through the search function.
+
+    Row-level security hides the GIN index from a plain query (ts_match_vq is not LEAKPROOF):
+    the SECURITY DEFINER function of migration 0010 applies the policies' rule itself, plus
+    the organization, and returns (document_id, page_number, rank) with the tsvector left behind."""
+    tsq = sa.func.websearch_to_tsquery("english", q)
+    hits_fn = getattr(sa.func, SEARCH_FUNCTION)(
+        tsq, sa.cast(sa.literal(org_id, sa.Uuid), sa.Uuid),
+        sa.cast(sa.literal(_uuid_or_none(case_id), sa.Uuid), sa.Uuid),
+        sa.cast(sa.literal(document_type, sa.Text), sa.Text),
+        sa.cast(sa.literal(dfrom, UTCDateTime), sa.DateTime(timezone=True)),
+        sa.cast(sa.literal(dto, UTCDateTime), sa.DateTime(timezone=True)),
+    ).table_valued(sa.column("document_id", sa.Uuid), sa.column("page_number", sa.Integer),
+                   sa.column("rank", sa.Float)).alias("h")
+    return sa.select(hits_fn.c.document_id, hits_fn.c.page_number, hits_fn.c.rank)
+
+
+def _fts5_matches(clauses, org_id, case_id, document_type, dfrom, dto):
+    """The same on SQLite's FTS5 (None when the query has nothing to look for)."""
+    fq = _fts5_query(clauses)
+    if fq is None:
+        return None
+    filters = [SearchEntry.organization_id == org_id]
+    if case_id:
+        filters.append(SearchEntry.case_id == case_id)
+    if document_type:
+        filters.append(SearchEntry.document_type == document_type)
+    if dfrom:
+        filters.append(SearchEntry.document_date >= dfrom)
+    if dto:
+        filters.append(SearchEntry.document_date < dto)
+    # bm25() only works in a plain FTS5 query: rank there (materialized), then join and filter.
+    fts = sa.table("search_fts", sa.column("rowid"))
+    ranked = (sa.select(fts.c.rowid.label("rid"),
+                        (-sa.func.bm25(sa.literal_column("search_fts"), 10.0, 1.0)).label("rank"))
+              .where(sa.text("search_fts MATCH :fq").bindparams(fq=fq))
+              .cte("fts_ranked").prefix_with("MATERIALIZED"))
+    return (sa.select(SearchEntry.document_id, SearchEntry.page_number, ranked.c.rank)
+            .select_from(ranked).join(SearchEntry, SearchEntry.id == ranked.c.rid).where(*filters))
+
+
+def _top_documents(matches, page: int, per_page: int) -> tuple[int, list, dict]:
+    """The number of matching documents, this page of them (best first) and the pages each hit."""
     # Every matching page once, rank included (the tsvector stays behind); then one row per
     # document, and only then the check that the document and its case are not deleted (once per
     # document rather than once per page).
@@ -221,21 +252,7 @@ def search(principal: Principal, q: str, *, case_id=None, document_type=None, da
             pages_hit[r.document_id] = []
             top_rows.append(r)
         pages_hit[r.document_id].append(r.page_number)
-    if not top_rows:
-        return [], total_n
-    ids = [r.document_id for r in top_rows]
-    docs = {d.id: d for d in db.session.execute(sa.select(Document).where(Document.id.in_(ids))).scalars()}
-    shown_pages = {d: [n for n in pages_hit[d] if n != TITLE_PAGE][:2] for d in ids}
-    texts = _page_texts(docs, shown_pages)
-    terms = [t for clause in clauses for t, _p, n in clause if not n]
-    items = []
-    for r in top_rows:
-        doc = docs[r.document_id]
-        pages = shown_pages[doc.id]
-        items.append({"document_id": doc.id, "case_id": doc.case_id, "title": doc.title,
-                      "document_type": doc.document_type, "score": round(float(r.score), 6),
-                      "pages": pages, "snippets": _snippets(texts.get(doc.id, {}), pages, terms)})
-    return items, total_n
+    return total_n, top_rows, pages_hit
 
 
 def _uuid_or_none(value):

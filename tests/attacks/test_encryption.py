@@ -1,6 +1,6 @@
 """Encryption at rest, attacked through the running system (guarantee 14).
 
-tests/services/test_crypto.py proves the primitives by property tests (every bit flip,
+tests/platform/test_crypto.py proves the primitives by property tests (every bit flip,
 truncation, chunk reordering or swap, wrong associated data or key fails; nonces and data
 keys never repeat; rotation), and tests/e2e/test_key_rotation.py proves rotation end to end.
 Here an attacker with write access to the bucket or the database swaps ciphertexts between

@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import re
-import socket
 import threading
 import time
 import uuid
@@ -26,6 +25,7 @@ from tests.attacks.conftest import AI_KEY, pg
 from tests.e2e.helpers import upload, wait_document
 from tests.factories import ApiUser
 from tests.fake_llm_server import openai_chat_response
+from devkit.net import free_port
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 RUN = uuid.uuid4().hex[:8]
@@ -99,16 +99,12 @@ class LogCapture(logging.Handler):
             self.lines.append(f"unformattable record {record.msg!r}: {exc}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def flower(app, worker):
     from tests.procs import ROOT, _spawn
-    port = _free_port()
+    port = free_port()
     env = {"FLOWER_BASIC_AUTH": f"ops:{RUN}-flower-pw", "FLOWER_PORT": str(port), "FLOWER_ADDRESS": "127.0.0.1",
            "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}", "LOG_LEVEL": "INFO"}
     proc = _spawn(["bash", str(ROOT / "scripts" / "flower")], ready_marker="Visit me at", timeout=60, env=env)

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.e2e.helpers import FIXTURES, word_recall
-from tests.s3server import free_port
+from devkit.net import free_port
 
 pytestmark = pytest.mark.e2e
 SERVER_VARS = ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",

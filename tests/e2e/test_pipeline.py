@@ -6,7 +6,7 @@ import json
 import boto3
 import pytest
 
-from tests.docgen import make_mixed_pdf, make_scanned_pdf
+from devkit.docgen import make_mixed_pdf, make_scanned_pdf
 from tests.e2e.helpers import FIXTURES, upload, wait_document, word_recall
 
 pytestmark = pytest.mark.e2e

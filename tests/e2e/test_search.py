@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from tests.conftest import ROOT
-from tests.docgen import make_scanned_pdf
+from devkit.docgen import make_scanned_pdf
 from tests.e2e.helpers import upload, wait_document
 
 pytestmark = pytest.mark.e2e

@@ -26,7 +26,7 @@ import pytest
 import requests
 
 from tests.procs import start_redis, start_web, start_worker
-from tests.s3server import free_port
+from devkit.net import free_port
 from tests.tcpproxy import TcpProxy
 
 FAULT_APP = "tests.faults.faultapp"
@@ -110,7 +110,7 @@ def text_doc(label: str) -> bytes:
 
 
 def scanned_pdf(tmp: Path, pages: int, label: str) -> bytes:
-    from tests.docgen import make_scanned_pdf
+    from devkit.docgen import make_scanned_pdf
     path = tmp / f"{label}-{uuid.uuid4().hex[:6]}.pdf"
     make_scanned_pdf(path, [f"Page {i + 1} of the {label} order. The tenant must pay rent within 14 days."
                             for i in range(pages)])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import email
-import socket
 import threading
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
@@ -22,12 +21,9 @@ from app.cases import notifications
 from app.deadlines import service
 from app.platform.mail import message_id_for
 from workers.tasks.reminders import mark_missed_deadlines, send_due_reminders
+from devkit.net import free_port
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class SmtpSink:

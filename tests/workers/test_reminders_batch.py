@@ -14,7 +14,6 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from app.extensions import db

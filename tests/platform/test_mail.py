@@ -1,10 +1,10 @@
-import socket
 from email import message_from_bytes
 from email.policy import default as default_policy
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from devkit.net import free_port
 from app.platform.mail import (
     MailPermanentError,
     MailTransientError,
@@ -12,12 +12,6 @@ from app.platform.mail import (
     parse_smtp_url,
     send_mail,
 )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RecordingHandler:

@@ -23,18 +23,9 @@ from app.platform.storage import (
     document_prefix,
     organization_prefix,
 )
-from tests.s3server import free_port, start_moto_server
+from devkit.net import free_port
 
 CREDS = dict(region="us-east-1", access_key="test", secret_key="test")
-
-
-@pytest.fixture(scope="session")
-def moto_server():
-    """Endpoint URL of a moto S3 server shared by the whole test session."""
-    pytest.importorskip("moto.server")
-    url, stop = start_moto_server()
-    yield url
-    stop()
 
 
 def _s3(url: str, bucket: str | None = None, **kw) -> S3Storage:

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 
-from tests.pg import db_url as _db_url, pg as _pg  # noqa: E402
+from tests.pg import pg as _pg  # noqa: E402
 
 
 ALICE_DOCS = [  # (title, [page texts], document_type, days ago)

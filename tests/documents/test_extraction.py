@@ -31,7 +31,7 @@ from app.documents.extraction import (
     text_needs_ocr,
 )
 from app.documents.filetypes import sniff
-from tests.docgen import MIXED_PAGE_1, MIXED_PAGE_2, make_mixed_pdf, make_scanned_pdf
+from devkit.docgen import MIXED_PAGE_1, MIXED_PAGE_2, make_mixed_pdf, make_scanned_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures"
@@ -228,7 +228,7 @@ def test_suspect_text_layers(tmp_path):
     from fpdf import FPDF
     from fpdf.enums import TextMode
 
-    from tests.docgen import render_text_image
+    from devkit.docgen import render_text_image
 
     pdf = FPDF(unit="pt", format="letter")
     pdf.set_font("Helvetica", size=12)
@@ -283,7 +283,7 @@ def test_png_bomb_refused_before_decoding(tmp_path):
 def test_big_jpeg_is_decoded_at_reduced_scale(tmp_path):
     from PIL import Image, ImageDraw, ImageFont
 
-    from tests.docgen import font_path
+    from devkit.docgen import font_path
 
     image = Image.new("L", (2400, 2400), 255)
     draw = ImageDraw.Draw(image)

@@ -19,7 +19,7 @@ from app.documents.extraction import (
     ocr_page,
     ocr_pages_parallel,
 )
-from tests.docgen import render_text_image
+from devkit.docgen import render_text_image
 
 PDF = "application/pdf"
 pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract not installed")
@@ -103,7 +103,7 @@ def test_pages_are_rendered_at_the_scan_resolution(tmp_path):
     without a scan keep ocr_dpi."""
     import pypdfium2 as pdfium
 
-    from app.documents.extraction import _ocr_dpi
+    from app.documents.reader.pdf import _ocr_dpi
 
     pages = [scan(PAGE_A, 200), scan(PAGE_A, 300), scan(PAGE_A, 100).resize((850, 1100))]
     path = tmp_path / "mixed_res.pdf"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import socket
 
 import pytest
 
@@ -31,6 +30,7 @@ from app.understanding.schema import (
     normalize_for_match,
     validate_analysis,
 )
+from devkit.net import free_port
 from tests.fake_llm_server import (
     Canned,
     FakeLLMServer,
@@ -135,12 +135,6 @@ def an(srv, **kw) -> ProviderConfig:
                           base_url=srv.anthropic_base_url, timeout=kw.pop("timeout", 10), **kw)
 
 
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # ------------------------------------------------------------- happy paths
@@ -335,7 +329,7 @@ def test_timeout_is_transient(srv):
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
 def test_connection_error_is_transient(provider):
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}" + ("/v1" if provider == "openai" else "")
     cfg = ProviderConfig(provider=provider, model="m", api_key="k", base_url=base, timeout=2)
     with pytest.raises(ProviderTransientError):

@@ -1,0 +1,1 @@
+"""Reading uploaded documents (PDF text layers, images, OCR), shared by the app and its sandbox child."""
