@@ -32,6 +32,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 
+import psycopg2
 import redis
 from celery.exceptions import Retry
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -44,8 +45,11 @@ from app.platform.errors import JobFailed, TransientError
 
 log = logging.getLogger("caseos.pipeline")
 
+# psycopg2's own errors too: a connection that dies inside SQLAlchemy's begin hook (row-level
+# security's settings, see rls.py) reaches the caller unwrapped.
 TRANSIENT = (TransientError, OperationalError, ConnectionError, TimeoutError,
-             redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+             redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+             psycopg2.OperationalError, psycopg2.InterfaceError)
 # Transient failures of one step (counted on the job row) before the job ends FAILED.
 MAX_RETRIES = 6
 # How often a message that arrives before its job row is visible looks again (about a minute).

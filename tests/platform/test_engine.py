@@ -178,3 +178,12 @@ def test_backoff_doubles_and_is_jittered_within_half_either_side():
     for n in range(8):
         for _ in range(20):
             assert 0.5 * min(300, 2 ** n) <= engine.backoff(n) < 1.5 * min(300, 2 ** n)
+
+
+def test_a_connection_lost_inside_the_transaction_hook_is_transient():
+    """psycopg2's error raised in SQLAlchemy's begin hook (not wrapped) is retried, not a bug."""
+    import psycopg2
+    assert engine.is_transient(psycopg2.OperationalError("server closed the connection unexpectedly"))
+    assert engine.is_transient(psycopg2.InterfaceError("connection already closed"))
+    assert not engine.is_transient(psycopg2.ProgrammingError("syntax error"))
+    assert not engine.is_transient(KeyError("a bug"))
