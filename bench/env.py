@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.net import free_port
-from devkit.s3 import start_s3
+from devkit.s3 import start_s3_process
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -136,7 +136,7 @@ class Stack:
             cur.execute(f'CREATE DATABASE "{self.dbname}"')
         conn.close()
         sys.path.insert(0, str(ROOT))
-        s3_url, self._moto_stop = start_s3()
+        s3_url, self._moto_stop = start_s3_process()
         port = free_port()
         self.web_url = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if k not in SCRUB}
