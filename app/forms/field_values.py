@@ -141,24 +141,29 @@ def _normalize(f: dict, value: Any) -> tuple[Any, str | None]:
                 return False, None
         return None, f"invalid checkbox value {value!r}: expected true/false or {export!r}"
     if ftype in ("radio", "choice"):
-        options = [str(o) for o in f.get("options", [])]
-        labels = f.get("option_labels") or {}
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        if isinstance(value, str):
-            s = value[1:] if (ftype == "radio" and value.startswith("/")) else value
-            if s in options:
-                return s, None
-            for opt, label in labels.items():
-                if s == label and opt in options:
-                    return opt, None
-            if ftype == "choice":  # a county list: "davidson county" is the option "Davidson"
-                wanted = {s.strip().casefold(), re.sub(r"\s+county$", "", s.strip(), flags=re.I).casefold()}
-                for opt in options:
-                    if opt.strip().casefold() in wanted:
-                        return opt, None
-        return None, f"invalid option {value!r}: expected one of {options}"
+        return _normalize_option(f, ftype, value)
     return None, f"unsupported field type {ftype!r}"  # pragma: no cover - guarded at load
+
+
+def _normalize_option(f: dict, ftype: str, value: Any) -> tuple[Any, str | None]:
+    """A radio or choice value: an option, its label, or (choice) a county named with or without "County"."""
+    options = [str(o) for o in f.get("options", [])]
+    labels = f.get("option_labels") or {}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str):
+        s = value[1:] if (ftype == "radio" and value.startswith("/")) else value
+        if s in options:
+            return s, None
+        for opt, label in labels.items():
+            if s == label and opt in options:
+                return opt, None
+        if ftype == "choice":  # a county list: "davidson county" is the option "Davidson"
+            wanted = {s.strip().casefold(), re.sub(r"\s+county$", "", s.strip(), flags=re.I).casefold()}
+            for opt in options:
+                if opt.strip().casefold() in wanted:
+                    return opt, None
+    return None, f"invalid option {value!r}: expected one of {options}"
 
 
 def _validate(spec: dict, raw: Mapping[str, Any]) -> dict[str, Any]:
