@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from app.deadlines.engine import DeadlineRuleUnknown, compute, court_holidays
+from app.deadlines.engine import DeadlineRuleUnknown, compute, court_holidays, list_rules
 
 
 def only(results, rule_id):
@@ -165,3 +165,37 @@ def test_pennsylvania_juneteenth_counts_only_where_the_courts_were_ordered_close
     assert date(2025, 6, 19) not in court_holidays("US-PA", 2025)
     assert date(2023, 6, 19) not in court_holidays("US-PA", 2023)  # Philadelphia only: reported, not statewide
     assert "Columbus Day" in court_holidays("US-PA", 2025)[date(2025, 10, 13)]
+
+
+# --------------------------------------------------------------------------- Illinois
+
+
+def test_illinois_rent_demand_gives_five_days_and_is_not_moved_off_a_weekend():
+    [d] = compute("US-IL", "rent_demand_served", date(2025, 3, 3))
+    assert d.due_date == date(2025, 3, 8) and d.verified  # Sat, shown unmoved (the earlier date)
+    assert "not less than 5 days after service thereof" in d.quote
+    assert any(line.startswith("Left open") and "1.11" in line for line in d.explanation)
+
+
+def test_illinois_notices_for_a_lease_breach_and_a_month_to_month_tenancy():
+    [breach] = compute("US-IL", "lease_default_notice_served", date(2025, 11, 21))
+    [ending] = compute("US-IL", "tenancy_termination_notice_served", date(2025, 1, 15))
+    assert breach.due_date == date(2025, 12, 1) and not breach.verified
+    assert ending.due_date == date(2025, 2, 14) and "30 days' notice, in writing" in ending.quote
+
+
+def test_illinois_court_calendar_keeps_lincolns_birthday_but_not_pulaski_or_election_day():
+    il = court_holidays("US-IL", 2026)
+    assert "Lincoln's Birthday" in il[date(2026, 2, 12)]
+    assert date(2026, 3, 2) not in il and date(2026, 11, 3) not in il  # courts read stay open: earlier, safe dates
+    d = only(compute("US-IL", "civil_summons_served", date(2026, 1, 13)), "il_civil_appearance")
+    assert d.due_date == date(2026, 2, 13) and not d.verified
+
+
+def test_illinois_judgment_starts_the_motion_and_appeal_clocks():
+    results = compute("US-IL", "final_judgment_entered", date(2025, 11, 25))
+    motion, appeal = only(results, "il_postjudgment_motion"), only(results, "il_appeal")
+    assert motion.due_date == appeal.due_date == date(2025, 12, 26)  # Christmas on day 30
+    assert motion.verified and "tried without a jury" in motion.quote
+    assert not appeal.verified and any(line.startswith("NOT VERIFIED") for line in appeal.explanation)
+    assert "il_appeal" in {r["id"] for r in list_rules("US-IL", case_type="small_claims")}
