@@ -465,8 +465,8 @@ def test_federal_period_skips_the_district_states_holidays():
     assert plain.due_date == date(2026, 4, 20) and plain.state_holidays is None
     assert any("No state or district given" in line for line in plain.explanation)
     # A state without a CaseOS rule file still gets its calendar, and the explanation says so.
-    [il] = compute("US-FED", "service_of_summons_and_complaint", date(2025, 3, 10), court="ilnd")
-    assert il.state_holidays == "US-IL" and any("holidays package" in line for line in il.explanation)
+    [nj] = compute("US-FED", "service_of_summons_and_complaint", date(2025, 3, 10), court="njd")
+    assert nj.state_holidays == "US-NJ" and any("holidays package" in line for line in nj.explanation)
     # A state with a rule file lends its checked calendar: California's Lincoln's Birthday (Thu 2026-02-12).
     [ca] = compute("US-FED", "service_of_summons_and_complaint", date(2026, 1, 22), court="cand")
     assert ca.due_date == date(2026, 2, 13) and ca.state_holidays == "US-CA"
