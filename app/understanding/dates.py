@@ -113,7 +113,8 @@ _LABEL_CUES = [
     ("filed", r"filed|date\s+filed|file-stamped|claim\s+filed|presentad[oa]|radicad[oa]"),
     ("served", r"served|service|mailed|delivered|entregad[oa]|notificad[oa]"),
     ("entered", r"entered|entry|ordered|enter\s*:|dictad[oa]"),
-    ("issued", r"issued|date\s+of\s+(?:this\s+)?notice|notice\s+date|date\s*:|fecha\s*:|emitid[oa]"),
+    ("issued", r"issued|date\s+of\s+(?:this\s+)?notice|notice\s+date|date\s*:|(?<!due\s)date[ \t]+$|"
+               r"fecha\s*:|emitid[oa]"),
     ("signed", r"(?m:^)[ \t]*dated|dated\s*:|signed|executed|firmad[oa]|\bs/"),
     ("other", r"revised|rev\.|effective|dated"),
     ("due", r"\bdue\b|deadline|vence|fecha\s+l[íi]mite"),
@@ -121,7 +122,7 @@ _LABEL_CUES = [
 _LABEL_RE = re.compile("|".join(f"(?P<{name}>\\b(?:{rx}))" for name, rx in _LABEL_CUES), re.I)
 # a due-date cue must sit right before the date (time and weekday allowed in between)
 _DUE_IMMEDIATE = re.compile(
-    r"(?:\bon\s+or\s+before|\bno\s+later\s+than|\bnot\s+later\s+than|\bby|\bbefore|\buntil|\bdue(?:\s+(?:on|by))?|"
+    r"(?:\bon\s+or\s+before|\bno\s+later\s+than|\bnot\s+later\s+than|\bby|\bbefore|\buntil|\bdue(?:\s+date)?(?:\s+(?:is|on|by))?|"
     r"\bdeadline(?:\s+is)?|a\s+m[áa]s\s+tardar(?:\s+el)?|\bantes\s+del?|\bhasta\s+el)\s*:?\s*"
     r"(?:(?:\d{1,2}(?::\d{2})?\s*(?:[ap]\.?\s?m\.?|o'clock)?|noon|midnight)\s*,?\s*(?:on\s+)?)?"
     r"(?:(?:the\s+)?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo),?\s+(?:the\s+)?)?$",

@@ -191,20 +191,46 @@ def _relative_deadlines(doc: _Doc, known: dict[str, date | None]) -> list[dict]:
             unit_words = {"days": "days", "court_days": "court days", "hours": "hours", "months": "months"}[unit]
             what = f"{period} {unit_words} {direction} {_ANCHOR_WORDS[anchor]}"
             due = _shift(anchor_date, period, unit, direction) if anchor_date else None
-            if due is not None:
-                counted = ("Counted in calendar days" if unit in ("days", "hours", "months")
-                           else "Counted in weekdays")
-                basis = (f"{what} ({_ANCHOR_WORDS[anchor]}: {anchor_date.isoformat()}). {counted}; court holidays "
-                         f"were not checked, and a deadline that falls on a weekend or holiday may move. "
-                         f"Confirm the date with the court.")
-            else:
-                basis = (f"{what}. The document does not say when that happened, so the date could not be "
-                         f"worked out. Write down the date of {_ANCHOR_WORDS[anchor]} and count from it, "
-                         f"or ask the court clerk.")
+            if _CONDITIONAL.search(sentence) or (_REQUEST.search(sentence) and not _GRANTED.search(sentence)):
+                continue
             out.append({"due_date": due.isoformat() if due else None, "label": label,
-                        "quote": doc.sentence_quote(m.start(), m.end()), "basis": basis, "rule": rule,
+                        "quote": doc.sentence_quote(m.start(), m.end()),
+                        "basis": _relative_basis(what, anchor, anchor_date if due else None, unit), "rule": rule,
                         "_pos": m.start()})
     return out
+
+
+def _relative_basis(what: str, anchor: str, anchor_date: date | None, unit: str) -> str:
+    if anchor_date is None:
+        return (f"{what}. The document does not say when that happened, so the date could not be "
+                f"worked out. Write down the date of {_ANCHOR_WORDS[anchor]} and count from it, "
+                f"or ask the court clerk.")
+    counted = "Counted in calendar days" if unit in ("days", "hours", "months") else "Counted in weekdays"
+    return (f"{what} ({_ANCHOR_WORDS[anchor]}: {anchor_date.isoformat()}). {counted}; court holidays "
+            f"were not checked, and a deadline that falls on a weekend or holiday may move. "
+            f"Confirm the date with the court.")
+
+
+# a date a party asks for is not a deadline ("Appellants request that the Court extend the deadline until May 12")
+_REQUEST = re.compile(
+    r"(?<!may\s)(?<!must\s)(?<!\bto\s)(?<!shall\s)(?<!can\s)\b(?:respectfully\s+)?(?:request(?:s|ed)?|move[sd]?|asks?|seeks?|"
+    r"prays?)\s+(?:that|for|an?\b|the\s+court|this\s+court|leave|until|to\s+(?:extend|continue|enlarge|reschedule|postpone))|"
+    r"\brespectfully\s+(?:move|moves|ask|asks|submit|request)|\bsolicit[ao]", re.I)
+_GRANTED = re.compile(r"\b(?:granted|so\s+ordered|it\s+is\s+(?:hereby\s+)?ordered)\b", re.I)
+_CONDITIONAL = re.compile(r"\bwould\s+(?:then\s+)?(?:be\s+)?(?:due|have)\b|\bif\s+(?:the\s+|this\s+|its\s+)?"
+                          r"(?:motion|request|application|extension|petition)\s+(?:is|were|was)\s+granted", re.I)
+# a requirement told as history: "the Court ordered Defendants to show cause in writing by July 11"
+_NARRATIVE = re.compile(r"\b(?:ordered|directed|required|instructed|gave|had\s+until|was\s+due|were\s+due)\b", re.I)
+_PRESENT = re.compile(r"\b(?:shall|must|is|are|will|currently|hereby|now|remains?)\b", re.I)
+
+
+def _not_a_requirement(sentence: str, due: date, doc_date: date | None) -> bool:
+    """A date that is asked for, or a requirement the paper tells as history: prefer dropping to guessing."""
+    if _CONDITIONAL.search(sentence) or (_REQUEST.search(sentence) and not _GRANTED.search(sentence)):
+        return True
+    if doc_date is not None and due < doc_date:
+        return True                   # "the rent due on November 1" in a notice of December 1: history
+    return doc_date is None and bool(_NARRATIVE.search(sentence)) and not _PRESENT.search(sentence)
 
 
 def _explicit_deadlines(doc: _Doc, dates: list[dict], doc_date: date | None) -> list[dict]:
@@ -212,11 +238,9 @@ def _explicit_deadlines(doc: _Doc, dates: list[dict], doc_date: date | None) -> 
     for d in dates:
         if d["label"] != "due":
             continue
-        if doc_date is not None and d["date"] < doc_date:
-            continue                  # "the rent due on November 1" in a notice of December 1: history, not a deadline
         ss, se = doc.sentence_span(d["start"], d["end"])
         sentence = doc.text[ss:se]
-        if not _OBLIGATION.search(sentence):
+        if not _OBLIGATION.search(sentence) or _not_a_requirement(sentence, d["date"], doc_date):
             continue
         out.append({"due_date": d["date"].isoformat(), "label": _act_label(sentence, doc.text[max(0, ss - 300):ss]),
                     "quote": doc.sentence_quote(d["start"], d["end"]),

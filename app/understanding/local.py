@@ -161,9 +161,9 @@ def analyze(text: str, *, pages: list[str] | None = None, reference_date: date |
 
     dates, deadlines, parties = _strip_private(dates), _strip_private(merged), _strip_private(parties)
     issues, steps = _guard("advice", _advice, dtype, concepts, dates, deadlines, amounts, reference_date, parties,
-                           default=([], []))
+                           text, doc_date, default=([], []))
     summary = _guard("summary", _summary, text, dtype, concepts, parties, courts, case_numbers, dates, deadlines,
-                     default="")
+                     reference_date, doc_date, default="")
     if not text.strip():
         summary = "The document has no readable text. If it is a scan, the text may not have been read yet."
     return {

@@ -37,7 +37,8 @@ def provider_config(org: Organization):
 
 
 def local_analyze(text: str, pages=None, jurisdiction=None) -> dict:
-    return local.analyze(text, pages=pages, jurisdiction=jurisdiction)
+    # today: what is already past is said to be past, never offered as a next step
+    return local.analyze(text, pages=pages, jurisdiction=jurisdiction, reference_date=date.today())
 
 
 def analyse_document(doc: Document, text: str, pages: list[str]) -> dict:
@@ -98,6 +99,8 @@ def apply_to_case(doc: Document, result: dict):
             due_date = date.fromisoformat(due)
         except ValueError:
             continue
+        if due_date < date.today():
+            continue              # a past date is history, said so in the analysis; never a deadline to remind of
         title = (item.get("label") or "Deadline from document")[:300]
         if (due_date, title) in confirmed:
             continue

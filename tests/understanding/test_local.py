@@ -279,7 +279,8 @@ def test_summons_next_steps_are_plain_and_concrete():
     assert "You may lose by default if you do not answer in time." in r["issues"]
     assert "summons" in r["summary"]
     late = strict_analyze(text, reference_date=date(2027, 1, 25))
-    assert any("may have already passed" in s for s in late["issues"])
+    assert any("January 20, 2027" in s and "has passed" in s for s in late["issues"])
+    assert not any("January 20, 2027" in s for s in late["next_steps"])
 
 
 def test_prompt_injection_is_just_text():
