@@ -17,7 +17,6 @@ ALLOWED_FUNCTIONS = {
     "app/deadlines/calendar.py",      # deadlines_ics: moved with the rules engine, minimal edits for now
     "app/understanding/local.py",     # analyze: the analyzer's main loop, improved next
     "app/understanding/document_type.py",  # _document_type: the analyzer, improved next
-    "app/understanding/evaluate.py",  # evaluate: the analyzer's measurement, changed with it
 }
 
 

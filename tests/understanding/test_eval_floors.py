@@ -1,0 +1,60 @@
+"""The analyzer keeps its measured quality on the dev half of the evaluation set of real court papers.
+
+Every original file is read like an upload (text layer, OCR where needed; the text is cached in
+var/eval-text under the file's hash and the reading code's fingerprint), analysed, and scored by
+app/understanding/evaluate.py. The floors sit a little below the figures measured when they were
+set (README, "Understanding documents"): a change that makes the analyzer read worse fails here.
+Raise a floor when the analyzer gets better; never lower one to make a change pass.
+Only the dev half is scored here: the blind half is measured and reported, never tuned on.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.understanding.evaluate import evaluate, format_table
+from app.understanding.local import warm_up
+from tests.conftest import ROOT
+
+DEV = ROOT / "tests" / "fixtures" / "eval" / "dev"
+CACHE = ROOT / "var" / "eval-text"
+
+# field: (precision, recall) floors
+FIELD_FLOORS = {
+    "parties": (0.45, 0.10),
+    "case_numbers": (0.83, 0.68),
+    "courts": (0.55, 0.30),
+    "dates": (0.97, 0.93),
+    "deadlines": (0.50, 0.30),
+    "amounts": (0.95, 0.72),
+    "citations": (0.47, 0.58),
+}
+ACCURACY_FLOORS = {"document_type_accuracy": 0.29, "primary_case_number_accuracy": 0.64}
+MAX_PAST_NEXT_STEPS = 31
+
+
+@pytest.fixture(scope="module")
+def report():
+    warm_up()
+    # "today" is fixed so that the count of past next steps does not change with the calendar
+    return evaluate(DEV, cache_dir=CACHE, today=date(2026, 12, 7))
+
+
+def test_the_dev_half_is_scored_whole(report):
+    assert report["documents"] >= 111
+    assert report["readers"].get("refused", 0) == 0
+
+
+def test_precision_and_recall_stay_above_the_floors(report):
+    low = [f"{field} {metric}: {report['fields'][field][metric]} < floor {floor}"
+           for field, floors in FIELD_FLOORS.items()
+           for metric, floor in zip(("precision", "recall"), floors)
+           if report["fields"][field][metric] < floor]
+    low += [f"{metric}: {report[metric]} < floor {floor}" for metric, floor in ACCURACY_FLOORS.items()
+            if report[metric] < floor]
+    assert not low, "\n".join(low) + "\n\n" + format_table(report)
+
+
+def test_past_events_offered_as_next_steps_do_not_grow(report):
+    assert report["past_next_steps"] <= MAX_PAST_NEXT_STEPS, format_table(report)
