@@ -199,3 +199,16 @@ def test_illinois_judgment_starts_the_motion_and_appeal_clocks():
     assert motion.verified and "tried without a jury" in motion.quote
     assert not appeal.verified and any(line.startswith("NOT VERIFIED") for line in appeal.explanation)
     assert "il_appeal" in {r["id"] for r in list_rules("US-IL", case_type="small_claims")}
+
+
+# --------------------------------------------------------------------------- Texas after S.B. 38
+
+
+def test_texas_notice_to_vacate_after_sb38_is_shown_but_flagged_unverified():
+    before = only(compute("US-TX", "notice_to_vacate_delivered", date(2025, 12, 1)), "tx_notice_to_vacate_ends")
+    after = only(compute("US-TX", "notice_to_vacate_delivered", date(2026, 1, 5)), "tx_notice_to_vacate_ends")
+    assert before.verified and before.due_date == date(2025, 12, 4)
+    assert not after.verified and after.due_date == date(2026, 1, 8)
+    assert "S.B. 38" in after.version["citation"] and any(line.startswith("NOT VERIFIED") for line in after.explanation)
+    with pytest.raises(DeadlineRuleUnknown):  # the amended trial-setting rule was not read: no date is invented
+        compute("US-TX", "eviction_petition_filed", date(2026, 1, 5))
