@@ -16,6 +16,7 @@ from app.schemas.analysis import AnalysisOut
 from app.schemas.document import (DocumentList, DocumentOut, DownloadArgs, DownloadUrlOut, TextOut, UploadAccepted,
                                   UploadIn)
 from app.documents import documents, filetypes
+from app.forms import suggestions
 from app.platform import runtime
 from app.platform.errors import ValidationFailed
 from app.accounts.tenancy import get_visible
@@ -120,6 +121,7 @@ def text(document_id):
 def analysis(document_id):
     """What the document is, who is involved, dates, deadlines, amounts, citations and next steps."""
     out = documents.analysis_of(current_principal(), document_id)
+    out["suggestions"] = suggestions.for_document(current_principal(), document_id, out)
     db.session.commit()
     return out
 

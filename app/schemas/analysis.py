@@ -39,6 +39,33 @@ class CitationFound(_Quoted):
     kind = fields.String()
 
 
+class TriggerSuggested(OutSchema):
+    id = fields.String(required=True)
+    label = fields.String(required=True)
+    plain = fields.List(fields.String(), required=True)
+    rule_ids = fields.List(fields.String(), required=True)
+    input = fields.String()
+    matched_words = fields.List(fields.String())
+    why = fields.String(required=True)
+
+
+class FormSuggested(OutSchema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    jurisdiction = fields.String(required=True)
+    language = fields.String(required=True)
+    why = fields.String(required=True)
+
+
+class Suggestions(OutSchema):
+    """Deadline triggers and court forms that fit the document in its case's jurisdiction, each with why."""
+    jurisdiction = fields.String(allow_none=True)
+    document_type = fields.String()
+    triggers = fields.List(fields.Nested(TriggerSuggested), required=True)
+    forms = fields.List(fields.Nested(FormSuggested), required=True)
+    notes = fields.List(fields.String(), required=True)
+
+
 class AnalysisOut(OutSchema):
     document_type = fields.String(required=True)
     document_type_confidence = fields.Float(allow_none=True)
@@ -58,3 +85,4 @@ class AnalysisOut(OutSchema):
     model = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     disclaimer = fields.String(required=True)
+    suggestions = fields.Nested(Suggestions)

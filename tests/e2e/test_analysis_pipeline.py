@@ -41,6 +41,10 @@ def test_analysis_object_and_case_suggestions(worker, make_user):
         assert key in a, key
     assert a["provider"] == "local" and "legal advice" in a["disclaimer"].lower()
     assert a["document_type"] == "summons"
+    # It suggests the federal rules' trigger for a summons, with why (the case is in federal court).
+    assert a["suggestions"]["jurisdiction"] == "US-FED"
+    assert a["suggestions"]["triggers"][0]["id"] == "service_of_summons_and_complaint"
+    assert "summons" in a["suggestions"]["triggers"][0]["why"]
     text = SUMMONS.decode()
     for group in ("parties", "case_numbers", "dates", "deadlines", "amounts", "citations"):
         for item in a[group]:
