@@ -609,9 +609,9 @@ def test_texas_answer_is_due_the_monday_next_after_twenty_days():
     assert labor.due_date == date(2025, 9, 2)  # Mon 09-01 is Labor Day
 
 
-def test_texas_notice_rules_stop_where_the_unread_2026_text_begins():
+def test_texas_trial_window_stops_where_the_unread_2026_text_begins():
     with pytest.raises(DeadlineRuleUnknown) as ei:
-        compute("US-TX", "notice_to_vacate_delivered", date(2026, 2, 2))
+        compute("US-TX", "eviction_petition_filed", date(2026, 2, 2))
     assert ei.value.field == "trigger_date" and "2025-12-31" in ei.value.guidance
 
 
