@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 import celeryconfig
-from app import cli
+from app import cli, web
 from app.api import errors, register_blueprints, security
 from app.extensions import api, db, limiter, login_manager, migrate
 from app.assistant import chat
@@ -40,6 +40,7 @@ def create_app(config: Config | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     register_blueprints(app, api)
+    web.init_app(app)   # the web client's pages, under /app/
     cli.init_app(app)
 
     register_hooks()

@@ -22,6 +22,8 @@ PUBLIC_ENDPOINTS = {
     "api-docs.openapi_json", "static", "documents.download_signed", "deadlines.personal_calendar",
     "ops.docs_asset",
 }
+# The web client's pages (app/web) hold no data: each fetches what it shows from the API, which checks every call.
+PUBLIC_BLUEPRINTS = {"web"}
 CSRF_EXEMPT = {"auth.register", "auth.login"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 _REQ_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -56,7 +58,7 @@ def _before():
     g.request_id = rid if _REQ_ID.match(rid) else uuid.uuid4().hex
     context.request_id.set(g.request_id)
     context.client_ip.set(request.remote_addr)
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None or request.blueprint in PUBLIC_BLUEPRINTS:
         return None
     if not current_user.is_authenticated:
         raise Unauthorized("Sign in, or send a bearer token.")

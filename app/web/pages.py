@@ -1,0 +1,81 @@
+"""The web client's pages: shells that the scripts in static/ fill from the API."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.web.strings import CASE_TYPES, COURT_TYPES, PARTY_ROLES, STATES, client_strings
+
+HERE = Path(__file__).resolve().parent
+bp = Blueprint("web", __name__, url_prefix="/app", template_folder="templates", static_folder="static",
+               static_url_path="/static")
+
+# Sign-in providers shown as buttons when the accounts package registers their endpoint and the operator
+# configures the client id: (config key, endpoint, label).
+OIDC_PROVIDERS = (("GOOGLE_CLIENT_ID", "oidc.start", "google", "Google"),
+                  ("LINKEDIN_CLIENT_ID", "oidc.start", "linkedin", "LinkedIn"))
+
+
+def _page(template: str, **context):
+    return render_template(f"web/{template}", lang=str(get_locale() or "en"), strings=client_strings(),
+                           case_types=CASE_TYPES, court_types=COURT_TYPES, party_roles=PARTY_ROLES, states=STATES,
+                           **context)
+
+
+def _signed_in_or_redirect():
+    if current_user.is_authenticated:
+        return None
+    return redirect(url_for("web.signin", next=request.full_path.rstrip("?")))
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path of this client: never another host (open redirect)."""
+    if value and value.startswith("/app/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return url_for("web.dashboard")
+
+
+def oidc_buttons() -> list[dict]:
+    buttons = []
+    for key, endpoint, provider, label in OIDC_PROVIDERS:
+        if current_app.config.get(key) and endpoint in current_app.view_functions:
+            buttons.append({"url": url_for(endpoint, provider=provider), "label": label})
+    return buttons
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("web.dashboard" if current_user.is_authenticated else "web.signin"))
+
+
+@bp.get("/signin")
+def signin():
+    return _page("signin.html", next_url=_safe_next(request.args.get("next")), providers=oidc_buttons())
+
+
+@bp.get("/signup")
+def signup():
+    return _page("signup.html", providers=oidc_buttons())
+
+
+@bp.get("/dashboard")
+def dashboard():
+    return _signed_in_or_redirect() or _page("dashboard.html")
+
+
+@bp.get("/cases/<uuid:case_id>")
+def case(case_id):
+    return _signed_in_or_redirect() or _page("case.html", case_id=str(case_id))
+
+
+@bp.get("/account")
+def account():
+    return _signed_in_or_redirect() or _page("account.html")
+
+
+@bp.get("/organization")
+def organization():
+    return _signed_in_or_redirect() or _page("organization.html")

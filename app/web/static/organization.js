@@ -1,0 +1,55 @@
+import { api, el, t, showError, formatDate, replaceList, announce } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+let orgs = [];
+
+async function loadOrgs(selected) {
+  orgs = (await api("GET", "/api/v1/organizations")).items;
+  $("org").replaceChildren(...orgs.map((o) => el("option", { value: o.id, text: o.name, selected: o.id === selected })));
+  await showOrg();
+}
+
+async function showOrg() {
+  const org = orgs.find((o) => o.id === $("org").value) || orgs[0];
+  if (!org) return;
+  $("org-role").textContent = t(`role.${org.role}`);
+  const owner = org.role === "OWNER";
+  $("owner-members").hidden = !owner;
+  $("owner-audit").hidden = !owner;
+  if (!owner) { $("org-role").textContent += ` - ${t("members_only_owner")}`; return; }
+  const headers = { "X-Organization-Id": org.id };
+  const members = await api("GET", `/api/v1/organizations/${org.id}/members`, undefined, { headers }).catch(() => null);
+  if (members) {
+    replaceList($("members"), members.items.map((m) => el("li", {},
+      el("span", { text: m.name || m.email || m.user_id }), el("span", { class: "badge", text: t(`role.${m.role}`) }))), t("no_results"));
+  }
+  const audit = await api("GET", "/api/v1/audit?per_page=50", undefined, { headers });
+  $("audit").replaceChildren(...audit.items.map((a) => el("tr", {},
+    el("td", { text: `${formatDate(a.created_at)} ${a.created_at.slice(11, 16)}` }),
+    el("td", { text: a.action }), el("td", { text: a.resource_type }))));
+}
+
+$("org").addEventListener("change", () => showOrg().catch((err) => showError($("page-error"), err)));
+
+$("add-member").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const org = $("org").value;
+  try {
+    await api("POST", `/api/v1/organizations/${org}/members`,
+      { email: $("member-email").value.trim(), role: $("member-role").value }, { headers: { "X-Organization-Id": org } });
+    $("member-email").value = "";
+    announce(t("saved"));
+    await showOrg();
+  } catch (err) { showError($("member-error"), err); }
+});
+
+$("new-org").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    const org = await api("POST", "/api/v1/organizations", { name: $("org-name").value.trim() });
+    $("org-name").value = "";
+    await loadOrgs(org.id);
+  } catch (err) { showError($("page-error"), err); }
+});
+
+loadOrgs().catch((err) => showError($("page-error"), err));
