@@ -10,6 +10,12 @@ from flask_login import current_user
 from app.web.strings import CASE_TYPES, COURT_TYPES, PARTY_ROLES, STATES, client_strings
 
 HERE = Path(__file__).resolve().parent
+LANGUAGES = ("en", "es")
+LANG_COOKIE = "caseos_lang"
+# Scripts, styles, images and API calls from this origin only: no inline script or style, no other host.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'; manifest-src 'self'")
+
 bp = Blueprint("web", __name__, url_prefix="/app", template_folder="templates", static_folder="static",
                static_url_path="/static")
 
@@ -17,6 +23,24 @@ bp = Blueprint("web", __name__, url_prefix="/app", template_folder="templates", 
 # configures the client id: (config key, endpoint, label).
 OIDC_PROVIDERS = (("GOOGLE_CLIENT_ID", "oidc.start", "google", "Google"),
                   ("LINKEDIN_CLIENT_ID", "oidc.start", "linkedin", "LinkedIn"))
+
+
+def select_locale() -> str:
+    """?lang= (the language links), then the cookie it sets, then the browser's languages."""
+    for choice in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if choice in LANGUAGES:
+            return choice
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+@bp.after_request
+def _headers(resp):
+    resp.headers["Content-Security-Policy"] = CSP
+    resp.headers.setdefault("Cache-Control", "no-store" if resp.mimetype == "text/html" else "public, max-age=300")
+    lang = request.args.get("lang")
+    if lang in LANGUAGES and request.cookies.get(LANG_COOKIE) != lang:
+        resp.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return resp
 
 
 def _page(template: str, **context):
