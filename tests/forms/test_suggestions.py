@@ -42,6 +42,7 @@ def test_no_rule_file_or_no_matching_rule_means_no_trigger_and_a_note_saying_so(
     small = suggest(analysed("il_small_claims_summons", "US-IL"), jurisdiction="US-IL", case_type="SMALL_CLAIMS")
     assert small["triggers"] == [] and any("starts from a summons" in n for n in small["notes"])
     assert "il_eviction_answer" not in {f["id"] for f in small["forms"]}  # forms follow the case type
+    assert small["forms"][0]["id"] == "il_appearance"  # what an Illinois small claims summons asks you to file
 
 
 def test_a_judgment_puts_the_appeal_form_first():
