@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import re
 
+from app.understanding.statutes import find_statutes
 from app.understanding.text import MAX_ITEMS, _Doc, _EYECITE_BUDGET, _EYECITE_CHUNK, _EYECITE_MAX_CHARS, _EYECITE_MAX_PIECES, _Taken, _squash, _windows
 
 log = logging.getLogger(__name__)
@@ -29,20 +30,13 @@ _CITE_RES = [
         rf"(?P<frcp>\s+of\s+the\s+Federal\s+Rules\s+of\s+(?P<k>Civil|Criminal|Appellate)\s+Procedure)?")),
     ("rule", "sct_rule", re.compile(rf"\b(?:[A-Z][a-z]{{0,5}}\.\s?){{1,2}}S\.\s?Ct\.\s?R(?:ule)?\.?\s*\d+(?:\.\d+)?{_SUB}")),
     ("rule", "nj", re.compile(rf"(?<![\w.])R\.\s?(?P<n>\d{{1,2}}:\d{{1,3}}(?:-\d+[A-Za-z]?)?){_SUB}")),
-    ("statute", "mgl", re.compile(
-        rf"\b(?:M\.\s?G\.\s?L\.|G\.\s?L\.|MGL|Mass\.\s?Gen\.\s?Laws(?:\s+Ann\.)?)\s*(?:ch\.|c\.|chapter)\s*(?P<ch>\d+[A-Z]?)"
-        rf"(?:\s*,?\s*(?:§§?|s\.|sec\.|section)\s*(?P<s>\d+[A-Z]?(?:\s?\([a-z0-9]+\))*))?")),
     ("statute", "session", re.compile(r"\b(?:St\.|Acts\s+of)\s?(?:19|20)\d{2},?\s*(?:c\.|ch\.|chapter)\s*\d+\b")),
-    ("statute", "wva", re.compile(rf"\bW\.\s?Va\.\s?Code,?\s*(?:§§?|[Ss]ec(?:tion|\.))?\s*\d+[A-Z]?-\d+[A-Z]?(?:-\d+[a-z]?)?{_SUB}")),
-    ("statute", "ilcs", re.compile(rf"\b\d{{1,4}}\s+ILCS\s+\d+/\d+(?:[\w.\-]*\w)?{_SUB}")),
-    ("statute", "fla", re.compile(rf"\b(?:[Ss]ection|§)\s*\d+\.\d+[a-z]?{_SUB},?\s+(?:Florida\s+Statutes|Fla\.\s?Stat\.)(?:\s*\(\d{{4}}\))?")),
     ("statute", "named_code", re.compile(
         r"\b(?P<code>(?:[A-Z][a-z]+\s+(?:(?:and|of)\s+)?){0,6}(?:Code|Law|Act)(?:\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,3})?)"
         r",?\s+(?:[Ss]ections?|§§?)\s+(?P<list>\d+[A-Za-z]?(?:[.\-:]\d+[A-Za-z]?)*(?:\([a-z0-9]{1,4}\))*"
         r"(?:\s*(?:,|\band\b|\bor\b)\s*\d+[A-Za-z]?(?:[.\-:]\d+[A-Za-z]?)*(?:\([a-z0-9]{1,4}\))*)*)(?![\w\-])")),
     ("statute", "dotted", re.compile(rf"\b(?:[A-Z]\.){{2,6}}(?:[A-Z][a-z]{{0,3}}\.)?\s*§§?\s*\d[\w.\-:]*?\w{_SUB}(?![\w\-])")),
     ("rule", "state_abbr", re.compile(rf"\b(?P<a>MCR|CRC|Pa\.\s?R\.C\.P\.|Ariz\.\s?R\.\s?Civ\.\s?P\.)\s+(?P<n>\d+(?:\.\d+)*[a-z]?){_SUB}")),
-    ("statute", "state_code_abbr", re.compile(rf"\b(?P<a>MCL|CPLR|RCW|ORS|KRS|NRS|HRS|RSA|ARS|RPAPL)\s+(?!§)(?P<n>\d+(?:[.\-:]\d+)*[A-Za-z]?){_SUB}")),
     ("statute", "acronym", re.compile(rf"\b(?P<code>[A-Z]{{3,8}})\s+§§?\s*(?P<s>\d+[\w.\-]*?){_SUB}(?![\w\-])")),
     ("statute", "code", re.compile(
         rf"\b(?:[A-Z][A-Za-z]{{0,6}}\.\s?){{1,3}}(?:Code|Stat\.|Stats\.|Laws|Gen\.\s?Laws|Rev\.\s?Stat\.)"
@@ -107,14 +101,7 @@ def _norm_cite(kind: str, m: re.Match) -> list[tuple[str, int, int]]:
 _EYECITE_TRIGGER = re.compile(r"\b\d{1,4}\s+(?:[A-Z][A-Za-z']{0,12}(?:\.\s?|\s)){1,5}(?:\d[a-z]{1,2}\s+)?\d{1,5}\b|§")
 
 
-def _eyecite_items(text: str) -> list[tuple[str, str, int, int]]:
-    try:
-        from eyecite import get_citations
-        from eyecite.models import FullCaseCitation, FullJournalCitation, FullLawCitation
-    except Exception:  # eyecite missing: the regular expressions still find statutes and rules
-        log.warning("eyecite unavailable; case citations will be missed", exc_info=True)
-        return []
-    out = []
+def _eyecite_pieces(text: str) -> list[tuple[int, int]]:
     pieces = []
     for a, b in _windows(text[:_EYECITE_MAX_CHARS], _EYECITE_TRIGGER, 260, 140):
         # a long run of citations is cut at line breaks: eyecite's cost grows with chunk length
@@ -124,52 +111,92 @@ def _eyecite_items(text: str) -> list[tuple[str, str, int, int]]:
             pieces.append((a, cut))
             a = cut
         pieces.append((a, b))
+    return pieces[:_EYECITE_MAX_PIECES]
+
+
+def _eyecite_items(text: str) -> list[tuple[str, str, int, int]]:
+    try:
+        from eyecite import get_citations
+    except Exception:  # eyecite missing: the regular expressions still find statutes and rules
+        log.warning("eyecite unavailable; case citations will be missed", exc_info=True)
+        return []
+    out: list[tuple[str, str, int, int]] = []
     budget = _EYECITE_BUDGET
-    for pos, end in pieces[:_EYECITE_MAX_PIECES]:
+    for pos, end in _eyecite_pieces(text):
         if budget <= 0 or len(out) >= MAX_ITEMS:
             break
         budget -= end - pos
         # eyecite misses "470\nF.3d 471": give it spaces instead (same length, same offsets)
         chunk = re.sub(r"[\r\n\f\v]", " ", text[pos:end])
-        if re.search(r"\d", chunk):
-            try:
-                cites = get_citations(chunk)
-            except Exception:  # a tokenizer failure on odd text loses that chunk's case citations only
-                log.warning("eyecite failed on a chunk", exc_info=True)
-                cites = []
-            for c in cites:
-                try:
-                    if isinstance(c, FullCaseCitation):
-                        kind = "case"
-                    elif isinstance(c, FullLawCitation):
-                        kind = "statute"
-                    elif isinstance(c, FullJournalCitation):
-                        kind = "other"
-                    else:
-                        continue
-                    s, e = c.span()
-                    core = _squash(c.corrected_citation() or c.matched_text())
-                    if kind == "case":
-                        md = c.metadata
-                        if getattr(md, "plaintiff", None) and getattr(md, "defendant", None):
-                            core = _squash(f"{md.plaintiff} v. {md.defendant}, {core}")
-                        if getattr(md, "year", None):
-                            core += f" ({md.year})"
-                    else:
-                        fs, fe = c.full_span()
-                        pin = chunk[e:fe]
-                        if re.fullmatch(r"\s?(?:\([A-Za-z0-9]{1,4}\))+", pin or ""):
-                            core += pin.strip()
-                            e = fe
-                    out.append((core, kind, pos + s, pos + e))
-                except Exception:  # one odd citation object must not lose the others
-                    log.debug("skipping an eyecite citation", exc_info=True)
+        if not re.search(r"\d", chunk):
+            continue
+        try:
+            cites = get_citations(chunk)
+        except Exception:  # a tokenizer failure on odd text loses that chunk's case citations only
+            log.warning("eyecite failed on a chunk", exc_info=True)
+            continue
+        out += [(core, kind, pos + s, pos + e) for core, kind, s, e in _read_cites(chunk, cites)]
+    return out
+
+
+# a case name right before its citation: capitalised words (with "of", "the", "ex rel." ...) either side of "v."
+_CAP = r"(?:[A-Z][\w.'&\-]*,?|&)"
+_CONN = r"(?:of|the|and|for|de|del|la|ex\s+rel\.|d/b/a|et\s+al\.,?)"
+_PARTY = rf"{_CAP}(?:\s+(?:{_CAP}|{_CONN})){{0,10}}"
+_CASE_NAME = re.compile(rf"(?:(?:In\s+re|Ex\s+parte|(?:In\s+the\s+)?Matter\s+of)\s+{_PARTY}|{_PARTY}\s+vs?\.?\s+{_PARTY}),\s*$")
+_SIGNAL = re.compile(r"^(?:(?:See|Under|But|Cf\.|Accord|Also|E\.g\.,?|And|Compare|Citing|Quoting|In(?!\s+(?:re|the\s+Matter)\b))"
+                     r"\s+(?:also\s+|generally\s+)?)+")
+# what may sit between a citation and the next one of the same case (parallel citations): pin cites
+_PIN = r"(?:,\s*(?:at\s+)?\d+(?:\s*[-\u2013]\s*\d+)?(?:\s*nn?\.\s*\d+)?)*"
+_PARALLEL_GAP = re.compile(rf"^{_PIN}\s*,\s*$")
+_YEAR_AFTER = re.compile(rf"^{_PIN}\s*\(([^()]{{0,60}}?)\b((?:1[6-9]|20)\d\d)\)")
+
+
+def _read_cites(chunk: str, cites) -> list[tuple[str, str, int, int]]:
+    """Each citation with its own case name and its own year: the parenthetical right after it (or after
+    its parallel citations), never one that belongs to the next case (eyecite's metadata can be wrong)."""
+    from eyecite.models import FullCaseCitation, FullJournalCitation, FullLawCitation
+    kinds = [(c, "case" if isinstance(c, FullCaseCitation) else "statute" if isinstance(c, FullLawCitation)
+              else "other" if isinstance(c, FullJournalCitation) else None) for c in cites]
+    kinds = sorted(((c, k) for c, k in kinds if k), key=lambda ck: ck[0].span()[0])
+    out: list[tuple[str, str, int, int]] = []
+    name, years = None, [None] * len(kinds)
+    for i in range(len(kinds) - 1, -1, -1):        # a parallel group's year is after its last member
+        s, e = kinds[i][0].span()
+        nxt = kinds[i + 1][0].span()[0] if i + 1 < len(kinds) else min(len(chunk), e + 160)
+        gap = chunk[e:nxt]
+        if i + 1 < len(kinds) and _PARALLEL_GAP.match(gap):
+            years[i] = years[i + 1]
+        else:
+            m = _YEAR_AFTER.match(gap)
+            years[i] = m.group(2) if m else None
+    prev_end = 0
+    for i, (c, kind) in enumerate(kinds):
+        try:
+            s, e = c.span()
+            core = _squash(c.corrected_citation() or c.matched_text())
+            if kind == "case":
+                if not (i and _PARALLEL_GAP.match(chunk[prev_end:s])):
+                    m = _CASE_NAME.search(chunk[max(prev_end, s - 200):s])
+                    name = _SIGNAL.sub("", _squash(m.group(0).rstrip(", "))) if m else None
+                core = (f"{name}, " if name else "") + core + (f" ({years[i]})" if years[i] else "")
+            else:
+                fs, fe = c.full_span()
+                pin = chunk[e:fe]
+                if re.fullmatch(r"\s?(?:\([A-Za-z0-9]{1,4}\))+", pin or ""):
+                    core += pin.strip()
+                    e = fe
+            out.append((core, kind, s, e))
+            prev_end = c.span()[1]
+        except Exception:  # one odd citation object must not lose the others
+            log.debug("skipping an eyecite citation", exc_info=True)
     return out
 
 
 def _citations(doc: _Doc) -> list[dict]:
     text = doc.text
-    items: list[tuple[int, int, str, str]] = []
+    # the state table first: where another pattern reads the same words, the table's reading is kept
+    items: list[tuple[int, int, str, str]] = [(s, e, t, "statute") for t, s, e in find_statutes(text)]
     for kind, name, rx in _CITE_RES:
         for m in rx.finditer(text):
             for t, s, e in _norm_cite(name, m):
