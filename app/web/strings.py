@@ -2,7 +2,7 @@
 JSON, and the plain-language names of the API's codes (case types, courts, roles, states)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 
 CASE_TYPES = {
     "LANDLORD_TENANT": _l("Housing or eviction"), "SMALL_CLAIMS": _l("Small claim (money)"),
@@ -19,6 +19,12 @@ PARTY_ROLES = {
     "PLAINTIFF": _l("Plaintiff (started the case)"), "DEFENDANT": _l("Defendant (being sued)"),
     "PETITIONER": _l("Petitioner"), "RESPONDENT": _l("Respondent"), "LANDLORD": _l("Landlord"),
     "TENANT": _l("Tenant"), "ATTORNEY": _l("Lawyer"), "WITNESS": _l("Witness"), "OTHER": _l("Other"),
+}
+DOCUMENT_KINDS = {  # the analysis's document_type
+    "complaint": _l("Complaint (starts a lawsuit)"), "summons": _l("Summons (you must answer)"),
+    "notice": _l("Notice"), "order": _l("Court order"), "motion": _l("Motion (a request to the judge)"),
+    "judgment": _l("Judgment (the court's decision)"), "form": _l("Court form"), "instructions": _l("Instructions"),
+    "correspondence": _l("Letter"), "other": _l("Other paper"),
 }
 STATES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
@@ -41,7 +47,7 @@ _MESSAGES = {
     "confirm": _l("Confirm"), "dismiss": _l("Dismiss"), "remove": _l("Remove"), "open": _l("Open"),
     "download": _l("Download"), "uploading": _l("Sending {name}"), "uploaded": _l("{name} sent"),
     "upload_failed": _l("{name} was not sent: {message}"), "duplicate": _l("{name} was already in this case"),
-    "progress": _l("{name}: {percent}% done"), "no_cases": _l("You have no cases yet. Start one below."),
+    "progress": _l("{name}: {percent} done"), "no_cases": _l("You have no cases yet. Start one below."),
     "no_documents": _l("No documents yet. Add a photo or a file below."),
     "no_deadlines": _l("No deadlines yet."), "no_notifications": _l("Nothing new."),
     "no_results": _l("Nothing found."), "loading": _l("Loading..."), "saved": _l("Saved."),
@@ -51,7 +57,7 @@ _MESSAGES = {
                      "fact with the court or a lawyer."),
     "summary": _l("What this paper is"), "parties": _l("People and businesses named"),
     "dates": _l("Dates"), "deadlines": _l("Deadlines"), "amounts": _l("Money amounts"),
-    "next_steps": _l("What you can do next"), "citations": _l("Laws and rules mentioned"),
+    "next_steps": _l("What you can do next"), "issues": _l("Things to watch"), "citations": _l("Laws and rules mentioned"),
     "no_analysis": _l("No summary yet: the document is still being read."),
     "analysis_of": _l("Summary of {title}"), "doc_type": _l("Kind of paper: {type}"),
     "case_number": _l("Case number: {number}"), "in_progress": _l("{count} document(s) being read"),
@@ -65,6 +71,49 @@ _MESSAGES = {
     "required": _l("(required)"), "choose": _l("Choose..."), "page": _l("page {number}"),
 }
 
+def N_(text: str) -> str:
+    """Marks a string for the catalogue without translating it here (it is translated per request)."""
+    return text
+
+
+# Fixed sentences of the analysis (issues and next steps, app/understanding/advice.py): shown translated when the
+# sentence is one of these; a sentence with its own dates or amounts is shown as the analyzer wrote it.
+ANALYSIS_SENTENCES = (
+    N_("A judgment was entered. The other side can try to collect money or take other steps to enforce it."),
+    N_("An order is a command from the court. If you do not follow it, you could face penalties or lose your case."),
+    N_("Ask about payment plans, and which of your money and property is protected from collection."),
+    N_("Ask the clerk how to file a motion to vacate (undo) the default judgment."),
+    N_("Contact a legal aid office or a lawyer for advice about your situation."),
+    N_("Do not ignore this notice. Write down the date you got it."),
+    N_("Do what the order says by the dates it gives."),
+    N_("Do what the order says."),
+    N_("File a written answer with the court clerk before the deadline in the summons."),
+    N_("File the form with the court clerk and keep a copy for yourself."),
+    N_("Fill in every part that applies to you, then sign and date the form."),
+    N_("Find out the deadline to file a written response (opposition). Ask the clerk if you are not sure."),
+    N_("Find your deadline to answer. It is usually on the summons that came with this complaint."),
+    N_("Follow the steps in order and check your own papers for your dates."),
+    N_("Give (serve) a copy of your answer to the other side or their lawyer, and keep a copy."),
+    N_("If this motion is granted, the case could be dismissed."),
+    N_("If you answer, do it in writing and keep a copy."),
+    N_("If you cannot afford court fees, ask the clerk for a fee waiver form."),
+    N_("If you do not respond, the judge may grant the motion without hearing your side."),
+    N_("If you get court papers (a summons and complaint), file an answer on time and go to every hearing."),
+    N_("If you pay all the rent owed in time, you may be able to stop the eviction."),
+    N_("Keep this letter with your court papers."),
+    N_("Leaving required parts of a form blank can delay your case."),
+    N_("Read each numbered paragraph and write down what is true and what is not. Your answer must respond to "
+       "each one."),
+    N_("Read the notice for anything you must do and the date to do it."),
+    N_("These are general instructions. The dates that apply to you are on your own court papers."),
+    N_("This letter is not a court order. But it may mention real court deadlines."),
+    N_("This notice is not an eviction order. Only a court can order you to move out."),
+    N_("This was a default judgment. You may be able to ask the court to undo (vacate) it, but you must act fast."),
+    N_("You are being sued. If you do not file an answer in time, the court can decide against you by default."),
+    N_("You may lose by default if you do not answer in time."),
+    N_("Your deadline counts from the day you got these papers. Write that date down now."),
+)
+
 
 def client_strings() -> dict[str, str]:
     """Every word the scripts need, in the request's language."""
@@ -72,4 +121,6 @@ def client_strings() -> dict[str, str]:
     out.update({f"case_type.{k}": str(v) for k, v in CASE_TYPES.items()})
     out.update({f"court.{k}": str(v) for k, v in COURT_TYPES.items()})
     out.update({f"role.{k}": str(v) for k, v in PARTY_ROLES.items()})
+    out.update({f"doctype.{k}": str(v) for k, v in DOCUMENT_KINDS.items()})
+    out.update({f"sentence:{text}": gettext(text) for text in ANALYSIS_SENTENCES if gettext(text) != text})
     return out

@@ -43,7 +43,7 @@ class Browser:
         self.driver.set_window_size(*size)
         self.driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow",
                                                                     "downloadPath": str(downloads)})
-        self.base, self.label, self.downloads, self.width = base_url, label, downloads, size[0]
+        self.base, self.label, self.downloads, self.size = base_url, label, downloads, size
         self.shots = SCREENSHOTS / label
         self.shots.mkdir(parents=True, exist_ok=True)
         self.violations: dict[str, list] = {}
@@ -107,10 +107,12 @@ class Browser:
 
     # ------------------------------------------------------------------ what a person would look at
     def screenshot(self, name: str) -> Path:
+        """The whole page: the window grows to the page's height for the picture, then goes back."""
         path = self.shots / f"{name}.png"
         height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        self.driver.set_window_size(self.width, min(max(height, 600), 6000))
+        self.driver.set_window_size(self.size[0], min(max(height, self.size[1]), 6000))
         self.driver.save_screenshot(str(path))
+        self.driver.set_window_size(*self.size)
         return path
 
     def horizontal_overflow(self) -> int:

@@ -166,7 +166,7 @@ def test_a_person_handles_a_case_on_a_desktop(open_browser, tmp_path):
     search(br)
     ask(br)
     account_and_team(br)
-    # spanish(br)  (with the Spanish catalogue)
+    spanish(br)
     sign_out(br)
     assert_accessible(br)
 

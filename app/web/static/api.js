@@ -6,6 +6,11 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
+// A sentence the API wrote (analysis issues and next steps): translated when the catalogue has it.
+export function tr(sentence) {
+  return STRINGS[`sentence:${sentence}`] ?? sentence;
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
     super((body && (body.detail || body.message || body.title)) || `HTTP ${status}`);

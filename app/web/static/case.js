@@ -1,5 +1,5 @@
 // The case page: papers with live progress, their summaries, and what to check.
-import { api, upload, el, t, fill, showError, formatDate, replaceList, announce } from "./api.js";
+import { api, upload, el, t, tr, fill, showError, formatDate, replaceList, announce } from "./api.js";
 import { initTools, loadDeadlines, loadParties } from "./case-tools.js";
 
 const $ = (id) => document.getElementById(id);
@@ -24,7 +24,7 @@ function docItem(d) {
   return el("li", { "data-document-id": d.id, "data-status": d.status },
     el("span", { class: "title", text: d.title }),
     el("span", { class: `badge ${d.status.toLowerCase()}`, text: t(`status.${d.status}`) }),
-    busy ? el("progress", { max: "100", value: String(pct), "aria-label": t("progress", { name: d.title, percent: pct }) }) : null,
+    busy ? el("progress", { max: "100", value: String(pct), "aria-label": t("progress", { name: d.title, percent: `${pct}%` }) }) : null,
     el("span", { class: "actions" },
       d.status === "PROCESSED" ? el("button", { type: "button", class: "small", text: t("open"),
         "aria-label": `${t("open")}: ${d.title}`, onclick: () => showAnalysis(d) }) : null,
@@ -125,6 +125,11 @@ function markedText(pages, quotes) {
   return body;
 }
 
+function kindOf(type) {
+  const kind = t(`doctype.${type}`);
+  return kind.startsWith("doctype.") ? type : kind;
+}
+
 async function showAnalysis(d) {
   const box = $("analysis-body");
   $("analysis").hidden = false;
@@ -136,15 +141,17 @@ async function showAnalysis(d) {
     const quotes = groups.flatMap((g) => (a[g] || []).map((i) => i.quote));
     fill(box,
       el("h3", { text: t("analysis_of", { title: d.title }) }),
-      el("p", { class: "meta", text: t("doc_type", { type: a.document_type }) }),
+      el("p", { class: "meta", text: t("doc_type", { type: kindOf(a.document_type) }) }),
       el("h3", { text: t("summary") }), el("p", { text: a.summary }),
       section("parties", a.parties, (p) => el("span", { text: `${p.name} - ${t(`role.${p.role}`)}` })),
       section("deadlines", a.deadlines, (x) => el("span", { text: `${x.label}${x.due_date ? " - " + formatDate(x.due_date) : ""}` })),
       section("dates", a.dates, (x) => el("span", { text: `${x.label} - ${formatDate(x.date)}` })),
       section("amounts", a.amounts, (x) => el("span", { text: `$${x.value}${x.label ? " - " + x.label : ""}` })),
       section("citations", a.citations, (x) => el("span", { text: x.text })),
+      a.issues.length ? el("div", {}, el("h3", { text: t("issues") }),
+        el("ul", {}, ...a.issues.map((s) => el("li", { text: tr(s) })))) : null,
       a.next_steps.length ? el("div", {}, el("h3", { text: t("next_steps") }),
-        el("ul", {}, ...a.next_steps.map((s) => el("li", { text: s })))) : null,
+        el("ul", {}, ...a.next_steps.map((s) => el("li", { text: tr(s) })))) : null,
       (text.pages || []).length ? el("details", {}, el("summary", { text: t("quote") }), markedText(text.pages, quotes)) : null,
     );
     $("h-analysis").focus();

@@ -1,0 +1,84 @@
+"""English and Spanish: the catalogues are complete, compiled and current, and the pages speak the reader's
+language; CaseOS's own words are plain (about a sixth-grade reading level)."""
+import gettext
+import re
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from app.web import strings
+
+WEB = Path(__file__).resolve().parents[2] / "app" / "web"
+TRANSLATIONS = WEB / "translations"
+PLACEHOLDER = re.compile(r"\{\w+\}|%\(\w+\)s")
+
+
+def catalog(lang="es"):
+    with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
+        return {m.id: m.string for m in read_po(f) if m.id}
+
+
+def source_messages() -> set[str]:
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    found = extract_from_dir(str(WEB), method_map, keywords={"_": None, "gettext": None, "_l": None, "N_": None})
+    return {msg if isinstance(msg, str) else msg[0] for _file, _line, msg, _comments, _ctx in found}
+
+
+def test_every_message_of_the_web_client_is_in_the_spanish_catalogue_and_translated():
+    es = catalog()
+    missing = source_messages() - set(es)
+    assert not missing, f"run scripts/translations and translate: {sorted(missing)[:5]}"
+    assert not [k for k, v in es.items() if not v], "untranslated messages"
+
+
+def test_translations_keep_their_placeholders():
+    for msgid, msgstr in catalog().items():
+        assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(msgstr)), msgid
+
+
+def test_the_compiled_catalogue_is_the_current_one():
+    with open(TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.mo", "rb") as f:
+        compiled = gettext.GNUTranslations(f)
+    for msgid, msgstr in catalog().items():
+        assert compiled.gettext(msgid) == msgstr, f"stale messages.mo (run scripts/translations): {msgid}"
+
+
+def test_pages_follow_the_language_link_the_cookie_and_the_browser(client, app):
+    page = client.get("/app/signin?lang=es")
+    assert '<html lang="es">' in page.get_data(as_text=True) and "Entrar" in page.get_data(as_text=True)
+    assert "caseos_lang=es" in page.headers["Set-Cookie"]
+    again = client.get("/app/signin").get_data(as_text=True)  # the cookie remembers the choice
+    assert "Crear una cuenta" in again
+    fresh = app.test_client()
+    assert "Entrar" in fresh.get("/app/signin", headers={"Accept-Language": "es-MX,es;q=0.9"}).get_data(as_text=True)
+    assert "Sign in" in fresh.get("/app/signin", headers={"Accept-Language": "fr-FR"}).get_data(as_text=True)
+
+
+def test_the_scripts_get_their_words_and_the_analysis_sentences_in_spanish(app):
+    with app.test_request_context("/app/signin?lang=es"):
+        words = strings.client_strings()
+    assert words["status.PROCESSED"] == "Listo"
+    assert words["not_advice"].startswith("Esto no es asesoría legal")
+    assert words["sentence:Do what the order says."] == "Haga lo que dice la orden."
+    with app.test_request_context("/app/signin?lang=en"):
+        english = strings.client_strings()
+    assert english["status.PROCESSED"] == "Ready"
+    assert not [k for k in english if k.startswith("sentence:")]  # English needs no lookup
+
+
+def _syllables(word: str) -> int:
+    word = word.lower()
+    groups = re.findall(r"[aeiouy]+", word)
+    count = len(groups) - (1 if word.endswith("e") and len(groups) > 1 else 0)
+    return max(1, count)
+
+
+def test_caseos_own_words_read_at_about_a_sixth_grade_level():
+    """Flesch-Kincaid grade of the English sentences the web client writes (not the analyzer's)."""
+    own = set(strings.ANALYSIS_SENTENCES)
+    text = [m for m in source_messages() if m not in own and len(m.split()) >= 4]
+    sentences = [s for m in text for s in re.split(r"(?<=[.?!])\s+", m) if s.strip()]
+    words = [w for s in sentences for w in re.findall(r"[A-Za-z']+", s)]
+    grade = 0.39 * len(words) / len(sentences) + 11.8 * sum(map(_syllables, words)) / len(words) - 15.59
+    assert grade <= 6.5, f"reading grade {grade:.1f}"
