@@ -17,3 +17,7 @@ def post_fork(server, worker):
         # psycopg2 waits cooperatively under gevent; otherwise one slow query would stall every stream.
         from psycogreen.gevent import patch_psycopg
         patch_psycopg()
+
+# No control socket: it lives at one path per user (~/.gunicorn), so a second copy would take over the
+# first one's; nothing here uses gunicornc.
+control_socket_disable = True

@@ -31,6 +31,23 @@ def _prepare(**_kwargs):
 
 
 @worker_init.connect
+def _quiet_normal_stop(**_kwargs):
+    """A normal stop is not an error: honcho, systemd's control-group mode and container runtimes send
+    SIGTERM to every process of the worker at once, so the pool processes end by that signal while
+    the main process runs Celery's warm shutdown. billiard would log an ERROR line per pool process;
+    that one case is logged at INFO (any other exit of a pool process stays an ERROR)."""
+    logging.getLogger("multiprocessing").addFilter(_pool_stopped_by_sigterm)
+
+
+def _pool_stopped_by_sigterm(record: logging.LogRecord) -> bool:
+    if (record.levelno == logging.ERROR and str(record.msg).startswith("Process %r pid:%r exited with")
+            and isinstance(record.args, tuple) and record.args[-1:] == ("signal 15 (SIGTERM)",)):
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        record.msg = "Pool process %r pid:%r stopped by %r (a normal stop)"
+    return True
+
+
+@worker_init.connect
 @worker_process_init.connect
 def _warm_up(**_kwargs):
     """Load the analyzer's court and citation data before the first document: once in the main

@@ -1,6 +1,6 @@
 """One blueprint per resource, all under /api/v1 (operations endpoints at the root)."""
-from app.api import (assistant, audit, auth, cases, deadlines, documents, events, forms, jobs, notifications, ops,
-                     organizations, parties, search)
+from app.api import (assistant, audit, auth, cases, deadlines, documents, events, forms, jobs, notifications, openapi,
+                     ops, organizations, parties, search, security)
 
 RESOURCES = (auth, organizations, cases, parties, documents, jobs, events, deadlines, notifications, search, forms,
              assistant, audit)
@@ -10,3 +10,4 @@ def register_blueprints(app, api):
     for module in RESOURCES:
         api.register_blueprint(module.bp)
     app.register_blueprint(ops.bp)
+    openapi.declare_security(app, api, security.PUBLIC_ENDPOINTS)

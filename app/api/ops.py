@@ -4,7 +4,7 @@ from __future__ import annotations
 import hmac
 import os
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, send_from_directory
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, send_from_directory
 
 from app.platform import health, metrics
 from app.api.errors import problem
@@ -53,6 +53,15 @@ def metrics_():
     rls.bypass()  # counts across every organization, on purpose (no tenant data leaves)
     data, content_type = metrics.render()
     return Response(data, content_type=content_type)
+
+
+@bp.get("/cases/<uuid:case_id>")
+def case_link(case_id):
+    """Where reminder e-mails link (PUBLIC_URL/cases/{id}): the case's page in the web client when it
+    is served, else the case in the API (which asks for sign-in as any API request does)."""
+    if "web" in current_app.blueprints:
+        return redirect(f"/app/cases/{case_id}", code=302)
+    return redirect(f"/api/v1/cases/{case_id}", code=302)
 
 
 @bp.get("/api/v1/docs")

@@ -42,6 +42,7 @@ from app.accounts import audit
 from app.platform import events, runtime
 from app.deadlines.reminders import get_zone
 from app.deadlines.service import SKIP_AFTER, user_zone
+from app.deadlines.zones import court_zone
 from app.platform.errors import NotFound
 from app.platform.mail import MailPermanentError, MailTransientError, message_id_for, send_mail
 from app.accounts.tenancy import WRITE_ROLES, Principal
@@ -241,7 +242,7 @@ def _batch_context(batch: list) -> dict:
     deadlines = _by_id(sa.select(Deadline.id, Deadline.case_id, Deadline.title, Deadline.due_date, Deadline.due_time,
                                  Deadline.status, Deadline.rule, Deadline.citation)
                        .where(Deadline.id.in_({r.deadline_id for r in batch})))
-    cases = _by_id(sa.select(Case.id, Case.organization_id, Case.title, Case.deleted_at)
+    cases = _by_id(sa.select(Case.id, Case.organization_id, Case.title, Case.jurisdiction, Case.deleted_at)
                    .where(Case.id.in_({d.case_id for d in deadlines.values()}))) if deadlines else {}
     user_ids = {r.user_id for r in batch}
     users = _by_id(sa.select(User.id, User.email, User.timezone, User.is_active).where(User.id.in_(user_ids)))
@@ -355,7 +356,8 @@ def reminder_text(deadline, case, user, now: datetime, *, org_name=_LOOKUP) -> t
     name = " ".join(deadline.title.split())
     due = deadline.due_date.strftime("%a %Y-%m-%d")
     if deadline.due_time:
-        due += deadline.due_time.strftime(" at %H:%M") + f" ({zone_name})"
+        # on the court's clock, like the calendar feeds
+        due += deadline.due_time.strftime(" at %H:%M") + f" ({court_zone(case.jurisdiction) or zone_name})"
     if org_name is _LOOKUP:
         org = db.session.get(Organization, case.organization_id)
         org_name = org.name if org else None

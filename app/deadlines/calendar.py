@@ -13,7 +13,8 @@ VCALENDAR with one VEVENT per deadline:
   an absolute UTC trigger at the same instant the e-mail reminder is sent
   (see :func:`app.deadlines.reminders.reminder_times`); without one
   it is relative to the start (08:00 floating time on the day for all-day
-  events). Completed or cancelled deadlines get no alarms.
+  events). Completed or cancelled deadlines get no alarms, and no alarm is
+  written whose moment has passed (a past deadline has none).
 
 Deadline dict keys: id, title, due_date (date), due_time (time|None),
 timezone, status, rule, citation, case_title, reminders (list[int]);
@@ -111,6 +112,25 @@ def _alarm(summary: str, offset: int, trigger: datetime | timedelta) -> Alarm:
     return alarm
 
 
+def _future_alarms(d: dict[str, Any], tz_name: str | None, zone, morning: time, now: datetime) -> list[Alarm]:
+    """One alarm per reminder offset whose moment is still ahead of ``now``."""
+    due_date: date = d["due_date"]
+    due_time: time | None = d.get("due_time")
+    offsets = list(dict.fromkeys(d.get("reminders") or []))
+    if zone is not None:
+        return [_alarm(str(d["title"]), off, when)
+                for off, when in reminder_times(due_date, due_time, tz_name, offsets, morning=morning) if when > now]
+    out = []
+    for off in sorted(offsets, reverse=True):
+        # all-day events start at local midnight (floating): fire at `morning`; timed ones are UTC
+        trig = timedelta(days=-off, hours=morning.hour, minutes=morning.minute) if due_time is None \
+            else timedelta(days=-off)
+        start = datetime.combine(due_date, (due_time or time(0)).replace(tzinfo=None), tzinfo=timezone.utc)
+        if start + trig > now:
+            out.append(_alarm(str(d["title"]), off, trig))
+    return out
+
+
 def deadlines_ics(
     deadlines: Iterable[dict[str, Any]],
     *,
@@ -118,9 +138,14 @@ def deadlines_ics(
     prodid: str = DEFAULT_PRODID,
     dtstamp: datetime | None = None,
     morning: time = DEFAULT_MORNING,
+    now: datetime | None = None,
 ) -> bytes:
-    """Serialize deadlines to an iCalendar document (bytes, CRLF line endings)."""
-    stamp = (dtstamp or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
+    """Serialize deadlines to an iCalendar document (bytes, CRLF line endings).
+
+    Alarms whose moment has passed (``now``, default the current time) are left out, so a calendar
+    never rings for a deadline that is over or for a reminder day already gone."""
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    stamp = (dtstamp or now).astimezone(timezone.utc).replace(microsecond=0)
     cal = Calendar()
     cal.add("prodid", prodid)
     cal.add("version", "2.0")
@@ -158,18 +183,8 @@ def deadlines_ics(
             ev.add("dtstart", start)
 
         if _alarms_wanted(d.get("status")):
-            offsets = list(dict.fromkeys(d.get("reminders") or []))
-            if zone is not None:
-                for off, when in reminder_times(due_date, due_time, tz_name, offsets, morning=morning):
-                    ev.add_component(_alarm(str(d["title"]), off, when))
-            else:
-                for off in sorted(offsets, reverse=True):
-                    if due_time is None:
-                        # all-day events start at local midnight (floating): fire at `morning`
-                        trig = timedelta(days=-off, hours=morning.hour, minutes=morning.minute)
-                    else:
-                        trig = timedelta(days=-off)
-                    ev.add_component(_alarm(str(d["title"]), off, trig))
+            for alarm in _future_alarms(d, tz_name, zone, morning, now):
+                ev.add_component(alarm)
         cal.add_component(ev)
 
     if needs_tz:

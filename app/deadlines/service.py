@@ -19,6 +19,7 @@ from app.models.base import utcnow
 from app.accounts import audit
 from app.platform import runtime
 from app.deadlines.calendar import deadlines_ics
+from app.deadlines.zones import court_zone
 from app.deadlines import engine
 from app.deadlines.reminders import DEFAULT_OFFSETS, get_zone, reminder_times
 from app.platform.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -316,7 +317,7 @@ def _owner(deadline: Deadline) -> User | None:
 # --- calendars --------------------------------------------------------------------------------
 
 def case_calendar(principal: Principal, case_id) -> tuple[bytes, str]:
-    """The case's deadlines (all but dismissed ones) as an iCalendar file, times in the caller's zone."""
+    """The case's deadlines (all but dismissed ones) as an iCalendar file, times in the court's zone."""
     case = get_visible(principal, Case, case_id)
     deadlines = db.session.execute(
         scoped(principal, Deadline, all_orgs=True).where(Deadline.case_id == case.id, Deadline.status != "DISMISSED")
@@ -356,10 +357,11 @@ def calendar_url(user: User) -> str:
 
 
 def _ics_item(deadline: Deadline, case: Case, user: User) -> dict:
+    # Times are on the court's clock (its jurisdiction's zone); a federal case has none: the person's zone.
     # calendar.ics_status knows "unconfirmed" as TENTATIVE; SUGGESTED means exactly that.
     status = "unconfirmed" if deadline.status == "SUGGESTED" else deadline.status
     return {"id": deadline.id, "title": deadline.title, "due_date": deadline.due_date, "due_time": deadline.due_time,
-            "timezone": user_zone(user), "status": status, "rule": deadline.rule, "citation": deadline.citation,
+            "timezone": court_zone(case.jurisdiction) or user_zone(user), "status": status, "rule": deadline.rule, "citation": deadline.citation,
             "case_title": case.title, "reminders": list(deadline.reminders or []),
             "explanation": deadline.explanation or []}
 

@@ -267,12 +267,24 @@ def analysis_of(principal: Principal, document_id) -> dict:
     doc = get(principal, document_id)
     row = db.session.get(DocumentAnalysis, doc.id)
     if row is None:
-        raise NotFound("This document has no analysis yet." if doc.status != "FAILED"
-                       else "This document failed processing; there is no analysis.")
+        _no_analysis_yet(doc)
     data = json.loads(crypto.open_bytes(runtime.current().keyring, row.sealed, analysis_aad(doc)))
     audit.record("document.read_analysis", "document", doc.id, user=principal.user,
                  organization_id=doc.organization_id, case_id=doc.case_id)
     return data
+
+
+def _no_analysis_yet(doc: Document):
+    """No analysis stored: 409 naming the job to follow while it is being made, else 404."""
+    if doc.status in ("QUEUED", "PROCESSING"):
+        job = latest_job(doc.id)
+        raise Conflict("This document is still being processed; its analysis is ready when the job succeeds. "
+                       "Follow the job (GET /api/v1/jobs/{id}/events) and ask again.",
+                       code="analysis_not_ready", job_id=str(job.id) if job else None,
+                       job_status=job.status if job else None,
+                       job_url=f"/api/v1/jobs/{job.id}" if job else None)
+    raise NotFound("This document failed processing; there is no analysis." if doc.status == "FAILED"
+                   else "This document has no analysis.")
 
 
 def open_plaintext(doc: Document):

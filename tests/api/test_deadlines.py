@@ -319,6 +319,21 @@ def test_case_calendar_parses_as_icalendar(alice, case):
     assert len(events[0].walk("VALARM")) == 4
 
 
+def test_calendar_events_keep_the_courts_clock_not_the_viewers(alice):
+    """A hearing at 9:00 in a California court is at 9:00 Los Angeles time, for a reader in New York too."""
+    assert alice.get("/api/v1/auth/me").get_json()["user"]["timezone"] == "America/New_York"
+    ca = alice.create_case(title="Tenant v. Landlord", jurisdiction="US-CA", court_type="STATE_TRIAL")
+    add(alice, ca["id"], title="Hearing", due_time="09:00:00")
+    past = add(alice, ca["id"], title="Already over", due_date=(date.today() - timedelta(days=3)).isoformat())
+    events = {str(e["summary"]): e for e in
+              Calendar.from_ical(alice.get(f"/api/v1/cases/{ca['id']}/deadlines.ics").data).walk("VEVENT")}
+    hearing = events["Hearing"]
+    assert hearing["DTSTART"].params["TZID"] == "America/Los_Angeles"
+    assert hearing.decoded("dtstart") == datetime.combine(FAR, time(9), tzinfo=ZoneInfo("America/Los_Angeles"))
+    assert len(hearing.walk("VALARM")) == 4
+    assert past["due_date"] < date.today().isoformat() and events["Already over"].walk("VALARM") == []
+
+
 def test_personal_feed_by_key_and_rotation(alice, case, client):
     add(alice, case["id"], title="Pending one")
     add(alice, case["id"], title="Suggested one", status="SUGGESTED")

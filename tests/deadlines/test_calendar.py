@@ -43,6 +43,7 @@ def test_round_trip_all_day_and_timed():
         ],
         calendar_name="Doe v. Roe deadlines",
         dtstamp=datetime(2026, 12, 5, 12, 0, tzinfo=UTC),
+        now=datetime(2026, 12, 5, 12, 0, tzinfo=UTC),
     )
     cal = parse(data)
     assert str(cal["PRODID"]) == "-//CaseOS//Deadlines//EN"
@@ -85,8 +86,21 @@ def test_round_trip_all_day_and_timed():
     assert alarm.decoded("TRIGGER") == timedelta(0)
 
 
+def test_past_deadline_rings_no_alarm_and_reminder_days_gone_are_left_out():
+    now = datetime(2026, 12, 24, 12, 0, tzinfo=UTC)  # after the 7-day reminder (Dec 21), before the 3-day one
+    cal = parse(deadlines_ics([make(), make(id="past", due_date=date(2026, 12, 1)),
+                               make(id="past-floating", due_date=date(2026, 12, 1), timezone=None)],
+                              calendar_name="x", now=now))
+    events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
+    assert events["past@caseos"].walk("VALARM") == []
+    assert events["past-floating@caseos"].walk("VALARM") == []
+    offsets = sorted(int(str(a["X-CASEOS-OFFSET-DAYS"])) for a in events["d1@caseos"].walk("VALARM"))
+    assert offsets == [0, 1, 3]
+
+
 def test_floating_all_day_relative_alarm_at_morning():
-    cal = parse(deadlines_ics([make(timezone=None, reminders=[1, 0])], calendar_name="x"))
+    cal = parse(deadlines_ics([make(timezone=None, reminders=[1, 0])], calendar_name="x",
+                              now=datetime(2026, 12, 1, tzinfo=UTC)))
     [ev] = cal.walk("VEVENT")
     triggers = sorted(a.decoded("TRIGGER") for a in ev.walk("VALARM"))
     assert triggers == [timedelta(days=-1, hours=8), timedelta(hours=8)]
