@@ -62,5 +62,7 @@ def test_the_case_link_in_a_reminder_email_answers(app, alice):
     assert link.startswith(app.config["PUBLIC_URL"].rstrip("/") + "/")
     r = alice.client.get(link[len(app.config["PUBLIC_URL"].rstrip("/")):])
     assert r.status_code == 302
-    followed = alice.get(r.headers["Location"])
-    assert followed.status_code == 200 and followed.get_json()["case"]["id"] == case["id"]
+    # The case's page in the web client (signed in with the session cookie the login set)
+    assert r.headers["Location"] == f"/app/cases/{case['id']}"
+    page = alice.client.get(r.headers["Location"])
+    assert page.status_code == 200 and case["id"] in page.get_data(as_text=True)
