@@ -34,6 +34,11 @@ class DeadlineFound(_Quoted):
     rule = fields.Dict(allow_none=True)
 
 
+class JudgeFound(_Quoted):
+    name = fields.String(required=True, metadata={"description": "A judge or justice who wrote, signed, sat on or "
+                                                                 "was assigned to the paper (judges are never parties)."})
+
+
 class CitationFound(_Quoted):
     text = fields.String(required=True)
     kind = fields.String()
@@ -73,6 +78,7 @@ class AnalysisOut(OutSchema):
     parties = fields.List(fields.Nested(PartyFound), required=True)
     case_numbers = fields.List(fields.Nested(ValueFound), required=True)
     courts = fields.List(fields.Nested(CourtFound), required=True)
+    judges = fields.List(fields.Nested(JudgeFound), metadata={"description": "Judges named by the paper (local analyzer)."})
     dates = fields.List(fields.Nested(DateFound), required=True)
     deadlines = fields.List(fields.Nested(DeadlineFound), required=True)
     amounts = fields.List(fields.Nested(ValueFound), required=True)

@@ -19,6 +19,9 @@ _TYPE_PHRASE = {
     "notice": "a notice", "order": "a court order", "motion": "a motion (a request asking the judge to do something)",
     "judgment": "a judgment (the court's decision)", "form": "a court form", "instructions": "a set of instructions",
     "correspondence": "a letter", "other": "a document",
+    "opinion": "a court opinion (a decision with the court's reasons)", "docket": "a court docket (the case's list of filings)",
+    "notice_of_electronic_filing": "a notice of electronic filing (the court's e-mail that something was filed)",
+    "email": "an e-mail", "brief": "a brief (a party's written argument)",
 }
 # a paper about the reader's own safety (protective orders against abuse, harassment, stalking), not a
 # commercial restraining order (trade secrets, a non-compete) or a discovery protective order

@@ -40,6 +40,23 @@ _TYPE_CUES = [
     ("correspondence", r"^[ \t]*(?:hi|hello|good\s+(?:morning|afternoon))\b[^\n]{0,40},[ \t]*$", 4, True),
     ("correspondence", r"^[ \t]*(?:thanks|thank\s+you|regards|kind\s+regards|best|cheers)[,!.]?[ \t]*$", 3, True),
     ("correspondence", r"^[ \t]*subject[ \t]*:", 1.5, True),
+    ("opinion", r"^[ \t]*(?:memorandum[ \t]+)?opinion(?:[ \t]+(?:of[ \t]+the[ \t]+court|and[ \t]+order))?[ \t]*$|"
+                r"delivered\s+the\s+opinion|\bopinion\s+of\s+the\s+court\b|^[ \t]*per\s+curiam\b", 5, True),
+    ("opinion", r"^[ \t]*(?:judgment|order)?[ \t]*(?:affirmed|reversed|vacated)(?:[ \t]+(?:and|in\s+part)[^\n]{0,40})?\.?[ \t]*$|"
+                r"\bappeal\s+from\s+the\b|\bwe\s+(?:affirm|reverse|conclude|hold)\b", 3, True),
+    ("opinion", r"^[ \t]*(?:discussion|analysis|legal\s+standard|background|conclusion)[ \t]*$", 2, True),
+    ("docket", r"\b(?:civil|criminal|bankruptcy|adversary)\s+docket\s+for\s+case\b|\bgeneral\s+docket\b|"
+               r"\bbankruptcy\s+petition\s+#", 8, True),
+    ("docket", r"^[ \t]*(?:date\s+filed|filing\s+date|docket\s+date)?\s*#?\s*docket\s+text\b|"
+               r"\bproceedings\s+and\s+orders\b|pacer\s+service\s+center|^[ \t]*filed\s*&\s*entered\s*:|"
+               r"^[ \t]*(?:case\s+)?events[ \t]*$|^[ \t]*trial\s+court\s+information[ \t]*$|"
+               r"^[ \t]*party[ \t]+partytype[ \t]+representative|\bdocketed\s*:|^[ \t]*date\s+of\s+last\s+filing\s*:", 4, True),
+    ("notice_of_electronic_filing", r"notice\s+of\s+electronic\s+filing|notice\s+of\s+docket\s+activity|"
+                                    r"automatic\s+e-?mail\s+message\s+generated\s+by\s+the\s+cm/ecf|"
+                                    r"a\s+new\s+docket\s+entry", 9, True),
+    ("email", r"^[ \t]*(?:from|sent|to|cc)[ \t]*:[^\n]*@", 2, True), ("email", r"^[ \t]*(?:subject|date)[ \t]*:", 1, True),
+    ("brief", r"^[ \t]*(?:[a-z' ,]{0,60})?(?:brief|objection|opposition|reply)\b[^\n]{0,80}$", 3, True),
+    ("brief", r"\bmemorandum\s+(?:of\s+(?:law|points\s+and\s+authorities)\s+)?in\s+opposition|\bhereby\s+objects?\b", 3, True),
 ]
 # (type, pattern, weight[, anywhere]): an "anywhere" cue counts fully in the body too ("Dear ...", "(check one)")
 _TYPE_RES = [(c[0], re.compile(c[1], re.I | re.M), c[2], len(c) > 3 and c[3]) for c in _TYPE_CUES]

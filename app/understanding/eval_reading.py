@@ -28,6 +28,7 @@ from app.documents import extraction, filetypes
 from app.documents.reader.common import Limits
 
 READER_SOURCES = ("reader", "extraction.py", "filetypes.py")
+_FALLBACK_FINGERPRINT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 _BLOCK_TAGS = frozenset("""address article aside blockquote br caption dd div dl dt fieldset figcaption
 figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot th
 thead tr ul center""".split())
@@ -49,11 +50,11 @@ def reader_fingerprint() -> str:
 def read_original(path: Path, cache_dir: Path | None = None, fingerprint: str | None = None) -> dict:
     """The text of one original file, page by page (cached; see the module docstring)."""
     data = path.read_bytes()
-    key = f"{hashlib.sha256(data).hexdigest()}-{fingerprint or reader_fingerprint()}.json"
-    cached = cache_dir / key if cache_dir else None
+    ctype = filetypes.sniff(data[:filetypes.SNIFF_BYTES])
+    code = (fingerprint or reader_fingerprint()) if ctype is not None else _FALLBACK_FINGERPRINT
+    cached = cache_dir / f"{hashlib.sha256(data).hexdigest()}-{code}.json" if cache_dir else None
     if cached is not None and cached.is_file():
         return json.loads(cached.read_text(encoding="utf-8"))
-    ctype = filetypes.sniff(data[:filetypes.SNIFF_BYTES])
     if ctype is not None:
         result = {"pages": _product_pages(path, ctype), "reader": "product", "content_type": ctype}
     elif path.suffix.lower() in (".html", ".htm"):
@@ -90,6 +91,8 @@ def _product_pages(path: Path, ctype: str) -> list[str]:
 
 
 class _TextOfHtml(HTMLParser):
+    """Block elements end a line, paragraphs a paragraph; table cells sit side by side."""
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
@@ -98,18 +101,22 @@ class _TextOfHtml(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style", "head", "title"):
             self._skip += 1
+        elif tag in ("td", "th"):
+            self.parts.append("   ")
         elif tag in _BLOCK_TAGS:
-            self.parts.append("\n" if tag not in ("td", "th") else "  ")
+            self.parts.append("\n")
 
     def handle_endtag(self, tag):
         if tag in ("script", "style", "head", "title"):
             self._skip = max(0, self._skip - 1)
+        elif tag in ("p", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"):
+            self.parts.append("\n\n")
         elif tag in _BLOCK_TAGS and tag not in ("td", "th"):
             self.parts.append("\n")
 
     def handle_data(self, data):
         if not self._skip:
-            self.parts.append(data)
+            self.parts.append(re.sub(r"\s+", " ", data))     # as a browser shows it
 
 
 def html_to_text(markup: str) -> str:
@@ -118,7 +125,7 @@ def html_to_text(markup: str) -> str:
     parser.feed(markup)
     parser.close()
     text = "".join(parser.parts).replace("\xa0", " ")
-    lines = (re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines())
+    lines = (line.strip() for line in text.splitlines())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 

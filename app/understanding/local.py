@@ -37,6 +37,7 @@ from app.understanding.courts import _courts, _courts_db_patterns
 from app.understanding.dates import _LABEL_PRIORITY, _date_label, _find_dates
 from app.understanding.deadlines import _explicit_deadlines, _relative_deadlines
 from app.understanding.document_type import _document_type
+from app.understanding.judges import _judges, _same_judge
 from app.understanding.parties import _parties
 from app.understanding.text import ANALYZER_VERSION, DISCLAIMER, DOCUMENT_TYPES, MAX_CHARS, MAX_ITEMS, MAX_QUOTE, ROLES, _Doc
 
@@ -151,7 +152,9 @@ def analyze(text: str, *, pages: list[str] | None = None, reference_date: date |
             cur["label"], cur["quote"] = d["label"], item["quote"]
     dates = sorted(dates_out.values(), key=lambda x: x["_pos"])
 
-    parties = _guard("parties", _parties, doc, ctx)
+    judges = _guard("judges", _judges, doc)
+    parties = [p for p in _guard("parties", _parties, doc, ctx)      # a judge is never a party
+               if not any(_same_judge(j["name"], p["name"]) for j in judges)]
     case_numbers = _guard("case numbers", _case_numbers, doc)
     courts = _guard("courts", _courts, doc, jurisdiction)
     amounts = _guard("amounts", _amounts, doc)
@@ -173,6 +176,7 @@ def analyze(text: str, *, pages: list[str] | None = None, reference_date: date |
         "parties": parties,
         "case_numbers": _strip_private(case_numbers),
         "courts": _strip_private(courts),
+        "judges": _strip_private(judges),
         "dates": dates,
         "deadlines": deadlines,
         "amounts": _strip_private(amounts),

@@ -35,6 +35,7 @@ __all__ = [
 DOCUMENT_TYPES = [
     "complaint", "summons", "notice", "order", "motion", "judgment",
     "form", "instructions", "correspondence", "other",
+    "opinion", "docket", "notice_of_electronic_filing", "email", "brief",
 ]
 PARTY_ROLES = [
     "PLAINTIFF", "DEFENDANT", "PETITIONER", "RESPONDENT", "LANDLORD",

@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 TYPE_MAP = {"complaint": "PLEADING", "summons": "NOTICE", "notice": "NOTICE", "order": "ORDER",
             "motion": "MOTION", "judgment": "ORDER", "form": "FORM", "instructions": "OTHER",
-            "correspondence": "CORRESPONDENCE", "other": "OTHER", "brief": "BRIEF"}
+            "correspondence": "CORRESPONDENCE", "other": "OTHER", "brief": "BRIEF",
+            "opinion": "ORDER", "docket": "OTHER", "notice_of_electronic_filing": "NOTICE", "email": "CORRESPONDENCE"}
 ROLE_MAP = {"PLAINTIFF", "DEFENDANT", "PETITIONER", "RESPONDENT", "LANDLORD", "TENANT", "ATTORNEY", "WITNESS", "OTHER"}
 
 

@@ -22,7 +22,8 @@ _EYECITE_MAX_PIECES = 40
 _EYECITE_BUDGET = 60_000      # characters handed to eyecite per document (its cost grows with citations)
 
 DOCUMENT_TYPES = ("complaint", "summons", "notice", "order", "motion", "judgment",
-                  "form", "instructions", "correspondence", "other")
+                  "form", "instructions", "correspondence", "other",
+                  "opinion", "docket", "notice_of_electronic_filing", "email", "brief")
 ROLES = ("PLAINTIFF", "DEFENDANT", "PETITIONER", "RESPONDENT", "LANDLORD", "TENANT", "ATTORNEY", "OTHER")
 
 

@@ -58,11 +58,12 @@ def _shape(result: dict) -> tuple:
 
 # Fields the local analyzer adds beyond the model contract (ANALYSIS_SCHEMA); the API serves `rule`
 # (AnalysisOut) and drops `courts_db_id`.
-LOCAL_EXTENSIONS = {"deadlines": ("rule",), "courts": ("courts_db_id",)}
+LOCAL_EXTENSIONS = {"deadlines": ("rule",), "courts": ("courts_db_id",), "case_numbers": ("primary",)}
+LOCAL_FIELDS = {"judges"}       # served by the API (AnalysisOut), not asked of a model
 
 
 def strip_local_extensions(result: dict) -> dict:
-    out = dict(result)
+    out = {k: v for k, v in result.items() if k not in LOCAL_FIELDS}
     for key, extra in LOCAL_EXTENSIONS.items():
         out[key] = [{k: v for k, v in item.items() if k not in extra} for item in result.get(key) or []]
     return out
@@ -74,7 +75,7 @@ def _assert_in_schema_and_quoted(result: dict, text: str):
     for key in ITEM_LIST_FIELDS:
         for item in result[key]:
             assert normalize_for_match(item["quote"]) in hay, (key, item)
-    assert set(result) <= set(ANALYSIS_SCHEMA["properties"]) | {"provider", "model", "disclaimer", "note"}
+    assert set(result) <= set(ANALYSIS_SCHEMA["properties"]) | {"provider", "model", "disclaimer", "note"} | LOCAL_FIELDS
 
 
 @pytest.fixture(scope="module")

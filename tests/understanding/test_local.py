@@ -17,8 +17,8 @@ from app.understanding.evaluate import evaluate
 from app.understanding.local import ANALYZER_VERSION, DISCLAIMER, analyze
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "analysis"
-ITEM_FIELDS = ("parties", "case_numbers", "courts", "dates", "deadlines", "amounts", "citations")
-TOP_KEYS = ["document_type", "document_type_confidence", "summary", "parties", "case_numbers", "courts", "dates",
+ITEM_FIELDS = ("parties", "case_numbers", "courts", "judges", "dates", "deadlines", "amounts", "citations")
+TOP_KEYS = ["document_type", "document_type_confidence", "summary", "parties", "case_numbers", "courts", "judges", "dates",
             "deadlines", "amounts", "citations", "key_concepts", "issues", "next_steps", "language", "provider",
             "model", "disclaimer"]
 
@@ -58,6 +58,8 @@ def assert_contract_shape(result):
         assert set(c) == {"value", "quote"}
     for c in result["courts"]:
         assert set(c) - {"courts_db_id"} == {"name", "quote"}
+    for j in result["judges"]:
+        assert set(j) == {"name", "quote"}
     for d in result["dates"]:
         assert set(d) == {"date", "label", "quote"}
         date.fromisoformat(d["date"])
