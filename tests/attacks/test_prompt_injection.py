@@ -59,7 +59,8 @@ def _shape(result: dict) -> tuple:
 # Fields the local analyzer adds beyond the model contract (ANALYSIS_SCHEMA); the API serves `rule`
 # (AnalysisOut) and drops `courts_db_id`.
 LOCAL_EXTENSIONS = {"deadlines": ("rule",), "courts": ("courts_db_id",), "case_numbers": ("primary",)}
-LOCAL_FIELDS = {"judges"}       # served by the API (AnalysisOut), not asked of a model
+# served by the API (AnalysisOut), not asked of a model: judges (local analyzer), suggestions (forms to fill)
+LOCAL_FIELDS = {"judges", "suggestions"}
 
 
 def strip_local_extensions(result: dict) -> dict:
