@@ -197,6 +197,13 @@ def _timing(clock: _Clock, dates: list[dict], deadlines: list[dict]) -> tuple[li
                           f"If it was not done, contact the court clerk or legal aid right away.")
         elif clock.today is not None and (due - clock.today).days <= 7:
             issues.append(f"A deadline is coming up soon: {_fmt(due)} ({dl['label'].lower()}).")
+    listed = {dl["due_date"] for dl in dated}
+    gone = [d["date"] for d in dates if d["label"] == "due" and d["date"] not in listed and clock.past(d["date"])
+            and (clock.doc_date is None or d["date"] >= clock.doc_date.isoformat())]
+    for iso in sorted(gone)[-2:]:       # due dates that passed after the paper was written
+        issues.append(f"The paper gives {_fmt(date.fromisoformat(iso))} as a due date, and it has passed "
+                      f"({clock.why_past(iso)}). If it applied to you and was not done, contact the court clerk "
+                      f"or legal aid right away.")
     for dl in [dl for dl in dated if not clock.past(dl["due_date"])][:3]:
         steps.append(f"Mark {_fmt(date.fromisoformat(dl['due_date']))} on your calendar: {dl['label'].lower()}.")
     return issues, steps

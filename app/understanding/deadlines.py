@@ -224,25 +224,54 @@ _NARRATIVE = re.compile(r"\b(?:ordered|directed|required|instructed|gave|had\s+u
 _PRESENT = re.compile(r"\b(?:shall|must|is|are|will|currently|hereby|now|remains?)\b", re.I)
 
 
-def _not_a_requirement(sentence: str, due: date, doc_date: date | None) -> bool:
+def _not_a_requirement(sentence: str, due: date, since: date | None, doc_date: date | None) -> bool:
     """A date that is asked for, or a requirement the paper tells as history: prefer dropping to guessing."""
     if _CONDITIONAL.search(sentence) or (_REQUEST.search(sentence) and not _GRANTED.search(sentence)):
         return True
-    if doc_date is not None and due < doc_date:
+    if since is not None and due < since:
         return True                   # "the rent due on November 1" in a notice of December 1: history
     return doc_date is None and bool(_NARRATIVE.search(sentence)) and not _PRESENT.search(sentence)
 
 
-def _explicit_deadlines(doc: _Doc, dates: list[dict], doc_date: date | None) -> list[dict]:
+def _explicit_deadlines(doc: _Doc, dates: list[dict], since: date | None, doc_date: date | None = None) -> list[dict]:
     out = []
     for d in dates:
         if d["label"] != "due":
             continue
         ss, se = doc.sentence_span(d["start"], d["end"])
         sentence = doc.text[ss:se]
-        if not _OBLIGATION.search(sentence) or _not_a_requirement(sentence, d["date"], doc_date):
+        if not _OBLIGATION.search(sentence) or _not_a_requirement(sentence, d["date"], since, doc_date):
             continue
         out.append({"due_date": d["date"].isoformat(), "label": _act_label(sentence, doc.text[max(0, ss - 300):ss]),
                     "quote": doc.sentence_quote(d["start"], d["end"]),
                     "basis": "The document gives this date. Confirm it with the court.", "_pos": d["start"]})
     return out
+
+
+def find_deadlines(doc: _Doc, dates: list[dict], known: dict[str, date | None], doc_date: date | None,
+                   reference_date: date | None = None) -> list[dict]:
+    """The paper's deadlines in document order, each once.
+
+    A due date already past on the day the paper is read (``reference_date``, or the paper's own date) is
+    history ("Response due March 7, 2016" in a docket read on March 28): the date stays a date labelled
+    ``due``, not a deadline. A period counted from an event that ends before the paper's date is history
+    too. A period the paper also states as a date ("35 days from service" and "on or before 09/30/2025")
+    is given once, by its date."""
+    since = max((d for d in (doc_date, reference_date) if d), default=None)
+    found = _explicit_deadlines(doc, dates, since, doc_date)
+    for dl in _relative_deadlines(doc, known):
+        if dl["due_date"] and doc_date and date.fromisoformat(dl["due_date"]) < doc_date:
+            continue
+        if dl["due_date"] is None and any(x["label"] == dl["label"] for x in found):
+            continue
+        found.append(dl)
+    found.sort(key=lambda x: x["_pos"])
+    merged: list[dict] = []
+    seen: set = set()
+    for dl in found:
+        rule = dl.get("rule") or {}
+        key = dl["due_date"] or (rule.get("period"), rule.get("unit"), rule.get("direction"), rule.get("anchor"), dl["label"])
+        if key not in seen:
+            seen.add(key)
+            merged.append(dl)
+    return merged[:MAX_ITEMS]

@@ -35,7 +35,7 @@ from app.understanding.citations import _citations
 from app.understanding.concepts import _key_concepts, _language
 from app.understanding.courts import _courts, _courts_db_patterns
 from app.understanding.dates import _LABEL_PRIORITY, _date_label, _find_dates
-from app.understanding.deadlines import _explicit_deadlines, _relative_deadlines
+from app.understanding.deadlines import find_deadlines
 from app.understanding.document_type import _document_type
 from app.understanding.judges import _judges, _same_judge
 from app.understanding.parties import _parties
@@ -126,20 +126,7 @@ def analyze(text: str, *, pages: list[str] | None = None, reference_date: date |
     known = {"notice": doc_date, "service": served, "receipt": served, "mailing": served,
              "entry": first("entered"), "hearing": first("hearing"), "filing": filing, "docketing": None}
 
-    deadlines = _guard("deadlines", lambda: _explicit_deadlines(doc, raw_dates, doc_date or served)
-                       + _relative_deadlines(doc, known))
-    deadlines.sort(key=lambda x: x["_pos"])
-    merged: list[dict] = []
-    seen_deadlines: set = set()
-    for dl in deadlines:
-        rule = dl.get("rule") or {}
-        key = dl["due_date"] or (rule.get("period"), rule.get("unit"), rule.get("direction"), rule.get("anchor"), dl["label"])
-        if key in seen_deadlines:
-            continue
-        seen_deadlines.add(key)
-        merged.append(dl)
-        if len(merged) >= MAX_ITEMS:
-            break
+    merged = _guard("deadlines", find_deadlines, doc, raw_dates, known, doc_date or served, reference_date)
 
     dates_out: dict[str, dict] = {}
     for d in raw_dates:
