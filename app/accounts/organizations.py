@@ -27,6 +27,20 @@ def create(user: User, name: str) -> Organization:
     return org
 
 
+def list_members(principal: Principal, org_id) -> list[dict]:
+    """The members of an organization with their names, e-mails and roles (OWNER only), owners first."""
+    if org_id not in principal.roles:
+        raise NotFound("Organization not found.")
+    principal.require_owner(org_id)
+    rows = db.session.execute(
+        sa.select(Membership, User).join(User, User.id == Membership.user_id)
+        .where(Membership.organization_id == org_id).order_by(Membership.created_at)).all()
+    order = {"OWNER": 0, "MEMBER": 1, "VIEWER": 2}
+    return sorted(({"id": m.id, "user_id": u.id, "organization_id": m.organization_id, "role": m.role,
+                    "name": u.name, "email": u.email, "created_at": m.created_at} for m, u in rows),
+                  key=lambda r: order.get(r["role"], 3))
+
+
 def add_member(principal: Principal, org_id, email: str, role: str) -> Membership:
     """Add (or change the role of) a member; only an OWNER may; the target user must exist."""
     if org_id not in principal.roles:

@@ -6,7 +6,8 @@ from app.api.auth import _org
 from app.api.security import current_principal
 from app.extensions import db
 from app.schemas.auth import OrganizationOut
-from app.schemas.organization import MemberIn, MemberOut, OrganizationIn, OrganizationList, OrganizationUpdateIn
+from app.schemas.organization import (MemberIn, MemberList, MemberOut, OrganizationIn, OrganizationList,
+                                      OrganizationUpdateIn)
 from app.accounts import organizations
 from app.deadlines import service as deadline_service
 
@@ -39,6 +40,13 @@ def update(data, org_id):
     org = organizations.set_external_ai(principal, org_id, data["allow_external_ai"])
     db.session.commit()
     return _org(org, principal.roles[org_id])
+
+
+@bp.get("/<uuid:org_id>/members")
+@bp.response(200, MemberList)
+def members(org_id):
+    """Members of the organization with their roles (OWNER only)."""
+    return {"items": organizations.list_members(current_principal(), org_id)}
 
 
 @bp.post("/<uuid:org_id>/members")

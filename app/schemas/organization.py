@@ -27,3 +27,13 @@ class MemberOut(OutSchema):
     user_id = fields.UUID(required=True)
     organization_id = fields.UUID(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class MemberDetailOut(MemberOut):
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    created_at = fields.DateTime()
+
+
+class MemberList(OutSchema):
+    items = fields.List(fields.Nested(MemberDetailOut), required=True)

@@ -66,7 +66,7 @@ _MESSAGES = {
     "steps": _l("How we counted"), "calc_none": _l("No deadline found for that event."),
     "added_suggested": _l("Added to the case. Confirm it below."), "you": _l("You"), "assistant": _l("CaseOS"),
     "thinking": _l("Thinking..."), "members_only_owner": _l("Only the owner of an organization can see this."),
-    "role.OWNER": _l("Owner"), "role.MEMBER": _l("Member"), "role.VIEWER": _l("Viewer"),
+    "role_of": _l("Role of {name}"), "role.OWNER": _l("Owner"), "role.MEMBER": _l("Member"), "role.VIEWER": _l("Viewer"),
     "calendar_ready": _l("Copy this link into your calendar app. Anyone with the link can see your deadlines."),
     "required": _l("(required)"), "choose": _l("Choose..."), "page": _l("page {number}"),
 }

@@ -109,6 +109,7 @@ class Browser:
     def screenshot(self, name: str) -> Path:
         """The whole page: the window grows to the page's height for the picture, then goes back."""
         path = self.shots / f"{name}.png"
+        self.driver.execute_script("window.scrollTo(0, 0)")
         height = self.driver.execute_script("return document.documentElement.scrollHeight")
         self.driver.set_window_size(self.size[0], min(max(height, self.size[1]), 6000))
         self.driver.save_screenshot(str(path))

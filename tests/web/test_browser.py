@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import requests
+from selenium.webdriver.common.keys import Keys
 
 from devkit.docgen import render_text_image
 from tests.web.browser import DESKTOP, PHONE
@@ -118,7 +120,7 @@ def ask(br):
     br.look("case-chat")
 
 
-def account_and_team(br):
+def account_and_team(br, colleague_email: str):
     br.click("a[href='/app/account']")
     br.wait_css("#profile")
     br.click("#calendar-key")
@@ -127,7 +129,51 @@ def account_and_team(br):
     br.look("account")
     br.click("a[href='/app/organization']")
     br.wait_css("#audit tr")  # the owner of the personal organization sees its audit trail
+    br.type("#org-name", "Legal Aid North")
+    br.click("#new-org button[type=submit]")
+    br.wait_css("#members li", "Jordan Rivers")
+    br.type("#member-email", colleague_email)
+    br.select("#member-role", "VIEWER")
+    br.click("#add-member button[type=submit]")
+    row = br.wait_css("#members li", colleague_email)
+    assert row.find_element("css selector", "select").get_attribute("value") == "VIEWER"
+    br.wait_css("#audit tr", "organization.member_add")
     br.look("organization")
+
+
+def register_by_api(base: str) -> str:
+    email = f"colleague-{uuid.uuid4().hex[:10]}@example.test"
+    r = requests.post(f"{base}/api/v1/auth/register", json={"email": email, "password": PASSWORD, "name": "Casey Colleague"},
+                      timeout=30)
+    assert r.status_code == 201, r.text
+    return email
+
+
+def keyboard_sign_up(br, name: str):
+    """Sign up with the keyboard only: the skip link comes first, fields in reading order, Enter submits."""
+    br.go("/app/signup")
+    br.wait_css("#signup-form")
+    body = br.find("body")
+    body.send_keys(Keys.TAB)
+    active = br.driver.switch_to.active_element
+    assert active.get_attribute("class") == "skip"
+    order = []
+    for _ in range(8):
+        active.send_keys(Keys.TAB)
+        active = br.driver.switch_to.active_element
+        order.append(active.get_attribute("id"))
+        if active.get_attribute("id") == "name":
+            break
+    assert order[-1] == "name", order
+    active.send_keys(name, Keys.TAB)
+    active = br.driver.switch_to.active_element
+    assert active.get_attribute("id") == "email"
+    active.send_keys(f"kb-{uuid.uuid4().hex[:10]}@example.test", Keys.TAB)
+    active = br.driver.switch_to.active_element
+    assert active.get_attribute("id") == "password"
+    active.send_keys(PASSWORD, Keys.ENTER)
+    br.wait_path("/app/dashboard")
+    br.wait_css("#cases li")
 
 
 def spanish(br):
@@ -152,7 +198,7 @@ def assert_accessible(br):
     assert not bad, f"serious accessibility violations: {bad}"
 
 
-def test_a_person_handles_a_case_on_a_desktop(open_browser, tmp_path):
+def test_a_person_handles_a_case_on_a_desktop(open_browser, web_url, tmp_path):
     br = open_browser(DESKTOP, "desktop")
     due = date.today() + timedelta(days=30)
     photo = summons_photo(tmp_path, due)
@@ -165,7 +211,7 @@ def test_a_person_handles_a_case_on_a_desktop(open_browser, tmp_path):
     fill_form(br)
     search(br)
     ask(br)
-    account_and_team(br)
+    account_and_team(br, register_by_api(web_url))
     spanish(br)
     sign_out(br)
     assert_accessible(br)
@@ -175,7 +221,7 @@ def test_the_same_on_a_360px_phone(open_browser, tmp_path):
     br = open_browser(PHONE, "phone")
     due = date.today() + timedelta(days=21)
     photo = summons_photo(tmp_path, due)
-    sign_up(br, "Sam Phone")
+    keyboard_sign_up(br, "Sam Phone")
     start_case(br, "My eviction case")
     assert br.horizontal_overflow() <= 0, "the case page scrolls sideways on a phone"
     upload_and_watch(br, [photo])

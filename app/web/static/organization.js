@@ -1,4 +1,4 @@
-import { api, el, t, showError, formatDate, replaceList, announce } from "./api.js";
+import { api, el, t, showError, replaceList, announce } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 let orgs = [];
@@ -18,15 +18,30 @@ async function showOrg() {
   $("owner-audit").hidden = !owner;
   if (!owner) { $("org-role").textContent += ` - ${t("members_only_owner")}`; return; }
   const headers = { "X-Organization-Id": org.id };
-  const members = await api("GET", `/api/v1/organizations/${org.id}/members`, undefined, { headers }).catch(() => null);
-  if (members) {
-    replaceList($("members"), members.items.map((m) => el("li", {},
-      el("span", { text: m.name || m.email || m.user_id }), el("span", { class: "badge", text: t(`role.${m.role}`) }))), t("no_results"));
-  }
+  const members = await api("GET", `/api/v1/organizations/${org.id}/members`, undefined, { headers });
+  replaceList($("members"), members.items.map((m, i) => el("li", {},
+    el("span", { class: "title", text: m.name }), el("span", { class: "meta", text: m.email }),
+    el("label", { for: `member-role-${i}`, text: t("role_of", { name: m.name }) }),
+    roleSelect(`member-role-${i}`, m.role, (role) => setRole(org.id, m.email, role)))), t("no_results"));
   const audit = await api("GET", "/api/v1/audit?per_page=50", undefined, { headers });
   $("audit").replaceChildren(...audit.items.map((a) => el("tr", {},
-    el("td", { text: `${formatDate(a.created_at)} ${a.created_at.slice(11, 16)}` }),
+    el("td", { text: new Date(a.created_at).toLocaleString(document.documentElement.lang) }),
     el("td", { text: a.action }), el("td", { text: a.resource_type }))));
+}
+
+function roleSelect(id, current, onChange) {
+  const select = el("select", { id }, ...["OWNER", "MEMBER", "VIEWER"].map((r) =>
+    el("option", { value: r, text: t(`role.${r}`), selected: r === current })));
+  select.addEventListener("change", () => onChange(select.value));
+  return select;
+}
+
+async function setRole(orgId, email, role) {
+  try {
+    await api("POST", `/api/v1/organizations/${orgId}/members`, { email, role }, { headers: { "X-Organization-Id": orgId } });
+    announce(t("saved"));
+    await showOrg();
+  } catch (err) { showError($("page-error"), err); }
 }
 
 $("org").addEventListener("change", () => showOrg().catch((err) => showError($("page-error"), err)));
