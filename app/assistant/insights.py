@@ -1,0 +1,115 @@
+"""Case insights: what is due next, what is missing, what waits for the person's confirmation, and the
+court forms that fit - each with why, from the case's own data (no model, nothing guessed).
+
+"Missing" never says a right is lost: a deadline passed is reported with "ask the clerk", and an open
+answer deadline says the answer is not *marked* as filed (CaseOS cannot see the court's docket).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from app.accounts.tenancy import Principal, get_visible, scoped
+from app.cases import dashboard
+from app.extensions import db
+from app.forms.suggestions import suggest
+from app.models import Case, Deadline, Document, Party
+
+RESPONSE_DEADLINE = re.compile(r"\b(answer|respond|response|appearance|appear)\b", re.I)
+
+
+def case_insights(principal: Principal, case_id, *, now: datetime | None = None) -> dict:
+    """Everything a person should look at next in one case, each item with its reason."""
+    case = get_visible(principal, Case, case_id)
+    today = dashboard.today_for(principal, now)
+    deadlines = db.session.execute(scoped(principal, Deadline, all_orgs=True).where(Deadline.case_id == case.id)
+                                   .order_by(Deadline.due_date, Deadline.id)).scalars().all()
+    docs = db.session.execute(scoped(principal, Document, all_orgs=True).where(Document.case_id == case.id)
+                              ).scalars().all()
+    parties = db.session.execute(scoped(principal, Party, all_orgs=True).where(Party.case_id == case.id)
+                                 .order_by(Party.created_at, Party.id)).scalars().all()
+    answer_due = [d for d in deadlines if d.status in dashboard.OPEN_DEADLINES and d.due_date >= today
+                  and RESPONSE_DEADLINE.search(f"{d.title} {d.rule or ''}")]
+    forms = _forms(case, answer_due)
+    return {"case_id": case.id, "today": today,
+            "next_due": dashboard.next_deadlines(principal, today, limit=5, case_id=case.id),
+            "missing": _missing(case, today, deadlines, docs, parties, answer_due, forms),
+            "to_confirm": {"deadlines": _suggested_deadlines(case, today, deadlines, docs),
+                           "parties": _suggested_parties(parties, docs)},
+            "forms": forms["forms"], "notes": forms["notes"],
+            "processing": dashboard.processing_documents(principal, case_id=case.id)}
+
+
+def _missing(case: Case, today: date, deadlines, docs, parties, answer_due, forms) -> list[dict]:
+    out = []
+    answer_forms = [f["title"] for f in forms["forms"] if re.search(r"answer|appearance", f["title"], re.I)]
+    for d in answer_due:
+        days = (d.due_date - today).days
+        out.append(_item("response_not_filed", f"'{d.title}' is due {d.due_date} (in {days} days) and is not "
+                         "marked as done. File your response with the court, then mark the deadline completed."
+                         + (f" A form that may fit: {answer_forms[0]}." if answer_forms else ""),
+                         f"the deadline '{d.title}' is still open", deadline_id=d.id))
+    for d in deadlines:
+        if d.status == "MISSED" or (d.status == "PENDING" and d.due_date < today):
+            out.append(_item("deadline_passed", f"'{d.title}' was due {d.due_date} and is not marked as done. "
+                             "Ask the court clerk or a legal aid office what you can still do.",
+                             f"its date has passed and its status is {d.status}", deadline_id=d.id))
+    live_docs = [doc for doc in docs if doc.deleted_at is None]
+    if not live_docs:
+        out.append(_item("no_documents", "No papers are uploaded yet. Upload the notice, summons or letter you "
+                         "received: CaseOS reads the dates and deadlines from them.", "the case has no documents"))
+    failed = [doc for doc in live_docs if doc.status == "FAILED"]
+    if failed:
+        out.append(_item("documents_failed", f"{len(failed)} document(s) could not be read; open each to see why "
+                         "(a photo that is too dark, a password-protected PDF ...).",
+                         "their processing failed", document_ids=[doc.id for doc in failed]))
+    if live_docs and not deadlines and all(doc.status == "PROCESSED" for doc in live_docs):
+        out.append(_item("no_deadlines", "No deadline is recorded for this case. Check the dates on your papers, "
+                         "or work one out from what happened (the deadline calculator).",
+                         "every document is read and none gave a deadline"))
+    if not case.case_number:
+        out.append(_item("no_case_number", "Add the case number from the court's papers: the clerk and every form "
+                         "ask for it.", "the case has no case number"))
+    if not parties:
+        out.append(_item("no_parties", "No parties are recorded. Add who is on each side: their names go on "
+                         "every form you file.", "the case has no parties"))
+    return out
+
+
+def _item(code: str, message: str, why: str, **refs) -> dict:
+    return {"code": code, "message": message, "why": why, **refs}
+
+
+def _suggested_deadlines(case: Case, today: date, deadlines, docs) -> list[dict]:
+    by_id = {doc.id: doc for doc in docs if doc.deleted_at is None}
+    out = []
+    for d in deadlines:
+        if d.status == "SUGGESTED" and d.due_date >= today:
+            item = dashboard.deadline_item(d, case, today, by_id.get(d.source_document_id))
+            source = item["source_document"]
+            item["why"] = (f"found in '{source['title']}'" if source else "computed from the court rules") + \
+                "; confirm it if it is right, dismiss it if not"
+            out.append(item)
+    return out
+
+
+def _suggested_parties(parties, docs) -> list[dict]:
+    by_id = {doc.id: doc for doc in docs if doc.deleted_at is None}
+    return [{"id": p.id, "name": p.name, "role": p.role,
+             "source_document": {"id": by_id[p.source_document_id].id, "title": by_id[p.source_document_id].title},
+             "why": f"named as {p.role.lower()} in '{by_id[p.source_document_id].title}'; check the name and role"}
+            for p in parties if p.source_document_id in by_id]
+
+
+def _forms(case: Case, answer_due) -> dict:
+    """The court's forms for this jurisdiction and case type, answer forms first while a response is due."""
+    found = suggest({"document_type": "summons" if answer_due else "other"}, jurisdiction=case.jurisdiction,
+                    case_type=case.case_type, court_type=case.court_type)
+    forms = []
+    for f in found["forms"]:
+        why = f["why"]
+        if answer_due and re.search(r"answer|appearance", f["title"], re.I):
+            why = f"'{answer_due[0].title}' is due {answer_due[0].due_date}: " + why
+        forms.append({**f, "why": why})
+    return {"forms": forms, "notes": found["notes"]}
+
