@@ -76,7 +76,8 @@ def _discard_sinks(exc):
 @bp.alt_response(200, schema=UploadAccepted, description="The same bytes were already uploaded to this case "
                  "(including a deleted document, then marked deleted): the existing document, no new job.")
 def upload(form, case_id):
-    """Upload a PDF, PNG, JPEG, TIFF or text file; it is encrypted as it streams in, then processed."""
+    """Upload a PDF, image (PNG, JPEG, TIFF, HEIC, WebP), Word, HTML, e-mail or text file; it is encrypted
+    as it streams in, then processed (an e-mail's attachments become documents of their own)."""
     upload_file = form.get("file")
     if not isinstance(getattr(upload_file, "stream", None), documents.UploadSink):
         raise ValidationFailed(errors={"file": ["Send the document as a multipart file part named 'file'."]})

@@ -123,7 +123,8 @@ def accept_upload(principal: Principal, case: Case, sink: UploadSink, *, filenam
             raise ValidationFailed("The file is empty.", errors={"file": ["The file is empty (0 bytes)."]})
         content_type = filetypes.sniff(sink.head)
         if content_type is None:
-            raise UnsupportedFileType("Upload a PDF, PNG, JPEG, TIFF or plain-text file.")
+            raise UnsupportedFileType("Upload a PDF, a photo or scan (PNG, JPEG, TIFF, HEIC, WebP), a Word "
+                                      "(.docx), web page (.html), e-mail (.eml) or plain-text file.")
         existing = find_duplicate(case.id, sink.sha256)
         if existing is not None:
             return UploadOutcome(existing, latest_job(existing.id), True)
@@ -151,6 +152,44 @@ def accept_upload(principal: Principal, case: Case, sink: UploadSink, *, filenam
     audit.record("document.upload", "document", doc.id, user=principal.user, organization_id=doc.organization_id,
                  case_id=case.id, details={"size": doc.size_bytes, "type": content_type})
     return UploadOutcome(doc, job, False)
+
+
+def accept_attachment(message: Document, path: str, filename: str) -> tuple[Document, Job] | None:
+    """A file attached to an e-mail message, stored as a document of the same case linked to the
+    message (sniffed, sealed and deduplicated like an upload) with its own processing job; None
+    when its type is not one CaseOS reads, it is too large, or the case already holds these bytes.
+    The caller commits, then starts the job."""
+    sink = UploadSink(message.organization_id, runtime.current().config.MAX_UPLOAD_BYTES)
+    try:
+        try:
+            with open(path, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    sink.write(chunk)
+        except PayloadTooLarge:
+            return None
+        content_type = filetypes.sniff(sink.head)
+        if sink.size == 0 or content_type is None or find_duplicate(message.case_id, sink.sha256) is not None:
+            return None
+        sealed = sink.finish()
+        key = _storage_key(message.organization_id, sink.document_id)
+        runtime.current().storage.put_file(key, sink.tmp)
+    finally:
+        sink.discard()
+    safe_name = filetypes.safe_filename(filename or "attachment")
+    doc = _insert_unless_duplicate(dict(
+        id=sink.document_id, organization_id=message.organization_id, case_id=message.case_id,
+        uploaded_by_id=message.uploaded_by_id, title=safe_name[:300], filename=safe_name, document_type=None,
+        document_type_source="auto", status="QUEUED", content_type=content_type, sha256=sealed.sha256,
+        size_bytes=sealed.size, is_confidential=message.is_confidential, storage_key=key,
+        wrapped_key=sealed.wrapped_key, parent_document_id=message.id))
+    if doc is None:
+        runtime.current().storage.delete(key)
+        return None
+    job = start_processing(doc, message.uploaded_by_id, reason="attachment", first=True)
+    audit.record("document.attachment", "document", doc.id, organization_id=doc.organization_id,
+                 case_id=doc.case_id, details={"size": doc.size_bytes, "type": content_type,
+                                               "message": str(message.id)})
+    return doc, job
 
 
 def _insert_unless_duplicate(values: dict) -> Document | None:

@@ -50,7 +50,7 @@ from typing import Callable, Iterable, Iterator
 
 from app.documents import reader
 from app.documents.filetypes import SNIFF_BYTES, sniff
-from app.documents.reader.common import ERROR_CODES, Limits, PageText, ProcessingError, TEXT, text_needs_ocr
+from app.documents.reader.common import ERROR_CODES, IMAGE_TYPES, PDF, Limits, PageText, ProcessingError, text_needs_ocr
 from app.documents.reader.ops import _OPS, _impl_ocr_pages
 
 # The sandbox child's entry point (it imports the reader package alone, without the app).
@@ -64,6 +64,7 @@ __all__ = [
     "Limits",
     "count_pages",
     "extract_text_layer",
+    "extract_attachments",
     "ocr_page",
     "ocr_pages_parallel",
     "iter_ocr_pages",
@@ -87,13 +88,26 @@ def extract_text_layer(path, content_type: str, limits: Limits | None = None) ->
     """Text layer of every page, with ``needs_ocr`` set where it is missing or unusable.
 
     PDF: PDFium text per page (text outside the page box is ignored). Images: one page per frame,
-    empty text, ``needs_ocr=True``. Plain text: one page per form feed. ``source`` is always
+    empty text, ``needs_ocr=True``. Plain text: one page per form feed. Word, HTML and e-mail: their
+    text (an e-mail's main header fields, its body and the names of its attachments), one page per
+    page break, long stretches cut at a line end (``reader.markup``). ``source`` is always
     "text_layer" here; OCR results come from ``ocr_page``.
     """
     limits = limits or Limits()
     path, ctype = _check_input(path, content_type)
     rows = _dispatch("text_layer", limits, limits.parse_timeout, path=path, content_type=ctype)
     return [PageText(**row) for row in rows]
+
+
+def extract_attachments(path, content_type: str, out_dir: str, max_bytes: int,
+                        limits: Limits | None = None) -> list[dict]:
+    """Files attached to an e-mail message, each written to ``out_dir`` (a private folder of the
+    caller's): ``[{"file", "filename", "declared_type", "size"}]``, at most 50, each at most
+    ``max_bytes``. Nothing for any other type. The message is parsed in the sandbox."""
+    limits = limits or Limits()
+    path, ctype = _check_input(path, content_type)
+    return _dispatch("attachments", limits, limits.parse_timeout, path=path, content_type=ctype,
+                     out_dir=os.path.abspath(out_dir), max_bytes=int(max_bytes))
 
 
 def ocr_page(path, content_type: str, page_number: int, limits: Limits | None = None,
@@ -151,8 +165,8 @@ def iter_ocr_pages(path, content_type: str, page_numbers: Iterable[int], limits:
     if pages[0] < 1:
         raise ValueError("page numbers are 1-based")
     path, ctype = _check_input(path, content_type)
-    if ctype == TEXT:
-        raise ProcessingError("unsupported_type", "Plain-text files have no images to read.")
+    if ctype != PDF and ctype not in IMAGE_TYPES:
+        raise ProcessingError("unsupported_type", "Text documents have no images to read.")
     tess_lang, osd = _resolve_lang(lang)
     workers = max(1, min(int(workers or os.cpu_count() or 1), len(pages)))
     args = {"path": path, "content_type": ctype, "pages": pages, "lang": tess_lang, "osd": osd,
@@ -265,7 +279,8 @@ def _check_input(path, content_type: str) -> tuple[str, str]:
     if sniffed is None:
         raise ProcessingError(
             "unsupported_type",
-            "This kind of file is not supported: upload a PDF, PNG, JPEG, TIFF or plain-text file.",
+            "This kind of file is not supported: upload a PDF, a photo or scan (PNG, JPEG, TIFF, HEIC, WebP), "
+            "a Word (.docx), web page (.html), e-mail (.eml) or plain-text file.",
         )
     # The bytes win over the declared type (a PNG renamed .pdf is processed as a PNG).
     return path, sniffed

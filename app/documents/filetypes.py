@@ -2,7 +2,8 @@
 
 Pure functions: no Flask, no I/O. ``sniff`` looks at the first bytes of an upload (8 KiB is plenty)
 and never at its name, so a PNG called ``order.pdf`` is a PNG and an HTML page called ``notes.txt``
-is refused.
+is an HTML page (read as text, never served back inline). Markup that is not an HTML page (SVG, XML,
+a script in plain text) and every other binary format stay refused.
 """
 from __future__ import annotations
 
@@ -19,11 +20,19 @@ __all__ = [
     "content_disposition",
     "download_name",
     "extension_for",
+    "DOCX",
+    "HTML",
+    "EML",
 ]
 
 SNIFF_BYTES = 8192
 
-SUPPORTED_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff", "text/plain")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+HTML = "text/html"
+EML = "message/rfc822"
+
+SUPPORTED_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff", "text/plain", HTML, DOCX, EML,
+                   "image/heic", "image/heif", "image/webp")
 
 _EXTENSIONS = {
     "application/pdf": ".pdf",
@@ -31,7 +40,31 @@ _EXTENSIONS = {
     "image/jpeg": ".jpg",
     "image/tiff": ".tif",
     "text/plain": ".txt",
+    HTML: ".html",
+    DOCX: ".docx",
+    EML: ".eml",
+    "image/heic": ".heic",
+    "image/heif": ".heif",
+    "image/webp": ".webp",
 }
+_SAME_EXTENSIONS = {".pdf": {".pdf"}, ".png": {".png"}, ".jpg": {".jpg", ".jpeg", ".jpe"}, ".tif": {".tif", ".tiff"},
+                    ".txt": {".txt", ".text"}, ".html": {".html", ".htm"}, ".heic": {".heic", ".heics"},
+                    ".heif": {".heif", ".hif"}}
+
+# ISO base media "ftyp" brands of HEIF still images (iPhone photos are "heic").
+_HEIC_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx")
+_HEIF_BRANDS = (b"mif1", b"msf1")
+# An HTML page: what it may start with (SVG, XML and a bare <script> are not pages).
+_HTML_START = re.compile(
+    rb"^(?:\s*<!--.*?-->)*\s*<(?:!doctype\s+html|html|head|body|meta|title|div|p|table|h[1-6]|font|b|br|a|"
+    rb"link|style|base|center|span|pre)[\s>/]", re.IGNORECASE | re.DOTALL)
+# RFC 5322 header fields that open an e-mail message saved to a file (.eml).
+_EMAIL_FIELD = re.compile(rb"^(?:from|to|cc|subject|date|message-id|mime-version|received|return-path|"
+                          rb"delivered-to|reply-to|sender|content-type|x-[a-z0-9-]+|dkim-signature|"
+                          rb"arc-[a-z-]+|authentication-results|thread-topic|thread-index|in-reply-to|"
+                          rb"references|importance|content-language|accept-language):[ \t]*\S?",
+                          re.IGNORECASE)
+_EMAIL_KEY_FIELDS = (b"from", b"date", b"subject", b"message-id", b"mime-version", b"received", b"to")
 
 # Binary formats we recognise and refuse (checked before the text heuristics).
 _REFUSED_MAGIC = (
@@ -71,12 +104,16 @@ _MARKUP_ANYWHERE = re.compile(
 def sniff(head: bytes) -> str | None:
     """Content type of a file judged from its first bytes, or None when unsupported.
 
-    Returns one of SUPPORTED_TYPES. HTML/XML/SVG, office documents, archives, executables, WebP,
-    GIF and anything that is neither one of the supported binary formats nor printable text give None.
+    Returns one of SUPPORTED_TYPES. XML/SVG, markup that is not an HTML page, office documents other
+    than .docx, archives, executables, GIF and anything that is neither one of the supported binary
+    formats nor printable text give None.
     """
     if not head:
         return None
     head = bytes(head[:SNIFF_BYTES])
+    special = _sniff_container(head)
+    if special:
+        return special
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
     if head.startswith(b"\xff\xd8\xff"):
@@ -95,7 +132,63 @@ def sniff(head: bytes) -> str | None:
         if pos and (_MARKUP_START.match(prefix) or _MARKUP_ANYWHERE.search(prefix)):
             return None
         return "application/pdf"
+    if _looks_like_email(head):
+        return EML
+    if _looks_like_html(head):
+        return HTML
     return "text/plain" if _looks_like_text(head) else None
+
+
+def _sniff_container(head: bytes) -> str | None:
+    """WebP, HEIC/HEIF and .docx: formats whose first bytes are a generic container (RIFF, ISO
+    base media, ZIP) until a brand or a member name says what is inside."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp" and len(head) >= 12:
+        size = int.from_bytes(head[:4], "big")
+        brands = [head[8:12]] + [head[i:i + 4] for i in range(16, min(max(size, 16), 64), 4)]
+        if head[8:12] in _HEIC_BRANDS:
+            return "image/heic"
+        if any(b in _HEIC_BRANDS for b in brands):
+            return "image/heic"
+        if head[8:12] in _HEIF_BRANDS:
+            return "image/heif"
+        return None
+    if head.startswith(b"PK\x03\x04") and b"%PDF-" not in head[:1024]:
+        # Word writes [Content_Types].xml first and word/document.xml soon after; a ZIP that is
+        # also a PDF (a polyglot) or that names neither is refused like any archive.
+        if b"[Content_Types].xml" in head and b"word/" in head:
+            return DOCX
+    return None
+
+
+def _looks_like_email(head: bytes) -> bool:
+    """A message saved from a mail program: RFC 5322 header fields from the first line, including
+    at least two of From/To/Date/Subject/Message-ID/MIME-Version/Received, then a blank line."""
+    if b"\x00" in head:
+        return False
+    lines = head.lstrip(b"\xef\xbb\xbf").replace(b"\r\n", b"\n").split(b"\n")
+    if not lines or not _EMAIL_FIELD.match(lines[0]):
+        return False
+    keys = set()
+    for i, line in enumerate(lines):
+        if not line.strip():
+            return len(keys) >= 2 and i < len(lines) - 1
+        if line[:1] in (b" ", b"\t"):
+            continue  # a folded header line
+        m = re.match(rb"([A-Za-z0-9-]+):", line)
+        if not m:
+            return False
+        if m.group(1).lower() in _EMAIL_KEY_FIELDS:
+            keys.add(m.group(1).lower())
+    return len(keys) >= 3  # headers longer than the sniffed window
+
+
+def _looks_like_html(head: bytes) -> bool:
+    text = decode_text_head(head)
+    if text is None or not _HTML_START.match(text.lstrip("\ufeff").encode("utf-8", "replace")):
+        return False
+    return sum(1 for ch in text if _is_binaryish(ch)) <= max(1, len(text) // 50)
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -232,8 +325,7 @@ def download_name(filename: str, content_type: str) -> str:
     if not ext:
         return name
     current = os.path.splitext(name)[1].lower()
-    same = {".pdf": {".pdf"}, ".png": {".png"}, ".jpg": {".jpg", ".jpeg", ".jpe"}, ".tif": {".tif", ".tiff"},
-            ".txt": {".txt", ".text"}}.get(ext, {ext})
+    same = _SAME_EXTENSIONS.get(ext, {ext})
     if current in same:
         return name
     stem = name[: _MAX_NAME - len(ext)].rstrip(" .") if len(name) + len(ext) > _MAX_NAME else name

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Document, DocumentPage
 from app.models.base import utcnow
-from app.platform import crypto, jobs, runtime
+from app.platform import crypto, engine, jobs, runtime
 from app.platform.engine import StepRun
-from app.documents import documents, extraction
+from app.documents import documents, extraction, filetypes
 from app.documents.extraction import ProcessingError
 from app.platform.storage import BlobNotFound
 
@@ -66,8 +66,11 @@ def extract(run: StepRun):
     doc = run.doc
     doc.status = "PROCESSING"
     lim = limits()
+    attached: list = []
     with plaintext_file(doc) as path:
         pages = extraction.extract_text_layer(path, doc.content_type, lim)
+        if doc.content_type == filetypes.EML and doc.parent_document_id is None:
+            attached = _split_attachments(run, path, lim)
     # A rerun replaces the pages (a file never changes; only the extractor may have).
     db.session.execute(sa.delete(DocumentPage).where(DocumentPage.document_id == doc.id))
     db.session.flush()
@@ -75,7 +78,33 @@ def extract(run: StepRun):
         _save_page(doc, p.number, p.text if not p.needs_ocr else "", "pending" if p.needs_ocr else p.source,
                    p.confidence, p.needs_ocr)
     doc.page_count = len(pages)
-    return {"pages": len(pages), "pages_needing_ocr": sum(1 for p in pages if p.needs_ocr)}
+    out = {"pages": len(pages), "pages_needing_ocr": sum(1 for p in pages if p.needs_ocr)}
+    if attached:
+        out["attachments"] = [str(d.id) for d in attached]
+    return out
+
+
+def _split_attachments(run: StepRun, path: str, lim: extraction.Limits) -> list[Document]:
+    """Each file attached to an e-mail message becomes a document of the same case, linked to the
+    message, with its own job (sent once this step has committed). A message that was itself an
+    attachment is not split again, so nested messages cannot multiply documents."""
+    max_bytes = runtime.current().config.MAX_UPLOAD_BYTES
+    files = extraction.extract_attachments(path, run.doc.content_type, os.path.dirname(path), max_bytes, lim)
+    added, messages = [], []
+    p = engine.pipeline("document.process")
+    for item in files:
+        try:
+            accepted = documents.accept_attachment(run.doc, item["file"], item["filename"])
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(item["file"])
+        if accepted is not None:
+            doc, job = accepted
+            added.append(doc)
+            messages.append((p.steps[0].task, p.message_args(job.id, doc.id), job.id))
+    # The jobs exist once this step commits; a lost message is re-sent by the sweeper.
+    run.scratch.callback(lambda: [engine.send(task, *args, job_id=job_id) for task, args, job_id in messages])
+    return added
 
 
 def ocr(run: StepRun):

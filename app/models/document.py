@@ -20,6 +20,7 @@ class Document(UUIDPk, Timestamps, db.Model):
         # The same bytes on the same case are one document, even under concurrent uploads.
         sa.UniqueConstraint("case_id", "sha256", name="uq_documents_case_sha256"),
         sa.Index("ix_documents_org_case", "organization_id", "case_id", "deleted_at"),
+        sa.Index("ix_documents_parent_document", "parent_document_id"),
     )
     organization_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organizations.id"), nullable=False)
     case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
@@ -29,7 +30,7 @@ class Document(UUIDPk, Timestamps, db.Model):
     document_type: Mapped[str | None] = enum_column(DOCUMENT_TYPES, "document_type")
     document_type_source: Mapped[str] = mapped_column(sa.String(16), default="user", nullable=False)
     status: Mapped[str] = enum_column(DOCUMENT_STATUSES, "document_status", default="QUEUED", nullable=False)
-    content_type: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    content_type: Mapped[str] = mapped_column(sa.String(128), nullable=False)
     sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     size_bytes: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     page_count: Mapped[int | None] = mapped_column(sa.Integer)
@@ -41,6 +42,9 @@ class Document(UUIDPk, Timestamps, db.Model):
     error_message: Mapped[str | None] = mapped_column(sa.String(500))
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The e-mail message this document was attached to (each attachment is a document of its own).
+    parent_document_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("documents.id", ondelete="SET NULL", name="fk_documents_parent_document"), index=False)
 
     @property
     def error(self):

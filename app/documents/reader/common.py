@@ -24,11 +24,16 @@ ERROR_CODES = (
     "unsupported_type",
     "empty_file",
     "page_too_large",
+    "content_too_large",
 )
 
 PDF = "application/pdf"
-IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/tiff": "TIFF"}
+IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/tiff": "TIFF", "image/webp": "WEBP",
+               "image/heic": "HEIF", "image/heif": "HEIF"}
 TEXT = "text/plain"
+HTML = "text/html"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+EML = "message/rfc822"
 
 # tesseract subprocesses: one thread each (OMP_THREAD_LIMIT=1), pages run in parallel across processes.
 

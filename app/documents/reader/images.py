@@ -1,4 +1,4 @@
-"""Image files (PNG, JPEG, TIFF frames) prepared for OCR, and plain-text files split into pages."""
+"""Image files (PNG, JPEG, TIFF frames, WebP, HEIC/HEIF) prepared for OCR, and plain-text files split into pages."""
 from __future__ import annotations
 
 import math
@@ -17,6 +17,8 @@ def _open_image(path: str, content_type: str):
     from PIL import Image
 
     fmt = IMAGE_TYPES[content_type]
+    if fmt == "HEIF":
+        _register_heif()
     if SANDBOX.active:
         # Pillow's own bomb guard as a backstop; the exact budget is checked before decoding (JPEG
         # may exceed it by up to 64x because the decoder can scale it down by 8 in each direction).
@@ -45,6 +47,13 @@ def _open_image(path: str, content_type: str):
         raise ProcessingError("file_corrupt", f"The image is damaged ({type(exc).__name__}).") from None
     finally:
         img.close()
+
+
+def _register_heif() -> None:
+    """HEIC/HEIF (iPhone photos) through pillow-heif; libheif keeps its own security limits on."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener(thumbnails=False)
 
 
 def _frame_fits(img, limits: Limits) -> bool:
@@ -129,7 +138,7 @@ def _prepare_image_page(path: str, content_type: str, page_number: int, limits: 
         img.load()
         if img.size[0] < 8 or img.size[1] < 8:
             return None
-        if img.format in ("JPEG", "TIFF"):
+        if img.format in ("JPEG", "TIFF", "WEBP", "HEIF"):
             img = ImageOps.exif_transpose(img) or img  # phone photos carry their orientation in EXIF
         img = _to_ocr_mode(img)
         out_path = base + (".pbm" if img.mode == "1" else ".pgm")

@@ -8,8 +8,9 @@ import sys
 import tempfile
 from dataclasses import asdict
 
-from .common import IMAGE_TYPES, Limits, PDF, PageRangeError, PageText, ProcessingError, SANDBOX, TEXT
+from .common import DOCX, EML, HTML, IMAGE_TYPES, Limits, PDF, PageRangeError, PageText, ProcessingError, SANDBOX, TEXT
 from .images import _ImagePages, _image_frame_count, _open_image, _text_pages
+from .markup import docx_pages, eml_attachments, eml_pages, html_pages
 from .ocr import _OcrEngine
 from .pdf import _PdfPages, _open_pdf, _pdf_page_count, _pdf_text_layer
 
@@ -24,8 +25,8 @@ def _impl_count_pages(limits: Limits, path: str, content_type: str) -> int:
     if content_type in IMAGE_TYPES:
         with _open_image(path, content_type) as img:
             return _image_frame_count(img, limits)
-    if content_type == TEXT:
-        return len(_text_pages(path, limits))
+    if content_type in _TEXT_READERS:
+        return len(_TEXT_READERS[content_type](path, limits))
     raise ProcessingError("unsupported_type", f"Unsupported content type {content_type!r}.")
 
 
@@ -36,10 +37,21 @@ def _impl_text_layer(limits: Limits, path: str, content_type: str) -> list[dict]
         with _open_image(path, content_type) as img:
             n = _image_frame_count(img, limits)
         return [asdict(PageText(i, "", "text_layer", None, True)) for i in range(1, n + 1)]
-    if content_type == TEXT:
+    if content_type in _TEXT_READERS:
         return [asdict(PageText(i, text, "text_layer", None, False))
-                for i, text in enumerate(_text_pages(path, limits), start=1)]
+                for i, text in enumerate(_TEXT_READERS[content_type](path, limits), start=1)]
     raise ProcessingError("unsupported_type", f"Unsupported content type {content_type!r}.")
+
+
+# Documents that are text in a file of their own kind: pages of text, no images to read.
+_TEXT_READERS = {TEXT: _text_pages, HTML: html_pages, DOCX: docx_pages, EML: eml_pages}
+
+
+def _impl_attachments(limits: Limits, path: str, content_type: str, out_dir: str, max_bytes: int) -> list[dict]:
+    """The files attached to an e-mail message, written to out_dir (see markup.eml_attachments)."""
+    if content_type != EML:
+        return []
+    return eml_attachments(path, out_dir, limits, max_bytes)
 
 
 def _impl_ocr_pages(limits: Limits, path: str, content_type: str, pages: list[int], lang: str, osd: bool,
@@ -60,7 +72,7 @@ def _impl_ocr_pages(limits: Limits, path: str, content_type: str, pages: list[in
             source.close()
 
 
-_OPS = {"count_pages": _impl_count_pages, "text_layer": _impl_text_layer}
+_OPS = {"count_pages": _impl_count_pages, "text_layer": _impl_text_layer, "attachments": _impl_attachments}
 _STREAM_OPS = {"ocr_pages": _impl_ocr_pages}
 
 
