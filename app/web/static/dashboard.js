@@ -2,37 +2,67 @@ import { api, el, t, showError, formatDate, replaceList, announce } from "./api.
 
 const $ = (id) => document.getElementById(id);
 
-async function loadCases() {
+function deadlineItem(d, caseId, caseTitle) {
+  const when = d.days_left === undefined ? null : d.days_left === 0 ? t("today") : d.days_left === 1 ? t("tomorrow")
+    : t("in_days", { count: d.days_left });
+  return el("li", {},
+    el("strong", { text: formatDate(d.due_date) }), when ? el("span", { class: "meta", text: when }) : " ",
+    el("a", { href: `/app/cases/${caseId}#deadlines`, text: d.title }),
+    el("span", { class: `badge ${d.status.toLowerCase()}`, text: t(`deadline.${d.status}`) }),
+    caseTitle ? el("span", { class: "meta", text: caseTitle }) : null);
+}
+
+// GET /api/v1/dashboard where the server has it: deadlines across cases, papers being read, what needs you.
+async function loadDashboard() {
+  let data;
+  try { data = await api("GET", "/api/v1/dashboard"); }
+  catch (err) { if (err.status === 404 || err.status === 405) return false; throw err; }
+  replaceList($("next-deadlines"), data.next_deadlines.slice(0, 8).map((d) => deadlineItem(d, d.case_id, d.case_title)),
+    t("no_deadlines"));
+  for (const p of data.processing) {
+    if (p.job_id) titles.set(p.job_id, p.title);
+    active.set(p.job_id || p.document_id, { id: p.job_id || p.document_id, progress: p.progress });
+  }
+  renderActive();
+  $("attention-card").hidden = !data.attention.length;
+  replaceList($("attention"), data.attention.map((c) => el("li", {},
+    el("a", { href: `/app/cases/${c.case_id}`, text: c.title }),
+    el("ul", {}, ...c.reasons.map((r) => el("li", { text: r.message }))))), "");
+  renderNotifications(data.notifications);
+  return true;
+}
+
+async function loadCases(withDeadlines = true) {
   const data = await api("GET", "/api/v1/cases?per_page=50");
   replaceList($("cases"), data.items.map((c) => el("li", {},
     el("a", { href: `/app/cases/${c.id}`, text: c.title }),
     el("span", { class: "meta", text: [t(`case_type.${c.case_type}`), c.case_number].filter(Boolean).join(" - ") }),
   )), t("no_cases"));
+  if (!withDeadlines) return;
   const upcoming = data.items.flatMap((c) => (c.next_deadlines || [])
     .filter((d) => d.status === "PENDING" || d.status === "SUGGESTED")
     .map((d) => ({ ...d, case: c })));
   upcoming.sort((a, b) => a.due_date.localeCompare(b.due_date));
-  replaceList($("next-deadlines"), upcoming.slice(0, 8).map((d) => el("li", {},
-    el("strong", { text: formatDate(d.due_date) }), " ",
-    el("a", { href: `/app/cases/${d.case.id}#deadlines`, text: d.title }),
-    el("span", { class: `badge ${d.status.toLowerCase()}`, text: t(`deadline.${d.status}`) }),
-  )), t("no_deadlines"));
+  replaceList($("next-deadlines"), upcoming.slice(0, 8).map((d) => deadlineItem(d, d.case.id, d.case.title)),
+    t("no_deadlines"));
 }
 
 async function loadNotifications() {
-  const data = await api("GET", "/api/v1/notifications?per_page=10");
-  replaceList($("notifications"), data.items.map((n) => el("li", { class: n.read_at ? "" : "unread" },
+  renderNotifications((await api("GET", "/api/v1/notifications?per_page=10")).items);
+}
+
+function renderNotifications(items) {
+  replaceList($("notifications"), items.map((n) => el("li", { class: n.read_at ? "" : "unread" },
     n.case_id ? el("a", { href: `/app/cases/${n.case_id}`, text: n.title }) : el("span", { text: n.title }),
     n.body ? el("p", { class: "meta", text: n.body }) : null,
   )), t("no_notifications"));
 }
 
 // Documents being read, live from the event stream.
-const active = new Map();
 function renderActive() {
   $("progress-card").hidden = active.size === 0;
   $("in-progress").replaceChildren(...[...active.values()].map((j) => el("li", {},
-    el("label", { for: `job-${j.id}`, text: j.document_title || t("status.PROCESSING") }),
+    el("label", { for: `job-${j.id}`, text: titles.get(j.id) || t("status.PROCESSING") }),
     el("progress", { id: `job-${j.id}`, max: "100", value: String(Math.round((j.progress || 0) * 100)) }),
   )));
 }
@@ -46,7 +76,7 @@ function follow() {
   stream.addEventListener("job", (e) => {
     const j = JSON.parse(e.data);
     if (j.kind !== "document.process") return;
-    if (["SUCCEEDED", "FAILED", "CANCELLED"].includes(j.status)) { active.delete(j.id); loadCases().catch(() => {}); }
+    if (["SUCCEEDED", "FAILED", "CANCELLED"].includes(j.status)) { active.delete(j.id); load().catch(() => {}); }
     else active.set(j.id, j);
     renderActive();
   });
@@ -67,5 +97,11 @@ $("new-case").addEventListener("submit", async (e) => {
   } catch (err) { showError($("new-case-error"), err); }
 });
 
-Promise.all([loadCases(), loadNotifications()]).catch((err) => showError($("page-error"), err));
-follow();
+async function load() {
+  if (await loadDashboard()) await loadCases(false);
+  else await Promise.all([loadCases(), loadNotifications()]);
+}
+
+const active = new Map();  // job id -> job, for the papers being read
+const titles = new Map();  // job id -> the paper's title (from the dashboard)
+load().catch((err) => showError($("page-error"), err)).then(follow);
