@@ -131,11 +131,13 @@ def account_and_team(br, colleague_email: str):
     br.wait_css("#audit tr")  # the owner of the personal organization sees its audit trail
     br.type("#org-name", "Legal Aid North")
     br.click("#new-org button[type=submit]")
-    br.wait_css("#members li", "Jordan Rivers")
+    br.wait(lambda d: br.find("#org option:checked").text == "Legal Aid North")
+    org_id = br.find("#org").get_attribute("value")
+    br.wait_css(f"#members[data-org-id='{org_id}'] li", "Jordan Rivers")
     br.type("#member-email", colleague_email)
     br.select("#member-role", "VIEWER")
     br.click("#add-member button[type=submit]")
-    row = br.wait_css("#members li", colleague_email)
+    row = br.wait_css(f"#members[data-org-id='{org_id}'] li", colleague_email)
     assert row.find_element("css selector", "select").get_attribute("value") == "VIEWER"
     br.wait_css("#audit tr", "organization.member_add")
     br.look("organization")

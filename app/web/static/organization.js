@@ -23,6 +23,7 @@ async function showOrg() {
     el("span", { class: "title", text: m.name }), el("span", { class: "meta", text: m.email }),
     el("label", { for: `member-role-${i}`, text: t("role_of", { name: m.name }) }),
     roleSelect(`member-role-${i}`, m.role, (role) => setRole(org.id, m.email, role)))), t("no_results"));
+  $("members").dataset.orgId = org.id;
   const audit = await api("GET", "/api/v1/audit?per_page=50", undefined, { headers });
   $("audit").replaceChildren(...audit.items.map((a) => el("tr", {},
     el("td", { text: new Date(a.created_at).toLocaleString(document.documentElement.lang) }),
