@@ -178,9 +178,10 @@ def keyboard_sign_up(br, name: str):
     br.wait_css("#cases li")
 
 
-def spanish(br):
+def spanish(br, due: date):
     br.go("/app/dashboard?lang=es")
     br.wait_css("#cases li a")
+    br.wait_css("#next-deadlines li", str(due.year))  # the confirmed deadline is on the dashboard
     assert br.find("html").get_attribute("lang") == "es"
     assert "Mis casos" in br.find("h1").text
     br.look("dashboard-es")
@@ -214,7 +215,7 @@ def test_a_person_handles_a_case_on_a_desktop(open_browser, web_url, tmp_path):
     search(br)
     ask(br)
     account_and_team(br, register_by_api(web_url))
-    spanish(br)
+    spanish(br, due)
     sign_out(br)
     assert_accessible(br)
 
