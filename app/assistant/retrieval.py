@@ -214,7 +214,7 @@ def case_facts(case: Case) -> dict:
         "jurisdiction": case.jurisdiction, "county": case.county, "case_number": case.case_number,
         "status": case.status,
         "filing_deadline": case.filing_deadline.isoformat() if case.filing_deadline else None,
-        "parties": [{"name": p.name, "role": p.role} for p in parties],
+        "parties": [{"name": p.name, "role": p.role, "status": p.status} for p in parties],
         "deadlines": [{"title": d.title, "due_date": d.due_date.isoformat(),
                        "due_time": d.due_time.isoformat() if d.due_time else None, "status": d.status,
                        "citation": d.citation or d.rule} for d in deadlines],

@@ -200,12 +200,13 @@ def add_party(principal: Principal, case_id, data: dict, source_document_id=None
 
 def update_party(principal: Principal, party_id, data: dict) -> Party:
     party = get_visible(principal, Party, party_id, write=True)
-    for key in ("name", "role", "contact"):
+    confirmed = data.get("status") == "CONFIRMED" and party.status != "CONFIRMED"
+    for key in ("name", "role", "contact", "status"):
         if key in data:
             setattr(party, key, data[key])
     party.normalized_name = normalize_name(party.name)
-    audit.record("party.update", "party", party.id, user=principal.user, organization_id=party.organization_id,
-                 case_id=party.case_id)
+    audit.record("party.confirm" if confirmed else "party.update", "party", party.id, user=principal.user,
+                 organization_id=party.organization_id, case_id=party.case_id)
     db.session.flush()
     return party
 
@@ -218,7 +219,10 @@ def delete_party(principal: Principal, party_id):
 
 
 def conflicts(principal: Principal, name: str, threshold: float = 0.82) -> list[dict]:
-    """Cases of the organization where a party of a similar name appears (conflict of interest)."""
+    """Cases of the organization where a confirmed party of a similar name appears (conflict of interest).
+
+    Parties only suggested from a document (status SUGGESTED) are left out until a person confirms them:
+    a misread name ("Northern California" as a party) must not raise or hide a conflict."""
     target = normalize_name(name)
     if not target:
         raise ValidationFailed(errors={"name": ["Give a name with letters or digits."]})
@@ -226,7 +230,8 @@ def conflicts(principal: Principal, name: str, threshold: float = 0.82) -> list[
     like_any = sa.or_(*[Party.normalized_name.like(f"%{t}%") for t in tokens[:6]])
     rows = db.session.execute(
         sa.select(Party, Case).join(Case, Case.id == Party.case_id)
-        .where(Party.organization_id == principal.org_id, Case.deleted_at.is_(None), like_any).limit(2000)
+        .where(Party.organization_id == principal.org_id, Party.status == "CONFIRMED", Case.deleted_at.is_(None),
+               like_any).limit(2000)
     ).all()
     matches = []
     for party, case in rows:

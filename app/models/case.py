@@ -16,6 +16,7 @@ CASE_TYPES = ("CIVIL_LITIGATION", "FAMILY_LAW", "CRIMINAL_DEFENSE", "PERSONAL_IN
 COURT_TYPES = ("FEDERAL_DISTRICT", "STATE_TRIAL", "MUNICIPAL", "FAMILY", "SMALL_CLAIMS",
                "MAGISTRATE", "APPELLATE")
 CASE_STATUSES = ("OPEN", "ACTIVE", "CLOSED")
+PARTY_STATUSES = ("CONFIRMED", "SUGGESTED")   # SUGGESTED: read from a document, not yet confirmed by a person
 PARTY_ROLES = ("PLAINTIFF", "DEFENDANT", "PETITIONER", "RESPONDENT", "LANDLORD", "TENANT",
                "ATTORNEY", "WITNESS", "OTHER")
 
@@ -57,3 +58,5 @@ class Party(UUIDPk, Timestamps, db.Model):
     role: Mapped[str] = enum_column(PARTY_ROLES, "party_role", nullable=False)
     contact: Mapped[str | None] = mapped_column(sa.Text)
     source_document_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("documents.id", ondelete="SET NULL"))
+    status: Mapped[str] = enum_column(PARTY_STATUSES, "party_status", default="CONFIRMED", server_default="CONFIRMED",
+                                      nullable=False)

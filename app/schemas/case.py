@@ -2,7 +2,7 @@ import decimal
 
 from marshmallow import ValidationError, fields, validate
 
-from app.models.case import CASE_STATUSES, CASE_TYPES, COURT_TYPES, PARTY_ROLES
+from app.models.case import CASE_STATUSES, CASE_TYPES, COURT_TYPES, PARTY_ROLES, PARTY_STATUSES
 from app.schemas.common import ONE_LINE, SINGLE_LINE, OutSchema, PageArgs, StrictSchema, page_of
 
 AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
@@ -148,7 +148,9 @@ class PartyIn(StrictSchema):
 
 
 class PartyPatch(PartyIn):
-    """Any subset of the party fields (instantiate with partial=True)."""
+    """Any subset of the party fields (instantiate with partial=True); ``status: CONFIRMED`` confirms a party
+    suggested from a document."""
+    status = fields.String(validate=validate.OneOf(PARTY_STATUSES))
 
 
 class PartyOut(OutSchema):
@@ -158,6 +160,9 @@ class PartyOut(OutSchema):
     role = fields.String(required=True, validate=validate.OneOf(PARTY_ROLES))
     contact = fields.String(allow_none=True)
     source_document_id = fields.UUID(allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(PARTY_STATUSES),
+                           metadata={"description": "SUGGESTED: read from a document; a person confirms it "
+                                                    "(PATCH status CONFIRMED) before it counts in the conflict check."})
     created_at = fields.DateTime(required=True)
 
 

@@ -76,7 +76,8 @@ def _cached_model_analysis(doc: Document, cfg, text: str) -> dict:
 
 
 def apply_to_case(doc: Document, result: dict):
-    """Parties found become case parties; deadlines found become SUGGESTED deadlines (idempotent)."""
+    """Parties found become SUGGESTED case parties and deadlines found SUGGESTED deadlines (idempotent):
+    a person confirms them; until then a suggested party does not count in the conflict check."""
     existing = {p.normalized_name for p in db.session.execute(
         sa.select(Party).where(Party.case_id == doc.case_id)).scalars()}
     for item in result.get("parties") or []:
@@ -86,7 +87,7 @@ def apply_to_case(doc: Document, result: dict):
             continue
         role = item.get("role") if item.get("role") in ROLE_MAP else "OTHER"
         db.session.add(Party(organization_id=doc.organization_id, case_id=doc.case_id, name=name[:300],
-                             normalized_name=norm[:300], role=role, source_document_id=doc.id))
+                             normalized_name=norm[:300], role=role, source_document_id=doc.id, status="SUGGESTED"))
         existing.add(norm)
     db.session.execute(sa.delete(Deadline).where(Deadline.source_document_id == doc.id,
                                                  Deadline.status == "SUGGESTED"))
