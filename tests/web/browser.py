@@ -134,9 +134,12 @@ class Browser:
                                   "nodes": [n.get("target") for n in v.get("nodes", [])][:5]} for v in bad]
         return self.violations[name]
 
-    def look(self, name: str):
-        """Screenshot and accessibility scan of the page as it is now."""
-        self.screenshot(name)
+    def look(self, name: str, part: str | None = None):
+        """Screenshot (of the whole page, or of one part of it) and accessibility scan of the page as it is now."""
+        if part:
+            self.find(part).screenshot(str(self.shots / f"{name}.png"))
+        else:
+            self.screenshot(name)
         self.axe(name)
 
     def wait_download(self, suffix: str, timeout=30) -> Path:

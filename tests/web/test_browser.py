@@ -72,6 +72,8 @@ def upload_and_watch(br, files: list[Path]):
 def read_analysis(br, name: str):
     br.click(f"#document-list li[data-status=PROCESSED] button[aria-label$='{name}']")
     br.wait_css("#analysis-body blockquote q", "no later than", timeout=30)  # each finding with its words
+    br.click("#analysis-body details summary")  # the paper's text, with those words marked
+    assert any("no later than" in m.text for m in br.all("#analysis-body .doc-text mark"))
     assert br.wait_css("#analysis .notice", "Not legal advice").is_displayed()
     assert br.find("#analysis-body h3").text.endswith(name)
     br.look("analysis")
@@ -102,7 +104,7 @@ def fill_form(br):
     br.click("#form-download", None)
     pdf = br.wait_download(".pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
-    br.look("form")
+    br.look("form", "#forms")
 
 
 def search(br):
@@ -117,7 +119,9 @@ def ask(br):
     br.click("#chat-form button[type=submit]")
     br.wait(lambda d: br.all("#chat-log li.bot") and "..." not in br.all("#chat-log li.bot")[-1].text[-3:],
             timeout=60)
-    br.look("case-chat")
+    answer = br.all("#chat-log li.bot")[-1].text
+    assert "Something went wrong" not in answer and len(answer) > 20, answer
+    br.look("case-chat", "#chat")
 
 
 def account_and_team(br, colleague_email: str):

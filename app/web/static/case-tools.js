@@ -46,6 +46,19 @@ export async function loadParties() {
       } }))), t("no_results"));
 }
 
+// --- What to do now: GET /cases/{id}/insights where the server has it (what is missing, and why).
+let fittingForms = [];
+async function loadInsights() {
+  let data;
+  try { data = await api("GET", `/api/v1/cases/${caseId}/insights`); }
+  catch (err) { if (err.status === 404 || err.status === 405) return; throw err; }
+  fittingForms = data.forms || [];
+  const items = [...data.missing.map((m) => el("li", {}, el("strong", { text: m.message }), " ",
+    el("span", { class: "meta", text: m.why }))), ...data.notes.map((n) => el("li", { text: n }))];
+  $("insights").hidden = !items.length;
+  $("insight-list").replaceChildren(...items);
+}
+
 // --- Deadline calculator: the court rules' count, step by step.
 async function loadTriggers() {
   const select = $("trigger");
@@ -94,8 +107,13 @@ async function loadForms() {
   const select = $("form-choice");
   const state = theCase.jurisdiction;
   const data = await api("GET", `/api/v1/forms?jurisdiction=${encodeURIComponent(state)}&per_page=100`);
-  select.replaceChildren(el("option", { value: "", text: t("choose") }),
-    ...data.items.map((f) => el("option", { value: f.id, text: f.title })));
+  const fit = new Set(fittingForms.map((f) => f.id));
+  const option = (f) => el("option", { value: f.id, text: f.title });
+  const groups = fit.size ? [
+    el("optgroup", { label: t("forms_fit") }, ...fittingForms.filter((f) => data.items.some((x) => x.id === f.id)).map(option)),
+    el("optgroup", { label: t("forms_other") }, ...data.items.filter((f) => !fit.has(f.id)).map(option)),
+  ] : data.items.map(option);
+  select.replaceChildren(el("option", { value: "", text: t("choose") }), ...groups);
   select.addEventListener("change", () => showForm(select.value));
 }
 
@@ -195,7 +213,7 @@ async function ask(e) {
   box.value = "";
   const log = $("chat-log");
   log.append(el("li", { class: "me" }, el("strong", { text: `${t("you")}: ` }), message));
-  const answer = el("span", { text: t("thinking") });
+  const answer = el("span", { class: "answer", text: t("thinking") });
   const sources = el("ul", { class: "sources" });
   log.append(el("li", { class: "bot" }, el("strong", { text: `${t("assistant")}: ` }), answer, sources));
   try {
@@ -238,6 +256,11 @@ async function readEvents(response, onEvent) {
   }
 }
 
+// After a paper is read: what it added to the case.
+export function refresh() {
+  return Promise.all([loadDeadlines(), loadParties(), loadInsights()]).catch(() => {});
+}
+
 export function initTools(c, callbacks) {
   theCase = c;
   caseId = c.id;
@@ -248,6 +271,6 @@ export function initTools(c, callbacks) {
   $("chat-form").addEventListener("submit", ask);
   const today = new Date();
   $("trigger_date").value = today.toISOString().slice(0, 10);
-  return Promise.all([loadDeadlines(), loadParties(), loadTriggers(), loadForms()])
+  return Promise.all([loadDeadlines(), loadParties(), loadTriggers(), loadInsights().then(loadForms)])
     .catch((err) => showError($("page-error"), err));
 }

@@ -1,6 +1,6 @@
 // The case page: papers with live progress, their summaries, and what to check.
 import { api, upload, el, t, tr, fill, showError, formatDate, replaceList, announce } from "./api.js";
-import { initTools, loadDeadlines, loadParties } from "./case-tools.js";
+import { initTools, refresh } from "./case-tools.js";
 
 const $ = (id) => document.getElementById(id);
 const caseId = $("case").dataset.caseId;
@@ -81,7 +81,7 @@ function follow() {
         docs.set(d.id, d);
         renderDocs();
         announce(`${d.title}: ${t(`status.${d.status}`)}`);
-        loadDeadlines(); loadParties();
+        refresh();
       }).catch(() => {});
     } else {
       const d = docs.get(j.document_id);
