@@ -88,6 +88,13 @@ def confirm_deadline(br, due: date):
     assert not [li for li in br.all("#suggested-deadlines li[data-status=SUGGESTED]") if title in li.text]
 
 
+def confirm_party(br, name: str):
+    item = br.wait_css("#suggested-parties li[data-status=SUGGESTED]", name, timeout=30)
+    item.find_element("css selector", "button.primary").click()
+    br.wait_css("#party-list li[data-status=CONFIRMED]", name)
+    assert not [li for li in br.all("#suggested-parties li") if name in li.text]
+
+
 def calculate(br):
     br.wait(lambda d: len(br.all("#trigger option")) > 0 and br.find("#trigger option").get_attribute("value"))
     br.click("#calculator button[type=submit]")
@@ -214,6 +221,7 @@ def test_a_person_handles_a_case_on_a_desktop(open_browser, web_url, tmp_path):
     upload_and_watch(br, [photo, FIXTURES / "scanned" / "linn.png"])
     read_analysis(br, photo.name)
     confirm_deadline(br, due)
+    confirm_party(br, "Jordan Rivers")
     calculate(br)
     fill_form(br)
     search(br)

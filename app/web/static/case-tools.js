@@ -31,19 +31,35 @@ export async function loadDeadlines() {
   const data = await api("GET", `/api/v1/cases/${caseId}/deadlines?per_page=100`);
   const suggested = data.items.filter((d) => d.status === "SUGGESTED");
   const others = data.items.filter((d) => d.status !== "SUGGESTED" && d.status !== "DISMISSED");
-  replaceList($("suggested-deadlines"), suggested.map((d) => deadlineItem(d, true)), t("no_deadlines"));
+  replaceList($("suggested-deadlines"), suggested.map((d) => deadlineItem(d, true)), t("nothing_to_check"));
   replaceList($("deadline-list"), others.map((d) => deadlineItem(d, false)), t("no_deadlines"));
 }
 
+async function setParty(p, action) {
+  try {
+    if (action === "CONFIRMED") await api("PATCH", `/api/v1/parties/${p.id}`, { status: "CONFIRMED" });
+    else await api("DELETE", `/api/v1/parties/${p.id}`);
+    announce(`${p.name}: ${t(action === "CONFIRMED" ? "deadline.PENDING" : "deadline.DISMISSED")}`);
+    await loadParties();
+  } catch (err) { showError($("page-error"), err); }
+}
+
+// Parties read from a paper wait as SUGGESTED: confirm the right ones, dismiss (remove) the wrong ones.
 export async function loadParties() {
   const data = await api("GET", `/api/v1/cases/${caseId}/parties`);
-  replaceList($("suggested-parties"), data.items.map((p) => el("li", { "data-party-id": p.id },
+  const suggested = data.items.filter((p) => p.status === "SUGGESTED");
+  const confirmed = data.items.filter((p) => p.status !== "SUGGESTED");
+  replaceList($("suggested-parties"), suggested.map((p) => el("li", { "data-party-id": p.id, "data-status": p.status },
+    el("span", { text: `${p.name} - ${t(`role.${p.role}`)}` }),
+    el("span", { class: "actions" },
+      el("button", { type: "button", class: "small primary", text: t("confirm"), "aria-label": `${t("confirm")}: ${p.name}`,
+        onclick: () => setParty(p, "CONFIRMED") }),
+      el("button", { type: "button", class: "small", text: t("dismiss"), "aria-label": `${t("dismiss")}: ${p.name}`,
+        onclick: () => setParty(p, "DISMISSED") })))), t("nothing_to_check"));
+  replaceList($("party-list"), confirmed.map((p) => el("li", { "data-party-id": p.id, "data-status": p.status },
     el("span", { text: `${p.name} - ${t(`role.${p.role}`)}` }),
     el("button", { type: "button", class: "small", text: t("remove"), "aria-label": `${t("remove")}: ${p.name}`,
-      onclick: async () => {
-        try { await api("DELETE", `/api/v1/parties/${p.id}`); announce(t("saved")); await loadParties(); }
-        catch (err) { showError($("page-error"), err); }
-      } }))), t("no_results"));
+      onclick: () => setParty(p, "REMOVED") }))), t("no_parties"));
 }
 
 // --- What to do now: GET /cases/{id}/insights where the server has it (what is missing, and why).

@@ -105,7 +105,7 @@ function section(key, items, render) {
 }
 
 function markedText(pages, quotes) {
-  const body = el("div", { class: "doc-text" });
+  const body = el("div", { class: "doc-text", tabindex: "0", role: "region", "aria-label": t("quote") });
   const wanted = quotes.filter((q) => q && q.length > 2);
   for (const page of pages) {
     const p = el("p", { "data-page": String(page.number) });
