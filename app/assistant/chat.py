@@ -18,12 +18,14 @@ from app.extensions import db
 from app.models import Case, Chat, ChatMessage, Document, Organization
 from app.models.base import utcnow
 from app.accounts import audit
+from app.documents import documents
 from app.platform import crypto, jobs, keys, runtime
 from app.understanding import providers
 from app.understanding.service import provider_config
 from app.platform.errors import Forbidden, NotFound
 from app.accounts.tenancy import Principal, get_visible
 
+from app.assistant import answers
 from app.assistant.guidance import CASE_TYPE_NAMES, DEFAULT_STEPS, NEXT_STEPS, _legal_aid
 from app.assistant.retrieval import DISCLAIMER, HISTORY_CHARS, HISTORY_TURNS, MAX_MESSAGES_READ, Passage, case_facts, match_rules, query_terms, retrieve, terms
 
@@ -47,6 +49,7 @@ class ChatTurn:
     rules: list[dict]
     history: list[dict] = field(default_factory=list)
     provider: providers.ProviderConfig | None = None
+    direct: list[str] | None = None      # the local answer to a question it recognises, with its sources
 
     @property
     def sources(self) -> list[dict]:
@@ -121,13 +124,27 @@ def start_turn(principal: Principal, case_id, message: str, chat_id=None) -> Cha
     passages, docs_read = retrieve(case, question)
     org = db.session.get(Organization, case.organization_id)
     cfg = provider_config(org)
+    direct = None
+    kind = answers.intent_of(question) if cfg is None else None
+    if kind:
+        direct, used = answers.answer(kind, answers.findings(case, kind), date.today())
+        passages = [_passage_of(f) for f in used if f.quote and f.document_id]
     db.session.flush()
     audit.record("chat.message", "chat", chat.id, user=principal.user, organization_id=case.organization_id,
                  case_id=case.id, details={"provider": cfg.provider if cfg else "local", "sources": len(passages)})
     return ChatTurn(org_id=case.organization_id, case_id=case.id, chat_id=chat.id, user_message_id=msg_id,
                     question=question, facts=case_facts(case), passages=passages, documents_read=docs_read,
                     rules=match_rules(case.jurisdiction, question, limit=2, min_terms=2),
-                    history=history, provider=cfg)
+                    history=history, provider=cfg, direct=direct)
+
+
+def _passage_of(f: answers.Finding) -> Passage:
+    """The source of a direct answer: the quoted sentence, on the page of its document where it is."""
+    quote = " ".join(f.quote.split())
+    doc = db.session.get(Document, uuid.UUID(f.document_id))
+    page = next((p["number"] for p in documents.page_texts(doc) if quote in " ".join(p["text"].split())), 1) \
+        if doc is not None else 1
+    return Passage(f.document_id, f.title, page, quote, 1.0)
 
 
 def answer_events(turn: ChatTurn) -> Iterator[tuple[str, dict]]:
@@ -232,7 +249,11 @@ def _human_date(iso: str) -> str:
 def compose_local_answer(turn: ChatTurn) -> str:
     """A deterministic answer: the best passages quoted with their sources, then guidance from the case data."""
     f = turn.facts
-    out = _quoted_passages(turn) + _case_lines(f) + _deadline_lines(f)
+    if turn.direct:
+        first = turn.direct + [""] + (_quoted_passages(turn) if not turn.documents_read else [])
+    else:
+        first = _quoted_passages(turn)
+    out = first + _case_lines(f) + _deadline_lines(f)
     if turn.rules:
         out.append(f"Court rules in {f['jurisdiction']} that may apply:")
         out += [f"- {r['title']}: {r['rule']} ({r['citation']})." for r in turn.rules]
