@@ -97,6 +97,8 @@ def confirm_party(br, name: str):
 
 def calculate(br):
     br.wait(lambda d: len(br.all("#trigger option")) > 0 and br.find("#trigger option").get_attribute("value"))
+    br.wait(lambda d: br.all("#service_method option[value=mail]"))  # the jurisdiction's ways of serving papers
+    br.select("#service_method", "mail")
     br.click("#calculator button[type=submit]")
     calc = br.wait_css("#calc-result .calc")
     assert calc.find_elements("css selector", "ol li"), calc.text  # the counting steps are shown

@@ -84,6 +84,12 @@ async function loadTriggers() {
   } catch (err) {
     select.replaceChildren(el("option", { value: "", text: t("calc_none") }));
   }
+  try {  // how papers may be served there: the rules' own list, with what each means
+    const rules = await api("GET", `/api/v1/deadlines/rules?jurisdiction=${encodeURIComponent(theCase.jurisdiction)}`);
+    const methods = Object.entries(rules.service_methods || {});
+    $("service_method").replaceChildren($("service_method").options[0],
+      ...methods.map(([key, label]) => el("option", { value: key, text: label })));
+  } catch (err) { /* the count without a service method still works */ }
 }
 
 function calcBody(form) {
