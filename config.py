@@ -93,6 +93,20 @@ SETTINGS: tuple[tuple[str, str, Callable[[str], Any], Any], ...] = (
     ("RATELIMIT_ENABLED", "RATELIMIT_ENABLED", _flag, True),
     ("RATELIMIT_AUTH", "RATELIMIT_AUTH", str, "10 per minute"),
     ("RATELIMIT_KEY_PREFIX", "RATELIMIT_KEY_PREFIX", str, "caseos"),
+    # Sign-in with OpenID Connect providers (app/accounts/oidc.py): a provider is offered when its client id is set.
+    ("OAUTH_GOOGLE_CLIENT_ID", "OAUTH_GOOGLE_CLIENT_ID", str, None),
+    ("OAUTH_GOOGLE_CLIENT_SECRET", "OAUTH_GOOGLE_CLIENT_SECRET", str, None),
+    ("OAUTH_GOOGLE_ISSUER", "OAUTH_GOOGLE_ISSUER", str, "https://accounts.google.com"),
+    ("OAUTH_LINKEDIN_CLIENT_ID", "OAUTH_LINKEDIN_CLIENT_ID", str, None),
+    ("OAUTH_LINKEDIN_CLIENT_SECRET", "OAUTH_LINKEDIN_CLIENT_SECRET", str, None),
+    ("OAUTH_LINKEDIN_ISSUER", "OAUTH_LINKEDIN_ISSUER", str, "https://www.linkedin.com/oauth"),
+    ("OAUTH_OIDC_ISSUER", "OAUTH_OIDC_ISSUER", str, None),  # any other OpenID Connect provider
+    ("OAUTH_OIDC_CLIENT_ID", "OAUTH_OIDC_CLIENT_ID", str, None),
+    ("OAUTH_OIDC_CLIENT_SECRET", "OAUTH_OIDC_CLIENT_SECRET", str, None),
+    ("OAUTH_OIDC_NAME", "OAUTH_OIDC_NAME", str, "Single sign-on"),
+    # Exact redirect URIs of API clients (comma-separated) that may receive a bearer token after sign-in.
+    ("OAUTH_CLIENT_REDIRECTS", "OAUTH_CLIENT_REDIRECTS", str, None),
+    ("OAUTH_HTTP_TIMEOUT", "OAUTH_HTTP_TIMEOUT", float, 10.0),
     ("LOG_LEVEL", "LOG_LEVEL", str, "INFO"),
 )
 

@@ -63,6 +63,26 @@ def register(email: str, password: str, name: str, user_type: str = "SELF_REPRES
     return user
 
 
+NO_PASSWORD = "!external"  # not an argon2 hash: no password verifies against it
+
+
+def register_external(email: str, name: str) -> User:
+    """Create a user signed in through a provider (no password) and its personal organization."""
+    user = User(email=normalize_email(email), name=name.strip(), user_type="SELF_REPRESENTED",
+                password_hash=NO_PASSWORD, calendar_key=secrets.token_urlsafe(24))
+    org = Organization(name=f"{user.name} (personal)", personal=True)
+    db.session.add_all([user, org])
+    db.session.flush()
+    db.session.add(Membership(user_id=user.id, organization_id=org.id, role="OWNER"))
+    db.session.flush()
+    audit.record("user.register", "user", user.id, user=user, organization_id=org.id, details={"via": "oidc"})
+    return user
+
+
+def has_password(user: User) -> bool:
+    return user.password_hash != NO_PASSWORD
+
+
 def authenticate(email: str, password: str) -> User:
     """Return the user for these credentials; the same error and similar time for every failure."""
     user = db.session.execute(sa.select(User).where(User.email == normalize_email(email or ""))).scalar_one_or_none()
@@ -123,8 +143,10 @@ def revoke_all(user: User):
 
 
 def change_password(user: User, current: str, new: str):
+    """Change (or, for an account made by a sign-in provider, set a first) password; every credential is revoked."""
     try:
-        _hasher.verify(user.password_hash, current or "")
+        if has_password(user):
+            _hasher.verify(user.password_hash, current or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise ValidationFailed(errors={"current_password": ["This is not your current password."]}) from None
     _check_password(new)

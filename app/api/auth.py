@@ -58,16 +58,21 @@ def register(data):
 def login(data):
     """Sign in: returns a bearer token and sets a session cookie."""
     user = accounts.authenticate(data["email"], data["password"])
-    ttl = current_app.config["TOKEN_TTL_DAYS"]
-    token = accounts.issue_token(user, "bearer", ttl)
+    token = start_session(user)
+    db.session.commit()
+    return {"user": user, "token": token}
+
+
+def start_session(user, method: str = "password") -> str:
+    """Sign the user in: a new bearer token and a fresh session cookie; returns the token (the caller commits)."""
+    token = accounts.issue_token(user, "bearer", current_app.config["TOKEN_TTL_DAYS"])
     session.clear()  # a fresh session id at every login (no fixation)
     session["sid"] = accounts.issue_token(user, "session", 1)
     # The bearer token issued with this session (its hash only): signing out of the session revokes it too.
     session["tid"] = accounts.hash_token(token)
     session.permanent = True
-    audit.record("user.login", "user", user.id, user=user)
-    db.session.commit()
-    return {"user": user, "token": token}
+    audit.record("user.login", "user", user.id, user=user, details={"method": method} if method != "password" else None)
+    return token
 
 
 @bp.post("/logout")

@@ -20,7 +20,7 @@ from app.accounts.tenancy import Principal, principal_for
 PUBLIC_ENDPOINTS = {
     "auth.register", "auth.login", "ops.healthz", "ops.readyz", "ops.metrics", "ops.docs",
     "api-docs.openapi_json", "static", "documents.download_signed", "deadlines.personal_calendar",
-    "ops.docs_asset", "ops.case_link",
+    "ops.docs_asset", "ops.case_link", "oidc.providers", "oidc.start", "oidc.callback",
 }
 # The web client's pages (app/web) hold no data: each fetches what it shows from the API, which checks every call.
 PUBLIC_BLUEPRINTS = {"web"}

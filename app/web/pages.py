@@ -21,8 +21,8 @@ bp = Blueprint("web", __name__, url_prefix="/app", template_folder="templates", 
 
 # Sign-in providers shown as buttons when the accounts package registers their endpoint and the operator
 # configures the client id: (config key, endpoint, label).
-OIDC_PROVIDERS = (("GOOGLE_CLIENT_ID", "oidc.start", "google", "Google"),
-                  ("LINKEDIN_CLIENT_ID", "oidc.start", "linkedin", "LinkedIn"))
+OIDC_PROVIDERS = (("OAUTH_GOOGLE_CLIENT_ID", "oidc.start", "google", "Google"),
+                  ("OAUTH_LINKEDIN_CLIENT_ID", "oidc.start", "linkedin", "LinkedIn"))
 
 
 def select_locale() -> str:
