@@ -144,7 +144,7 @@ class World:
 def _insert_private_rows(app, org_id, case_id, user_id, marker) -> dict:
     """Resources created straight in the database (their APIs may still be in the works)."""
     from app.extensions import db
-    from app.models import Chat, Deadline, Notification
+    from app.models import Chat, Deadline, Notification, OAuthIdentity
     from app.models.base import utcnow
     with app.app_context():
         deadline = Deadline(organization_id=uuid.UUID(org_id), case_id=uuid.UUID(case_id),
@@ -155,9 +155,12 @@ def _insert_private_rows(app, org_id, case_id, user_id, marker) -> dict:
                             created_at=utcnow())
         chat = Chat(organization_id=uuid.UUID(org_id), case_id=uuid.UUID(case_id), user_id=uuid.UUID(user_id),
                     created_at=utcnow())
-        db.session.add_all([deadline, note, chat])
+        identity = OAuthIdentity(user_id=uuid.UUID(user_id), provider="oidc", issuer="https://idp.example",
+                                 subject=f"subject-{marker}", created_at=utcnow())
+        db.session.add_all([deadline, note, chat, identity])
         db.session.commit()
-        out = {"deadline_id": str(deadline.id), "notification_id": str(note.id), "chat_id": str(chat.id)}
+        out = {"deadline_id": str(deadline.id), "notification_id": str(note.id), "chat_id": str(chat.id),
+               "identity_id": str(identity.id)}
         db.session.remove()
         return out
 

@@ -17,7 +17,7 @@ from tests.attacks.conftest import build_world, snapshot_diff
 from tests.attacks.openapi_ops import request_kwargs
 
 # Path parameters that name global things (the form catalog), not tenant resources.
-GLOBAL_PARAMS = {"form_id"}
+GLOBAL_PARAMS = {"form_id", "provider"}  # provider: a configured sign-in provider (google, linkedin, oidc)
 # Operations that are not about organization data (the caller's own account, a computation,
 # a read that happens to be a POST); everything else that writes must refuse a VIEWER.
 NOT_ORG_WRITES = {
@@ -29,6 +29,7 @@ NOT_ORG_WRITES = {
     "notifications.read",             # the caller's own notifications only (another user's: 404)
     "assistant.chat",                 # by design: a VIEWER may ask about a case (changes nothing in it)
     "assistant.research",             # the caller's own research job, tied to no case
+    "oidc.unlink",                    # the caller's own linked sign-in (another user's: 404)
 }
 
 
