@@ -1,7 +1,7 @@
 """Sign-in with OpenID Connect providers (Google, LinkedIn, any issuer): linked identities, sign-ins in flight.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 
 Additive: two new tables; nothing existing changes. Not tenant data (no organization): like
 ``users`` and ``api_tokens``, outside row-level security.
@@ -9,8 +9,8 @@ Additive: two new tables; nothing existing changes. Not tenant data (no organiza
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
