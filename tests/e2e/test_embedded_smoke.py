@@ -30,7 +30,7 @@ def embedded(tmp_path):
                         capture_output=True, text=True)
     assert up.returncode == 0, up.stderr
     log = open(tmp_path / "honcho.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "honcho", "-f", "Procfile.embedded", "start"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "scripts/supervise", "-f", "Procfile.embedded"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
