@@ -128,3 +128,52 @@ def pixel_flood(fmt: str) -> bytes:
     buf = io.BytesIO()
     Image.new("L", (9000, 6000), 255).save(buf, fmt, quality=10, **({"lossless": True} if fmt == "WEBP" else {}))
     return buf.getvalue()
+
+
+FLAT_LABELS = [(72, 72, "IN THE MAGISTRATE COURT OF KANAWHA COUNTY, WEST VIRGINIA"),
+               (72, 110, "Plaintiff:"), (72, 130, "Address of Plaintiff:"), (72, 160, "Defendant:"),
+               (72, 180, "Address of Defendant:"), (72, 210, "Case Number:"), (72, 240, "Hearing date:")]
+FLAT_VALUES = [(200, 110, "Riverside Property Management LLC"), (200, 130, "12 Main St, Charleston, WV 25301"),
+               (200, 160, "Maria Gonzalez"), (200, 180, "45 Oak Ave, Apt 2, Charleston, WV 25302"),
+               (200, 210, "24-M20C-01234"), (200, 240, "March 14, 2031")]
+
+
+def flattened_form_pdf() -> bytes:
+    """A court form filled in and then flattened the way many form tools do it: every printed label
+    is drawn first, every typed value after them (so the file's order keeps labels and values apart)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt", format="letter")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for x, y, text in FLAT_LABELS + FLAT_VALUES:
+        pdf.text(x, y, text)
+    return bytes(pdf.output())
+
+
+PROSE = ("The tenant paid the rent for every month of the lease and the landlord accepted each payment "
+         "without objection until the notice was served. ")
+
+
+def two_column_pdf() -> bytes:
+    """Two columns of prose, the left one written first (as a newsletter or a law review prints)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt", format="letter")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    for x, label in ((54, "LEFT"), (320, "RIGHT")):
+        pdf.set_xy(x, 72)
+        pdf.multi_cell(238, 13, f"{label} COLUMN BEGINS. " + PROSE * 4 + f"{label} COLUMN ENDS.")
+    return bytes(pdf.output())
+
+
+def filled_form_pdf(path, values: dict) -> bytes:
+    """A PDF form with its fields filled in but not flattened (the values live in the fields)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=str(path))
+    writer.update_page_form_field_values(writer.pages[0], values, auto_regenerate=False)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()

@@ -72,3 +72,14 @@ def test_phone_photo_uploads_are_read(worker, make_user, fmt, name):
     assert "NOTICE TO QUIT" in text and "May 1, 2031" in text
     assert any(d.get("date") == "2031-05-01" or d.get("due_date") == "2031-05-01"
                for d in a["dates"] + a["deadlines"]), (a["dates"], a["deadlines"])
+
+
+def test_a_flattened_form_gives_its_parties(worker, make_user):
+    """The file draws every label, then every value: read in visual order, the parties are found
+    (PDFium's own order gives none: "Plaintiff:" and the name are six lines apart)."""
+    u = make_user()
+    case = u.create_case(title="Riverside v. Gonzalez (form)")
+    doc, a = _processed(u, case["id"], samples.flattened_form_pdf(), "magistrate form.pdf")
+    found = {(p["role"], p["name"]) for p in a["parties"]}
+    assert ("PLAINTIFF", "Riverside Property Management LLC") in found, found
+    assert ("DEFENDANT", "Maria Gonzalez") in found, found

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 
 from .common import Limits, PageRangeError, PageText, ProcessingError, _normalize_text, text_needs_ocr
+from .layout import page_text
 
 
 _PDFIUM_LOCK = threading.RLock()  # PDFium is not thread-safe (in-process mode only)
@@ -98,6 +99,7 @@ def _pdf_text_layer(path: str, limits: Limits) -> list[dict]:
     pages = []
     with _open_pdf(path) as pdf:
         n = _pdf_page_count(pdf, limits)  # before any per-page work
+        _init_forms(pdf)
         for i in range(n):
             try:
                 page = pdf[i]
@@ -107,7 +109,9 @@ def _pdf_text_layer(path: str, limits: Limits) -> list[dict]:
             try:
                 textpage = page.get_textpage()
                 try:
-                    text = _normalize_text(textpage.get_text_bounded(), limits.max_chars_per_page)
+                    # in reading order when the stream's order is not (flattened or filled forms)
+                    text = page_text(pdf, page, textpage, textpage.get_text_bounded())
+                    text = _normalize_text(text, limits.max_chars_per_page)
                     needs = text_needs_ocr(text) or _layer_is_suspect(page, textpage, text)
                 finally:
                     textpage.close()
@@ -117,6 +121,17 @@ def _pdf_text_layer(path: str, limits: Limits) -> list[dict]:
                 page.close()
             pages.append(asdict(PageText(i + 1, text, "text_layer", None, needs)))
     return pages
+
+
+def _init_forms(pdf) -> None:
+    """Load a form's fields (before any page), so that filled-in values can be read with the text."""
+    import pypdfium2.raw as raw
+
+    try:
+        if pdf.get_formtype() in (raw.FORMTYPE_ACRO_FORM, raw.FORMTYPE_XFA_FOREGROUND):
+            pdf.init_forms()
+    except Exception:  # a damaged form dictionary: the page text is still worth reading
+        pass
 
 
 def _layer_is_suspect(page, textpage, text: str) -> bool:
