@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -18,12 +18,6 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 bp = Blueprint("web", __name__, url_prefix="/app", template_folder="templates", static_folder="static",
                static_url_path="/static")
-
-# Sign-in providers shown as buttons when the accounts package registers their endpoint and the operator
-# configures the client id: (config key, endpoint, label).
-OIDC_PROVIDERS = (("OAUTH_GOOGLE_CLIENT_ID", "oidc.start", "google", "Google"),
-                  ("OAUTH_LINKEDIN_CLIENT_ID", "oidc.start", "linkedin", "LinkedIn"))
-
 
 def select_locale() -> str:
     """?lang= (the language links), then the cookie it sets, then the browser's languages."""
@@ -62,14 +56,6 @@ def _safe_next(value: str | None) -> str:
     return url_for("web.dashboard")
 
 
-def oidc_buttons() -> list[dict]:
-    buttons = []
-    for key, endpoint, provider, label in OIDC_PROVIDERS:
-        if current_app.config.get(key) and endpoint in current_app.view_functions:
-            buttons.append({"url": url_for(endpoint, provider=provider), "label": label})
-    return buttons
-
-
 @bp.get("/")
 def home():
     return redirect(url_for("web.dashboard" if current_user.is_authenticated else "web.signin"))
@@ -77,12 +63,12 @@ def home():
 
 @bp.get("/signin")
 def signin():
-    return _page("signin.html", next_url=_safe_next(request.args.get("next")), providers=oidc_buttons())
+    return _page("signin.html", next_url=_safe_next(request.args.get("next")))
 
 
 @bp.get("/signup")
 def signup():
-    return _page("signup.html", providers=oidc_buttons())
+    return _page("signup.html")
 
 
 @bp.get("/dashboard")

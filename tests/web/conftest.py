@@ -15,7 +15,9 @@ from tests.web import browser as b
 def web_url(worker):
     from tests.procs import start_web
     port = free_port()
-    proc = start_web(port, env={"PUBLIC_URL": f"http://127.0.0.1:{port}", "WEB_CONCURRENCY": "1"})
+    # A sign-in provider configured (never contacted: the tests only look at its button).
+    proc = start_web(port, env={"PUBLIC_URL": f"http://127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
+                                "OAUTH_GOOGLE_CLIENT_ID": "caseos-web-test"})
     yield f"http://127.0.0.1:{port}"
     proc.stop(signal.SIGINT)  # gunicorn's quick shutdown: open event streams are not waited for
 

@@ -34,6 +34,8 @@ def summons_photo(tmp_path: Path, due: date) -> Path:
 def sign_up(br, name: str) -> str:
     br.go("/app/")
     br.wait_path("/app/signin")
+    google = br.wait_css("#provider-buttons a", "Continue with Google")  # a configured provider gets its button
+    assert "/api/v1/auth/oidc/google/start?next=%2Fapp%2Fdashboard" in google.get_attribute("href")
     br.look("signin")
     br.click("a[href='/app/signup']")
     br.wait_css("#signup-form")
@@ -139,6 +141,7 @@ def account_and_team(br, colleague_email: str):
     br.click("#calendar-key")
     url = br.wait_css("#calendar-url").get_attribute("value")
     assert "/api/v1/calendar.ics?key=" in url
+    br.wait_css("#link-buttons a", "Also sign in with Google")
     br.look("account")
     br.click("a[href='/app/organization']")
     br.wait_css("#audit tr")  # the owner of the personal organization sees its audit trail

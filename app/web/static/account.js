@@ -33,4 +33,25 @@ $("signout-all").addEventListener("click", async () => {
   location.assign("/app/signin");
 });
 
+// Ways to sign in: the password and each linked provider; link another, or stop using one.
+async function loadIdentities() {
+  const [mine, offered] = await Promise.all([api("GET", "/api/v1/auth/identities"),
+    api("GET", "/api/v1/auth/oidc/providers")]);
+  const linked = new Set(mine.items.map((i) => i.provider));
+  const labels = new Map(offered.items.map((p) => [p.name, p.label]));
+  const label = (i) => labels.get(i.provider) || i.provider;
+  $("identities").replaceChildren(
+    ...(mine.has_password ? [el("li", { text: t("password_way") })] : []),
+    ...mine.items.map((i) => el("li", {}, el("span", { text: [label(i), i.email].filter(Boolean).join(" - ") }),
+      el("button", { type: "button", class: "small", text: t("unlink", { name: label(i) }),
+        onclick: async () => {
+          try { await api("DELETE", `/api/v1/auth/identities/${i.id}`); await loadIdentities(); }
+          catch (err) { showError($("page-error"), err); }
+        } }))));
+  $("link-buttons").replaceChildren(...offered.items.filter((p) => !linked.has(p.name)).map((p) => el("a", {
+    class: "button", href: `${p.start_url}?link=true&next=${encodeURIComponent("/app/account")}`,
+    text: t("link_with", { name: p.label }) })));
+}
+
 load().catch((err) => showError($("page-error"), err));
+loadIdentities().catch(() => {});

@@ -1,4 +1,4 @@
-import { api, el, showError } from "./api.js";
+import { api, el, t, showError } from "./api.js";
 
 const box = () => document.getElementById("form-error");
 
@@ -31,3 +31,17 @@ if (signupForm) {
     } catch (err) { showError(box(), err); }
   });
 }
+
+// Sign-in providers this server offers (Google, LinkedIn, OpenID Connect), from the API; none: no buttons.
+async function showProviders() {
+  const form = signinForm || signupForm;
+  const next = (form && form.dataset.next) || "/app/dashboard";
+  let items = [];
+  try { items = (await api("GET", "/api/v1/auth/oidc/providers", undefined, { signedOut: true })).items; }
+  catch (err) { return; }
+  if (!items.length) return;
+  document.getElementById("provider-buttons").replaceChildren(...items.map((p) => el("a", {
+    class: "button", href: `${p.start_url}?next=${encodeURIComponent(next)}`, text: t("continue_with", { name: p.label }) })));
+  document.getElementById("providers").hidden = false;
+}
+showProviders();
