@@ -127,6 +127,7 @@ _DUE_IMMEDIATE = re.compile(
     r"(?:(?:\d{1,2}(?::\d{2})?\s*(?:[ap]\.?\s?m\.?|o'clock)?|noon|midnight)\s*,?\s*(?:on\s+)?)?"
     r"(?:(?:the\s+)?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo),?\s+(?:the\s+)?)?$",
     re.I)
+_ROW_DUE = re.compile(r"[ \t]+[A-Za-z][^\n]{0,80}?\bdue[ \t]*$", re.I)
 _LABEL_PRIORITY = {"hearing": 0, "due": 1, "served": 2, "entered": 3, "filed": 4, "issued": 5, "signed": 6, "other": 7}
 
 
@@ -146,6 +147,10 @@ def _date_label(doc: _Doc, start: int, end: int) -> str:
         best = m.lastgroup
     if best:
         return best
+    # a docket's calendar row: "03/08/2024<tab>Motion for rehearing due"
+    eol = text.find("\n", end)
+    if _ROW_DUE.match(text, end, eol if eol != -1 else len(text)):
+        return "due"
     # "ORDERED this 5th day ..." / "... on May 1, 2026, the plaintiff filed"
     m = _SENT_END_RE.search(text, end, min(len(text), end + 80))
     after = text[end:m.start() if m else min(len(text), end + 80)]

@@ -42,7 +42,7 @@ _ANCHORS = [
                 r"(?:is|are|was|were|has\s+been|have\s+been)\s+served|"
                 r"(?:la\s+)?notificaci[óo]n"),
     ("receipt", r"(?:your\s+|the\s+)?(?:receipt|receiving|delivery)\b|you\s+(?:receive|received|get|got)\b|(?:la\s+)?entrega|recibir"),
-    ("entry", r"(?:the\s+)?(?:date\s+of\s+)?entry\b|(?:the\s+|this\s+)?(?:judgment|order)\s+(?:is|was|being|has\s+been)\s+entered|entered\b"),
+    ("entry", r"(?:the\s+)?(?:date\s+of\s+)?entry\b|(?:the\s+)?date\s+of\s+the\s+(?:[\w\u2019']+\s+){1,3}order\b|(?:the\s+|this\s+)?(?:judgment|order)\s+(?:is|was|being|has\s+been)\s+entered|entered\b"),
     ("hearing", r"(?:the\s+)?(?:date\s+of\s+the\s+)?(?:conclusion\s+of\s+the\s+)?(?:scheduled\s+)?(?:hearing|trial|return\s+date|conference|"
                 r"meeting\s+of\s+creditors)\b|(?:la\s+)?audiencia|(?:el\s+)?juicio"),
     ("filing", r"(?:the\s+)?(?:date\s+of\s+)?(?:the\s+)?filing\b|(?:the\s+)?(?:complaint|petition|motion)\s+(?:is|was)\s+filed|it\s+(?:is|was)\s+filed"),
@@ -50,6 +50,9 @@ _ANCHORS = [
     ("docketing", r"(?:the\s+)?(?:date\s+of\s+)?docketing\b"),
 ]
 _ANCHOR_RES = [(name, re.compile(rf"\s*(?:{rx})", re.I)) for name, rx in _ANCHORS]
+# "Plaintiff shall serve Defendant with a copy of this order within 7 days." - counted from the order's date
+_REL_THIS_ORDER = re.compile(
+    rf"\b(?P<lead>within)\s+{_NUM}[\s-]+(?P<qual>calendar|business|court)?[\s-]*(?P<unit>days?)(?P<dir>)(?P<anchor>)\s*[.;]", re.I)
 _ANCHOR_WORDS = {"notice": "the date of this document", "service": "service", "receipt": "receipt of the papers",
                  "entry": "entry of the order or judgment", "hearing": "the hearing", "filing": "filing",
                  "mailing": "mailing", "docketing": "docketing"}
@@ -153,7 +156,7 @@ def _relative_deadlines(doc: _Doc, known: dict[str, date | None]) -> list[dict]:
     out = []
     wins = _windows(text, _REL_TRIGGER, 80, 140)
     examined = 0
-    for rx in (_REL_EN, _REL_ES):
+    for rx in (_REL_EN, _REL_ES, _REL_THIS_ORDER):
         for m in _finditer_in(rx, text, wins):
             examined += 1
             if len(out) >= MAX_ITEMS or examined > 3 * MAX_ITEMS:
@@ -175,11 +178,12 @@ def _relative_deadlines(doc: _Doc, known: dict[str, date | None]) -> list[dict]:
                 unit = "days"
             dir_word = m.group("dir").lower()
             direction = "before" if dir_word.startswith(("before", "prior", "antes")) else "after"
-            anchor = _classify_anchor(m.group("anchor"))
-            if anchor is None:
-                continue
             ss, se = doc.sentence_span(m.start(), m.end())
             sentence = text[ss:se]
+            anchor = (_classify_anchor(m.group("anchor")) if rx is not _REL_THIS_ORDER
+                      else "notice" if re.search(r"\bthis\s+order\b", sentence, re.I) else None)
+            if anchor is None:
+                continue
             if _NOT_AN_ACT.search(sentence) or not _OBLIGATION.search(sentence):
                 continue
             lead = (m.groupdict().get("lead") or "").lower()
@@ -216,6 +220,8 @@ _REQUEST = re.compile(
     r"(?<!may\s)(?<!must\s)(?<!\bto\s)(?<!shall\s)(?<!can\s)\b(?:respectfully\s+)?(?:request(?:s|ed)?|move[sd]?|asks?|seeks?|"
     r"prays?)\s+(?:that|for|an?\b|the\s+court|this\s+court|leave|until|to\s+(?:extend|continue|enlarge|reschedule|postpone))|"
     r"\brespectfully\s+(?:move|moves|ask|asks|submit|request)|\bsolicit[ao]", re.I)
+# the court's or its staff's own dates in a docket, not a party's: "MANDATE DUE", "Reporters record due"
+_NOT_A_PARTY = re.compile(r"\b(?:mandate|(?:reporter|clerk)['\u2019]?s?\s+record|record)\s+due\b", re.I)
 _GRANTED = re.compile(r"\b(?:granted|so\s+ordered|it\s+is\s+(?:hereby\s+)?ordered)\b", re.I)
 _CONDITIONAL = re.compile(r"\bwould\s+(?:then\s+)?(?:be\s+)?(?:due|have)\b|\bif\s+(?:the\s+|this\s+|its\s+)?"
                           r"(?:motion|request|application|extension|petition)\s+(?:is|were|was)\s+granted", re.I)
@@ -227,6 +233,8 @@ _PRESENT = re.compile(r"\b(?:shall|must|is|are|will|currently|hereby|now|remains
 def _not_a_requirement(sentence: str, due: date, since: date | None, doc_date: date | None) -> bool:
     """A date that is asked for, or a requirement the paper tells as history: prefer dropping to guessing."""
     if _CONDITIONAL.search(sentence) or (_REQUEST.search(sentence) and not _GRANTED.search(sentence)):
+        return True
+    if _NOT_A_PARTY.search(sentence):
         return True
     if since is not None and due < since:
         return True                   # "the rent due on November 1" in a notice of December 1: history
@@ -249,18 +257,21 @@ def _explicit_deadlines(doc: _Doc, dates: list[dict], since: date | None, doc_da
 
 
 def find_deadlines(doc: _Doc, dates: list[dict], known: dict[str, date | None], doc_date: date | None,
-                   reference_date: date | None = None) -> list[dict]:
+                   reference_date: date | None = None, reported: date | None = None) -> list[dict]:
     """The paper's deadlines in document order, each once.
 
     A due date already past on the day the paper is read (``reference_date``, or the paper's own date) is
     history ("Response due March 7, 2016" in a docket read on March 28): the date stays a date labelled
     ``due``, not a deadline. A period counted from an event that ends before the paper's date is history
-    too. A period the paper also states as a date ("35 days from service" and "on or before 09/30/2025")
-    is given once, by its date."""
+    too, and so is one that ended before the last event the paper reports (``reported``). A period the
+    paper also states as a date ("35 days from service" and "on or before 09/30/2025") is given once, by
+    its date; a requirement stated twice with two dates ("Petition for Review is due March 23" and, after
+    an extension, "... due April 22") is given by the later one."""
     since = max((d for d in (doc_date, reference_date) if d), default=None)
-    found = _explicit_deadlines(doc, dates, since, doc_date)
+    found = _latest_of_each(_explicit_deadlines(doc, dates, since, doc_date))
+    history = max((d for d in (doc_date, reported) if d), default=None)
     for dl in _relative_deadlines(doc, known):
-        if dl["due_date"] and doc_date and date.fromisoformat(dl["due_date"]) < doc_date:
+        if dl["due_date"] and history and date.fromisoformat(dl["due_date"]) < history:
             continue
         if dl["due_date"] is None and any(x["label"] == dl["label"] for x in found):
             continue
@@ -275,3 +286,17 @@ def find_deadlines(doc: _Doc, dates: list[dict], known: dict[str, date | None], 
             seen.add(key)
             merged.append(dl)
     return merged[:MAX_ITEMS]
+
+
+_ANY_DATE = re.compile(r"\b(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2})\b")
+
+
+def _latest_of_each(found: list[dict]) -> list[dict]:
+    """Of deadlines whose sentences differ only by their date, the latest (an extension moved it)."""
+    latest: dict[str, dict] = {}
+    for dl in found:
+        key = " ".join(_ANY_DATE.sub("#", dl["quote"]).split()).lower()
+        if key not in latest or dl["due_date"] > latest[key]["due_date"]:
+            latest[key] = dl
+    keep = {id(dl) for dl in latest.values()}
+    return [dl for dl in found if id(dl) in keep]

@@ -124,9 +124,11 @@ def analyze(text: str, *, pages: list[str] | None = None, reference_date: date |
     filing = next((d["date"] for d in raw_dates if d["label"] == "filed" and re.search(
         r"complaint|petition", text[max(0, d["start"] - 100):d["end"] + 60], re.I)), None) or first("filed")
     known = {"notice": doc_date, "service": served, "receipt": served, "mailing": served,
-             "entry": first("entered"), "hearing": first("hearing"), "filing": filing, "docketing": None}
+             "entry": first("entered") or (None if first("filed") else first("signed")), "hearing": first("hearing"), "filing": filing, "docketing": None}
 
-    merged = _guard("deadlines", find_deadlines, doc, raw_dates, known, doc_date or served, reference_date)
+    # the last event the paper reports: a period that ended before it is history the paper recites
+    reported = max((d["date"] for d in raw_dates if d["label"] in ("filed", "entered", "issued", "signed")), default=None)
+    merged = _guard("deadlines", find_deadlines, doc, raw_dates, known, doc_date or served, reference_date, reported)
 
     dates_out: dict[str, dict] = {}
     for d in raw_dates:

@@ -136,3 +136,37 @@ def test_a_future_hearing_is_a_hearing_not_a_deadline():
     assert r["deadlines"] == []
     assert {d["date"]: d["label"] for d in r["dates"]}["2027-01-12"] == "hearing"
     assert "Go to court on January 12, 2027." in " ".join(r["next_steps"])
+
+
+def test_a_docket_calendar_row_is_a_deadline_but_the_courts_own_dates_are_not():
+    text = ("Calendars\n\nSet Date\tCalendar Type\tReason Set\n\n01/28/2026\tStatus\tAppellant brief due\n\n"
+            "01/08/2026\tStatus\tReporters record due\n\n03/11/2026 \tMANDATE \tMANDATE DUE\n")
+    r = local.analyze(text, reference_date=date(2026, 1, 8))
+    assert [d["due_date"] for d in r["deadlines"]] == ["2026-01-28"]
+    assert {d["date"]: d["label"] for d in r["dates"]}["2026-01-08"] == "due"
+
+
+def test_an_extended_due_date_replaces_the_first_one():
+    text = ("02/17/2026  Motion for extension of time to file petition for review filed.\n"
+            "Petition for Review is due March 23, 2026.\n"
+            "03/18/2026  Motion for extension of time granted.\nPetition for Review is due April 22, 2026.\n")
+    r = local.analyze(text, reference_date=date(2026, 3, 19))
+    assert [d["due_date"] for d in r["deadlines"]] == ["2026-04-22"]
+
+
+def test_a_period_counted_from_this_order_or_the_judges_order():
+    text = ("ORDER\nThe motion to change the track assignment is GRANTED. Plaintiff shall serve Defendant with a copy "
+            "of this order within 7 days.\nDated: November 7, 2025\n")
+    assert [d["due_date"] for d in local.analyze(text)["deadlines"]] == ["2025-11-14"]
+    text = ("The complainant may petition the Council to review this order. The deadline for filing such a petition "
+            "is within forty-two (42) days after the date of the Chief Judge's order.\nDated: Washington, DC\n"
+            "June 1, 2017\n")
+    (dl,) = local.analyze(text)["deadlines"]
+    assert dl["due_date"] == "2017-07-13" and dl["rule"]["anchor"] == "entry"
+
+
+def test_a_period_in_a_quoted_statute_that_ended_before_the_decision_is_history():
+    text = ("The petition was filed on March 11, 2008. Under Wis. Stat. § 66.0217(5), the person filing the petition "
+            "shall, within 5 days of the filing, mail a copy of the scale map to the town clerk. We affirm.\n"
+            "Opinion filed May 22, 2008.\n")
+    assert local.analyze(text, reference_date=date(2008, 5, 23))["deadlines"] == []
