@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from app.pipelines import PIPELINES
 from app.platform.engine import MAX_COUNTDOWN
@@ -26,6 +26,20 @@ STEP_ROUTES = {s.task: {"queue": s.queue} for p in PIPELINES.values() for s in p
 QUEUES = tuple(dict.fromkeys(["default", *(r["queue"] for r in STEP_ROUTES.values())]))
 
 
+def is_rabbitmq(broker_url: str) -> bool:
+    return broker_url.startswith(("amqp://", "amqps://", "pyamqp://"))
+
+
+def task_queues(broker_url: str) -> list[Queue]:
+    """RabbitMQ: durable quorum queues (replicated, and never lose a message a node accepted), each on
+    a topic exchange so countdowns go through the broker's native delayed delivery instead of
+    waiting unacknowledged in a worker. Redis and the embedded transport: plain queues."""
+    if is_rabbitmq(broker_url):
+        return [Queue(q, Exchange(q, type="topic", durable=True), routing_key=q, durable=True,
+                      queue_arguments={"x-queue-type": "quorum"}) for q in QUEUES]
+    return [Queue(q) for q in QUEUES]
+
+
 def _transport_options(broker_url: str, key_prefix: str | None = None) -> dict:
     if broker_url.startswith(("redis", "rediss", "sentinel")):
         opts = {"visibility_timeout": VISIBILITY_TIMEOUT, "socket_timeout": 10, "socket_connect_timeout": 5}
@@ -33,6 +47,10 @@ def _transport_options(broker_url: str, key_prefix: str | None = None) -> dict:
             # Several deployments (or test runs) can share one Redis without taking each other's tasks.
             opts["global_keyprefix"] = key_prefix
         return opts
+    if is_rabbitmq(broker_url):
+        # Publisher confirms: a publish returns only once RabbitMQ has the message (and a quorum queue
+        # has it on a majority of nodes); a refused or lost publish raises instead of vanishing.
+        return {"confirm_publish": True}
     # kombu's SQLAlchemy transport (embedded default) has no visibility timeout; options go to create_engine.
     return {}
 
@@ -56,7 +74,7 @@ def from_config(cfg: Config) -> dict:
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": 5,
         "task_default_queue": "default",
-        "task_queues": [Queue(q) for q in QUEUES],
+        "task_queues": task_queues(cfg.CELERY_BROKER_URL),
         "task_routes": STEP_ROUTES,
         "task_always_eager": cfg.CELERY_TASK_ALWAYS_EAGER,
         "task_eager_propagates": False,

@@ -1,0 +1,69 @@
+"""RabbitMQ as the production broker: uploads are processed end to end by a real worker over
+RabbitMQ (127.0.0.1:5672), on durable quorum queues, with publisher confirms; a broker restart
+in the middle loses nothing. Each test run gets a virtual host of its own."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from tests.e2e.helpers import upload, wait_document
+from tests.factories import ApiUser
+from tests.procs import start_worker
+
+pytestmark = pytest.mark.e2e
+HOST, PORT = "127.0.0.1", 5672
+
+
+def _ctl(*args, check=True):
+    return subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True, timeout=120, check=check)
+
+
+@pytest.fixture(scope="module")
+def vhost():
+    try:
+        socket.create_connection((HOST, PORT), timeout=2).close()
+    except OSError:
+        pytest.skip("no RabbitMQ on 127.0.0.1:5672")
+    if not shutil.which("rabbitmqctl"):
+        pytest.skip("rabbitmqctl is needed to create a virtual host for the run")
+    name = f"caseos-test-{uuid.uuid4().hex[:8]}"
+    _ctl("add_vhost", name)
+    _ctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    yield name
+    _ctl("delete_vhost", name, check=False)
+
+
+@pytest.fixture()
+def rabbit_app(vhost, other_app):
+    url = f"amqp://guest:guest@{HOST}:{PORT}/{vhost}"
+    app = other_app(CELERY_BROKER_URL=url)
+    assert app.extensions["caseos"].config.CELERY_BROKER_URL == url
+    return app, url
+
+
+def _queue_types(vhost) -> dict:
+    out = _ctl("list_queues", "-p", vhost, "name", "type", "durable", "--no-table-headers", "-q").stdout
+    return {parts[0]: parts[1:] for parts in (line.split() for line in out.splitlines()) if parts}
+
+
+def test_uploads_are_processed_over_rabbitmq_on_quorum_queues(rabbit_app, vhost):
+    app, url = rabbit_app
+    from app.extensions import celery
+    assert celery.conf.broker_transport_options.get("confirm_publish") is True
+    worker = start_worker(name="rabbit", env={"CELERY_BROKER_URL": url})
+    try:
+        u = ApiUser.register(app)
+        case = u.create_case(title="Over RabbitMQ")
+        ids = [upload(u, case["id"], f"RabbitMQ paper {i}: the hearing is on May {i + 1}, 2027.\n".encode(),
+                      filename=f"r{i}.txt").get_json()["document"]["id"] for i in range(3)]
+        assert [wait_document(u, i)["status"] for i in ids] == ["PROCESSED"] * 3
+    finally:
+        worker.stop()
+    types = _queue_types(vhost)
+    for q in ("default", "ocr", "ai"):
+        assert types.get(q) == ["quorum", "true"], types
