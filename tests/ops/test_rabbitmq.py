@@ -67,3 +67,41 @@ def test_uploads_are_processed_over_rabbitmq_on_quorum_queues(rabbit_app, vhost)
     types = _queue_types(vhost)
     for q in ("default", "ocr", "ai"):
         assert types.get(q) == ["quorum", "true"], types
+
+
+def _restart_broker():
+    _ctl("stop_app")
+    _ctl("start_app")
+    _ctl("await_startup")
+
+
+def _upload_batch(u, case_id, tag: str, n: int = 3) -> list[str]:
+    ids = []
+    for i in range(n):
+        r = upload(u, case_id, f"{tag} paper {i}: pay $1,{i}00.00 in rent by June 1, 2027.\n".encode(),
+                   filename=f"{tag}{i}.txt")
+        assert r.status_code == 202, r.get_data(as_text=True)
+        ids.append(r.get_json()["document"]["id"])
+    return ids
+
+
+@pytest.mark.slow
+def test_a_broker_restart_loses_nothing(rabbit_app, vhost):
+    """Messages the broker confirmed survive its restart (no sweeper runs here: the broker kept them);
+    a worker and the web app reconnect by themselves and carry on."""
+    app, url = rabbit_app
+    u = ApiUser.register(app)
+    case = u.create_case(title="Broker restart")
+    waiting = _upload_batch(u, case["id"], "queued")  # no worker yet: they wait in the broker
+    _restart_broker()
+    worker = start_worker(name="rabbit-restart", env={"CELERY_BROKER_URL": url}, supervised=True)
+    try:
+        assert [wait_document(u, i, timeout=120)["status"] for i in waiting] == ["PROCESSED"] * 3
+        _restart_broker()  # under a running worker and a web app holding a connection
+        after = _upload_batch(u, case["id"], "after")
+        assert [wait_document(u, i, timeout=120)["status"] for i in after] == ["PROCESSED"] * 3
+    finally:
+        worker.stop()
+    jobs = u.get(f"/api/v1/jobs?per_page=100").get_json()["items"]
+    ours = [j for j in jobs if j.get("document_id") in set(waiting + after)]
+    assert len(ours) == 6 and {j["status"] for j in ours} == {"SUCCEEDED"}
