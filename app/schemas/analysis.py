@@ -34,6 +34,11 @@ class DeadlineFound(_Quoted):
     rule = fields.Dict(allow_none=True)
 
 
+class CaseNumberFound(ValueFound):
+    primary = fields.Boolean(metadata={"description": "True on the paper's own case number (one per analysis); "
+                                                      "the others are references (the court below, related cases)."})
+
+
 class JudgeFound(_Quoted):
     name = fields.String(required=True, metadata={"description": "A judge or justice who wrote, signed, sat on or "
                                                                  "was assigned to the paper (judges are never parties)."})
@@ -76,7 +81,7 @@ class AnalysisOut(OutSchema):
     document_type_confidence = fields.Float(allow_none=True)
     summary = fields.String(required=True)
     parties = fields.List(fields.Nested(PartyFound), required=True)
-    case_numbers = fields.List(fields.Nested(ValueFound), required=True)
+    case_numbers = fields.List(fields.Nested(CaseNumberFound), required=True)
     courts = fields.List(fields.Nested(CourtFound), required=True)
     judges = fields.List(fields.Nested(JudgeFound), metadata={"description": "Judges named by the paper (local analyzer)."})
     dates = fields.List(fields.Nested(DateFound), required=True)

@@ -43,7 +43,7 @@ _TYPE_CUES = [
     ("opinion", r"^[ \t]*(?:memorandum[ \t]+)?opinion(?:[ \t]+(?:of[ \t]+the[ \t]+court|and[ \t]+order))?[ \t]*$|"
                 r"delivered\s+the\s+opinion|\bopinion\s+of\s+the\s+court\b|^[ \t]*per\s+curiam\b", 5, True),
     ("opinion", r"^[ \t]*(?:judgment|order)?[ \t]*(?:affirmed|reversed|vacated)(?:[ \t]+(?:and|in\s+part)[^\n]{0,40})?\.?[ \t]*$|"
-                r"\bappeal\s+from\s+the\b|\bwe\s+(?:affirm|reverse|conclude|hold)\b", 3, True),
+                r"^[ \t]*appeal\s+from\s+the\b|\bwe\s+(?:affirm|reverse|conclude|hold)\b", 3, True),
     ("opinion", r"^[ \t]*(?:discussion|analysis|legal\s+standard|background|conclusion)[ \t]*$", 2, True),
     ("docket", r"\b(?:civil|criminal|bankruptcy|adversary)\s+docket\s+for\s+case\b|\bgeneral\s+docket\b|"
                r"\bbankruptcy\s+petition\s+#", 8, True),
@@ -65,11 +65,13 @@ _BLANK_RE = re.compile(r"_{4,}|\[\s\]|☐|□")
 
 def _is_title_like(seg: str) -> bool:
     letters = [c for c in seg if c.isalpha()]
-    if len(seg) > 90 or len(letters) < 3:
+    if len(seg) > 140 or len(letters) < 3:
         return False
     upper = sum(1 for c in letters if c.isupper())
     if upper / len(letters) > 0.8:
         return True
+    if len(seg) > 90:
+        return False
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z']*", seg) if w.lower() not in _SMALL and w.lower() not in ("a", "an", "to")]
     return bool(words) and all(w[0].isupper() for w in words) and len(seg) <= 70
 
@@ -130,6 +132,9 @@ def _document_type(doc: _Doc, ctx: dict) -> tuple[str, float]:
                     body[t] += w * 0.25 * n
     for t in DOCUMENT_TYPES:
         scores[t] += min(body[t], 3.0)
+    head = [ln.split(":")[0].strip().lower() for ln in text[:3000].splitlines()[:12] if ":" in ln]
+    if "from" in head and ("subject" in head or "sent" in head):
+        scores["email"] += 6                     # a message that starts with its headers
     sample = text[:50_000]
     blanks = len(_BLANK_RE.findall(sample))
     density = blanks * 1000 / max(len(sample), 1)          # a form is mostly blanks; an opinion has a few "___"

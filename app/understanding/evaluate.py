@@ -63,7 +63,7 @@ def _norm_judge(s: str) -> str:
 def _norm_case(s: str) -> str:
     s = s.upper().strip().strip(".,;:")
     s = re.sub(r"\s+", "", s)
-    return re.sub(r"(?<=\d)(?:-[A-Z]{1,4})+$", "", s)
+    return re.sub(r"(?<=\d)(?:-[A-Z]{1,4})+(?:-\d{1,2})?$", "", s)   # judge initials, defendant number
 
 
 def _norm_court(s: str) -> str:

@@ -27,15 +27,15 @@ _JUDGE_WORDS = (r"(?:(?:chief|senior|presiding|associate|district|circuit|magist
 _SUFFIX = rf"(?:,?[ \t]*(?:(?i:{_JUDGE_WORDS})|J\.\s?S\.\s?C\.|[IJ]\.S\.C\.|P\.\s?J\.(?:[ \t]*C[VH]\.)?|C\.\s?J\.|JJ?\.|A\.J\.S\.C\.)\.?)"
 _LABELLED = re.compile(
     r"^[ \t]*(?:assigned[ \t]+to|referred[ \t]+to|trial[ \t]+judge|civil[ \t]+proceeding|secondary[ \t]+judge|"
-    r"court[ \t]+judge|coa[ \t]+justice|judge\(s\)|presiding[ \t]+judge|judge|justice|hon(?:orable)?|"
+    r"court[ \t]+judge|coa[ \t]+justice|judge\(s\)|presiding[ \t]+judge|judge|justice|(?:the[ \t]+)?hon(?:orable|\.)?|"
     r"the[ \t]+(?:pretrial|managing|assigned|trial)[ \t]+judge(?:[ \t]+assigned)?[ \t]+is)[ \t]*:?[ \t]*"
     r"(?:\n[ \t]*)?(?P<rest>[^\r\n]{3,120})$", re.I | re.M)
 _PRESIDING = re.compile(rf"^[ \t]*(?P<name>{_NAME}),[ \t]+(?:presiding|referral)[ \t]*$", re.M)
 _PANEL = re.compile(r"^[ \t]*(?:<[^>]+>[ \t]*)*(?:before|present|panel)[ \t]*:?[ \t]+(?P<rest>[^\r\n<]{3,300})", re.I | re.M)
 _VOTE = re.compile(rf"(?P<names>{_NAME}(?:,[ \t]+(?:C\.[ \t]?J\.|P\.[ \t]?J\.|J\.),?)?(?:(?:,|,?[ \t]+and)[ \t]+{_NAME}"
                    rf"(?:,[ \t]+(?:C\.[ \t]?J\.|P\.[ \t]?J\.|J\.),?)?)*),[ \t]+(?:C\.[ \t]?J\.|JJ\.|J\.|P\.[ \t]?J\.)")
-_AUTHOR = re.compile(rf"^[ \t]*(?:<[^>]+>[ \t]*)*(?P<name>[A-Z][A-Za-z'’\-]+(?:[ \t]+[A-Z][A-Za-z'’\-]+)?),[ \t]+"
-                     rf"(?i:(?:(?:chief|senior|presiding|associate)[ \t]+)?(?:judge|justice))\b", re.M)
+_AUTHOR = re.compile(rf"^[ \t]*(?:<[^>]+>[ \t]*)*(?P<name>{_NAME}),[ \t]+"
+                     rf"(?i:(?:(?:chief|senior|presiding|associate|circuit|district|magistrate|bankruptcy)[ \t]+)?(?:judge|justice))\b", re.M)
 _SIGN_TITLE = re.compile(rf"^[ \t]*(?:{_JUDGE_WORDS}(?:[ \t]+(?:of|for)[ \t][^\r\n]{{0,60}})?|J\.\s?S\.\s?C\.|"
                          rf"united\s+states\s+(?:district|magistrate|bankruptcy|circuit)\s+judge)[ \t]*[.,]?[ \t]*$", re.I | re.M)
 _SIGNED_NAME = re.compile(rf"^[ \t]*(?:/s/|\(signed\)|s/)?[ \t]*(?:hon(?:orable|\.)?[ \t]+)?(?P<name>{_NAME})[ \t]*\\?[ \t]*$", re.I)

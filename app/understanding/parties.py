@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from app.understanding.party_lists import _docket_parties
 from app.understanding.text import MAX_ITEMS, _Doc, _squash
 
 # ---------------------------------------------------------------------------- parties
@@ -12,16 +13,19 @@ _ROLE_WORDS = {
     "petitioner": "PETITIONER", "petitioners": "PETITIONER", "respondent": "RESPONDENT", "respondents": "RESPONDENT",
     "landlord": "LANDLORD", "landlords": "LANDLORD", "tenant": "TENANT", "tenants": "TENANT",
     "owner": "LANDLORD", "lessor": "LANDLORD", "lessee": "TENANT",
-    "appellant": "OTHER", "appellants": "OTHER", "appellee": "OTHER", "appellees": "OTHER",
-    "debtor": "OTHER", "debtors": "OTHER", "creditor": "OTHER", "creditors": "OTHER",
+    "appellant": "APPELLANT", "appellants": "APPELLANT", "appellee": "APPELLEE", "appellees": "APPELLEE",
+    "debtor": "DEBTOR", "debtors": "DEBTOR", "creditor": "CREDITOR", "creditors": "CREDITOR",
     "demandante": "PLAINTIFF", "demandantes": "PLAINTIFF", "demandado": "DEFENDANT", "demandada": "DEFENDANT",
     "demandados": "DEFENDANT", "arrendador": "LANDLORD", "arrendadora": "LANDLORD", "inquilino": "TENANT",
     "inquilina": "TENANT", "arrendatario": "TENANT", "arrendataria": "TENANT",
     "counter-plaintiff": "PLAINTIFF", "counter-defendant": "DEFENDANT", "intervenor": "OTHER",
-    "trustee": "OTHER", "undertenant": "TENANT", "undertenants": "TENANT",
+    "trustee": "TRUSTEE", "undertenant": "TENANT", "undertenants": "TENANT",
 }
 _ROLE_ALT = "|".join(sorted((re.escape(k) for k in _ROLE_WORDS), key=len, reverse=True))
-_ROLE_LINE = re.compile(rf"^(?:and\s+)?(?P<role>{_ROLE_ALT})(?:\(s\)|s)?(?:\s*[/-]\s*[A-Za-z]+(?:\(s\))?)?\s*[.,;]?$", re.I)
+# "Plaintiff,", "Plaintiff—Appellee,", "Plaintiff, Counter-defendant-Appellee,", "Defendants/Petitioners."
+_ROLE_LINE = re.compile(rf"^(?:and\s+)?(?P<role>{_ROLE_ALT})(?:\(s\)|s)?(?:\s*[/,–—-]\s*(?:counter|cross|third[\s-]party)?[\s-]?"
+                        rf"(?:{_ROLE_ALT}|claimants?|counterclaimants?)(?:\(s\))?)*\s*[.,;]?$", re.I)
+_APPELLATE_ROLE = re.compile(r"\b(?:appellees?|appellants?|petitioners?|respondents?)\b(?![\s\S]*\b(?:appellees?|appellants?)\b)", re.I)
 _INLINE_ROLE = re.compile(rf"^(?P<name>.{{2,90}}?),\s+(?P<role>{_ROLE_ALT})(?:\(s\)|s)?\s*[.,;]?$", re.I)
 _LABELED_PARTY = re.compile(
     rf"^[ \t]*(?:[A-Z][a-z]+[ \t]+)?(?P<role>{_ROLE_ALT})(?:[ \t]*/[ \t]*(?:{_ROLE_ALT}))?(?:[ \t]*\d)?(?:\(s\))?(?:'s\s+name)?[ \t]*:[ \t]*"
@@ -116,6 +120,9 @@ def _display_name(name: str) -> str:
             out.append(core + tail)
             continue
         w = core.lower()
+        if out and w in ("of", "the", "and", "for", "de", "del", "la", "y"):
+            out.append(w + tail)                  # "State of Nevada", not "State Of Nevada"
+            continue
         w = re.sub(r"(^|[-'’])([a-z])", lambda m: m.group(1) + m.group(2).upper(), w)
         w = re.sub(r"^(Mc)([a-z])", lambda m: m.group(1) + m.group(2).upper(), w)
         out.append(w + tail)
@@ -156,13 +163,13 @@ def _split_names(joined: str) -> list[str]:
 def _parties(doc: _Doc, ctx: dict) -> list[dict]:
     """Parties and lawyers, from captions, labelled fields, notices and signature blocks."""
     found: list[dict] = []
-    for finder in (_caption_block_parties, _caption_line_parties, _labelled_parties, _notice_parties,
-                   _body_parties, _lawyer_parties):
+    for finder in (_docket_parties, _caption_block_parties, _caption_line_parties, _labelled_parties,
+                   _notice_parties, _body_parties, _lawyer_parties):
         for raw, role, qs, qe in finder(doc, ctx):
             name = _clean_name(raw)
             if name:
                 found.append({"name": _display_name(name), "role": role, "quote": doc.quote(qs, qe), "_pos": qs})
-    return _merge_parties(found)
+    return _drop_surnames(_merge_parties(found))
 
 
 def _caption_block_parties(doc: _Doc, ctx: dict):
@@ -179,7 +186,7 @@ def _caption_block_parties(doc: _Doc, ctx: dict):
             if inline and ":" not in inline.group("name") and not _HEADINGS.search(inline.group("name")):
                 yield inline.group("name"), _ROLE_WORDS.get(inline.group("role").lower(), "OTHER"), ls, le
             continue
-        role = _ROLE_WORDS.get(m.group("role").lower(), "OTHER")
+        role = _line_role(left, m.group("role"))
         names: list[tuple[str, int, int]] = []
         skipped = 0
         j = i - 1
@@ -198,7 +205,8 @@ def _caption_block_parties(doc: _Doc, ctx: dict):
                 break
             if sum(c.isalpha() for c in l2) < 0.5 * len(l2.replace(" ", "")):
                 break                               # a rule line: "-----------x"
-            if _HEADINGS.search(l2) and not re.search(r"\b(?:inc|llc|corp|co|company|bank|n\.a)\b", l2, re.I):
+            sovereign = not names and l2.endswith(",") and re.match(r"(?:the\s+)?(?:state|commonwealth|people|united\s+states)\b", l2, re.I)
+            if _HEADINGS.search(l2) and not sovereign and not re.search(r"\b(?:inc|llc|corp|co|company|bank|n\.a)\b", l2, re.I):
                 break
             names.insert(0, (l2, js, je))
             j -= 1
@@ -206,6 +214,15 @@ def _caption_block_parties(doc: _Doc, ctx: dict):
             qs, qe = names[0][1], names[-1][2]
             for part in _split_names(" ".join(n for n, _, _ in names)):
                 yield part, role, qs, qe
+
+
+def _line_role(line: str, first: str) -> str:
+    """A dual role takes the role in the court that wrote the paper: 'Plaintiff—Appellee' is APPELLEE."""
+    if re.search(r"[/,–—-]", line):
+        later = _APPELLATE_ROLE.search(line, len(first))
+        if later:
+            return _ROLE_WORDS.get(later.group(0).lower(), "OTHER")
+    return _ROLE_WORDS.get(first.lower(), "OTHER")
 
 
 def _caption_line_parties(doc: _Doc, ctx: dict):
@@ -243,7 +260,7 @@ def _caption_line_parties(doc: _Doc, ctx: dict):
                 re.search(r"\d+\s+[A-Z][\w.]*\s+\d+|\(\d{4}\)|_{3,}", line):
             continue                                # a citation ("550 U.S. 544"), a blank form, a wrapped line
         mm = re.match(r"^(?P<a>[A-Z][^\r\n]{1,80}?)\s+(?:v\.?|vs\.?|versus)\s+(?P<b>[A-Z][^\r\n]{1,80}?)$", line)
-        if mm:
+        if mm and not re.search(r"\d", mm.group("a")):       # a schedule row: "TXW 1 19-00877 Milton v. Bard"
             yield mm.group("a"), ra, ls, le
             yield mm.group("b"), rb, ls, le
     for m in _IN_RE.finditer(text, 0, min(len(text), 8000)):
@@ -351,12 +368,15 @@ def _lawyer_parties(doc: _Doc, ctx: dict):
             i += 1
             continue
         k = i + 1
-        while k < min(len(lines) - 1, i + 600):
+        while k < min(len(lines), i + 600):
             cur = doc.line_text(k).strip()
             if _END_OF_RECIPIENTS.search(cur) or _MAILED_TO.search(cur):
                 break
-            nxt = doc.line_text(k + 1).strip()
-            if "@" not in cur and "@" in nxt and _PERSON.match(_squash(cur)):
+            nxt = doc.line_text(k + 1).strip() if k + 1 < len(lines) else ""
+            same_line = re.match(r"(?P<n>[^@\t]+?)(?:[ \t]{2,}|\t)\S+@\S+", cur)   # "Aaron Gundzik     agundzik@x.com"
+            if same_line and _PERSON.match(_squash(same_line.group("n"))):
+                yield same_line.group("n"), "ATTORNEY", lines[k][0], lines[k][0] + same_line.end("n")
+            elif "@" not in cur and "@" in nxt and _PERSON.match(_squash(cur)):
                 suffix = re.match(r",\s*(Jr\.?|Sr\.?|II|III|IV)\b", nxt)
                 if suffix:      # "John F. Cove" / ", Jr  john.cove@..." : the suffix wrapped to the next line
                     yield f"{cur} {suffix.group(1)}", "ATTORNEY", lines[k][0], lines[k + 1][0] + suffix.end()
@@ -393,6 +413,12 @@ def _caption_roles(ctx: dict) -> tuple[str, str]:
 
 
 _CORP_SUFFIX = re.compile(r"\s+(?:inc|llc|l l c|corp|corporation|co|company|ltd|n a|p c|p a|pllc|llp|lp)$")
+
+
+def _drop_surnames(parties: list[dict]) -> list[dict]:
+    """'Efurd' from a short title ('Efurd v. AAA Cooper') when 'Joyce Efurd' is listed too."""
+    lasts = {_name_key(p["name"]).split()[-1] for p in parties if len(_name_key(p["name"]).split()) > 1}
+    return [p for p in parties if len(_name_key(p["name"]).split()) > 1 or _name_key(p["name"]) not in lasts]
 
 
 def _merge_parties(found: list[dict]) -> list[dict]:

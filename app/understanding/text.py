@@ -24,7 +24,8 @@ _EYECITE_BUDGET = 60_000      # characters handed to eyecite per document (its c
 DOCUMENT_TYPES = ("complaint", "summons", "notice", "order", "motion", "judgment",
                   "form", "instructions", "correspondence", "other",
                   "opinion", "docket", "notice_of_electronic_filing", "email", "brief")
-ROLES = ("PLAINTIFF", "DEFENDANT", "PETITIONER", "RESPONDENT", "LANDLORD", "TENANT", "ATTORNEY", "OTHER")
+ROLES = ("PLAINTIFF", "DEFENDANT", "PETITIONER", "RESPONDENT", "LANDLORD", "TENANT", "ATTORNEY", "OTHER",
+         "APPELLANT", "APPELLEE", "DEBTOR", "CREDITOR", "TRUSTEE")
 
 
 # ----------------------------------------------------------------------------- text

@@ -55,7 +55,8 @@ def assert_contract_shape(result):
     for p in result["parties"]:
         assert set(p) == {"name", "role", "quote"} and p["role"] in local.ROLES
     for c in result["case_numbers"]:
-        assert set(c) == {"value", "quote"}
+        assert set(c) == {"value", "quote", "primary"}
+    assert sum(c["primary"] for c in result["case_numbers"]) == (1 if result["case_numbers"] else 0)
     for c in result["courts"]:
         assert set(c) - {"courts_db_id"} == {"name", "quote"}
     for j in result["judges"]:

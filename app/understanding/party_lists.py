@@ -1,0 +1,128 @@
+"""Parties listed by a docket: PACER party blocks and appellate party tables.
+
+PACER (district, bankruptcy, criminal)::
+
+    Plaintiff
+    Joyce Efurd                represented by   Allen Durham Arnold
+                                                Fonteneau & Arnold, LLC ...
+                                                ATTORNEY TO BE NOTICED
+                                                David Randall Arendall ...
+    Defendant (1)
+    Gustavo Alfaro-Medina
+
+Texas appellate courts (``Party  PartyType  Representative``)::
+
+    Glenn Hegar, Comptroller ...   Appellee   Mr. Matthew T. Kennedy
+                                              Ms. Angela Angotti
+
+Each yields ``(raw name, role, quote start, quote end)`` like the other party finders.
+"""
+from __future__ import annotations
+
+import re
+
+from app.understanding.text import _Doc, _squash
+
+_HEADER_ROLES = {
+    "plaintiff": "PLAINTIFF", "defendant": "DEFENDANT", "debtor": "DEBTOR", "joint debtor": "DEBTOR",
+    "trustee": "TRUSTEE", "u.s. trustee": "TRUSTEE", "us trustee": "TRUSTEE", "petitioner": "PETITIONER",
+    "respondent": "RESPONDENT", "appellant": "APPELLANT", "appellee": "APPELLEE", "creditor": "CREDITOR",
+    "creditor committee": "CREDITOR", "movant": "OTHER", "intervenor": "OTHER", "interested party": "OTHER",
+    "claimant": "OTHER", "counter claimant": "OTHER", "counter defendant": "OTHER", "cross claimant": "OTHER",
+    "cross defendant": "OTHER", "garnishee": "OTHER", "third party plaintiff": "OTHER",
+    "third party defendant": "OTHER", "amicus": "OTHER", "intervenor plaintiff": "OTHER",
+    "intervenor defendant": "OTHER", "plaintiff-appellant": "APPELLANT", "plaintiff-appellee": "APPELLEE",
+    "defendant-appellant": "APPELLANT", "defendant-appellee": "APPELLEE", "petitioner-appellant": "APPELLANT",
+    "respondent-appellee": "APPELLEE",
+}
+_HEADER = re.compile(r"^(?P<role>" + "|".join(re.escape(k).replace(r"\ ", r"[ \-]") for k in
+                                              sorted(_HEADER_ROLES, key=len, reverse=True))
+                     + r")s?(?:[ \t]*\(\d+\))?[ \t]*$", re.I)
+_REPRESENTED = re.compile(r"represented[ \t]+by[ \t]*(?P<name>[^\r\n]*)", re.I)
+_BLOCK_END = re.compile(r"^(?:LEAD ATTORNEY|ATTORNEY TO BE NOTICED|PRO HAC VICE|TERMINATED:.*|Designation:.*|"
+                        r"Bar Status:.*|NOTICE COUNSEL.*)$")
+_SECTION_END = re.compile(r"^(?:date[ \t]+filed|filing[ \t]+date|docket[ \t]+text|#|pacer[ \t]+service|(?:pending|terminated)[ \t]+counts|"
+                          r"highest[ \t]+offense|complaints[ \t]*$|disposition[ \t]*$)|\bdocket[ \t]+text\b", re.I)
+_JOB = re.compile(r",[ \t]*(?:(?:correctional|police|probation|parole)[ \t]+)?(?:officer|warden|sergeant|lieutenant|captain|nurse|"
+                  r"doctor|director|secretary|commissioner|superintendent|sheriff|deputy|guard|employee)\b.*$", re.I)
+_PERSON = re.compile(r"^(?:[A-Z][A-Za-z'’\-]+|[A-Z]\.?)(?:[ \t]+(?:[A-Z][A-Za-z'’\-]+|[A-Z]\.?|de|del|la|van|von)){1,4}"
+                     r"(?:,?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV))?$")
+_FIRMISH = re.compile(r"\b(?:LLP|LLC|PLLC|P\.?C|P\.?A|Law|Office|Offices|Group|Firm|Associates|Attorney|Defender|"
+                      r"Department|Division|Street|Suite|Avenue|Floor|Box|Drawer|Center|Building|Plaza|Road|"
+                      r"United|States|County|Court)\b", re.I)
+_TABLE_HEAD = re.compile(r"^[ \t]*party[ \t]+party[ \t]?type[ \t]+representative[ \t]*$", re.I | re.M)
+_TABLE_ROLE = re.compile(r"^(?P<name>.+?)[ \t]{2,}(?P<role>[A-Za-z][A-Za-z \-]{2,40}?)[ \t]{2,}(?P<rep>.*)$")
+_HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Dr|Hon)\.?[ \t]+")
+
+
+def _role(header: str) -> str:
+    key = re.sub(r"\s+", " ", header.lower().replace("-", " ").strip())
+    key = re.sub(r"s$", "", key)
+    return _HEADER_ROLES.get(key) or _HEADER_ROLES.get(header.lower().strip(), "OTHER")
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in re.split(r"[ \t]{3,}|\t", line.strip()) if c.strip()]
+
+
+def _docket_parties(doc: _Doc, ctx: dict):
+    yield from _pacer_blocks(doc)
+    yield from _party_table(doc)
+
+
+def _pacer_blocks(doc: _Doc):
+    lines = doc.lines
+    role = None
+    after_block_end = False
+    for i in range(min(len(lines), 6000)):
+        ls, le = lines[i]
+        line = doc.line_text(i).strip()
+        if not line:
+            continue
+        if _SECTION_END.search(line):
+            role = None
+            continue
+        header = _HEADER.match(line)
+        if header:
+            role = _role(header.group("role"))
+            k = next((k for k in range(i + 1, min(len(lines), i + 4)) if doc.line_text(k).strip()), None)
+            if k is not None:
+                first = re.split(r"represented[ \t]+by|[ \t]{3,}|\t", doc.line_text(k).strip(), flags=re.I)[0]
+                first = re.sub(r",[ \t]*(?:debtor|trustee|plaintiff|defendant)s?\.?$", "", first.strip(), flags=re.I)
+                first = _JOB.sub("", first)
+                if first and not re.match(r"(?:TERMINATED|represented)\b", first, re.I):
+                    yield first, role, lines[k][0], lines[k][1]
+            after_block_end = False
+            continue
+        if role is None:
+            continue
+        rep = _REPRESENTED.search(line)
+        if rep and rep.group("name").strip():
+            yield _cells(rep.group("name"))[0], "ATTORNEY", ls, le
+        elif after_block_end and _PERSON.match(_squash(line)) and not _FIRMISH.search(line) and not _BLOCK_END.match(line):
+            yield line, "ATTORNEY", ls, le
+        after_block_end = bool(_BLOCK_END.match(line))
+
+
+def _party_table(doc: _Doc):
+    text, lines = doc.text, doc.lines
+    for m in _TABLE_HEAD.finditer(text):
+        i = doc.line_index(m.start()) + 1
+        while i < len(lines):
+            ls, le = lines[i]
+            line = doc.line_text(i).rstrip()
+            i += 1
+            if not line.strip():
+                continue
+            row = _TABLE_ROLE.match(line.strip())
+            if row and _role(row.group("role")) != "OTHER" or (row and _HEADER.match(row.group("role"))):
+                yield row.group("name"), _role(row.group("role")), ls, le
+                rep = _HONORIFIC.sub("", row.group("rep").strip())
+                if rep:
+                    yield rep, "ATTORNEY", ls, le
+                continue
+            cells = _cells(line)
+            if len(cells) == 1 and _HONORIFIC.match(cells[0]):
+                yield _HONORIFIC.sub("", cells[0]), "ATTORNEY", ls, le
+                continue
+            break

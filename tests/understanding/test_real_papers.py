@@ -1,0 +1,291 @@
+"""Issue 11's examples, each on a realistic court paper: captions read as blocks, judges apart from
+parties, the paper's own case number marked primary, docket entry numbers and schedule rows never
+case numbers, places and firms never parties, and the document types people actually receive."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.understanding import local
+
+FIFTH_CIRCUIT_OPINION = """United States Court of Appeals
+for the Fifth Circuit
+____________
+
+No. 21-30455
+____________
+
+United States Court of Appeals
+Fifth Circuit
+
+FILED
+March 14, 2023
+
+Lyle W. Cayce
+Clerk
+
+Maria Delgado,
+
+Plaintiff—Appellee,
+
+versus
+
+Gulf Coast Marine Services, L.L.C.,
+
+Defendant—Appellant.
+
+______________________________
+
+Appeal from the United States District Court
+for the Eastern District of Louisiana
+USDC No. 2:20-CV-1187
+______________________________
+
+Before Jones, Smith, and Elrod, Circuit Judges.
+Edith H. Jones, Circuit Judge:
+Gulf Coast Marine Services appeals the district court's judgment awarding maintenance and cure
+to its former deckhand, Maria Delgado. Because the district court did not clearly err in finding
+that Delgado's injury arose while she was in the service of the vessel, we AFFIRM.
+
+I.
+Delgado worked aboard the M/V Lady Beth from 2018 until her injury in 2019. See Vaughan v.
+Atkinson, 369 U.S. 527, 531 (1962). The district court held a bench trial and entered judgment
+for Delgado.
+
+II.
+We review findings of fact for clear error. Fed. R. Civ. P. 52(a)(6).
+
+AFFIRMED.
+"""
+
+NINTH_CIRCUIT_MOTION = """Case: 23-15285, 05/02/2023, ID: 12707361, DktEntry: 11-1, Page 1 of 20
+
+No. 23-15285
+
+IN THE UNITED STATES COURT OF APPEALS
+FOR THE NINTH CIRCUIT
+
+EPIC GAMES, INC.,
+Plaintiff, Counter-defendant-Appellee,
+
+v.
+
+APPLE INC.,
+Defendant, Counterclaimant-Appellant.
+
+On Appeal from the United States District Court
+for the Northern District of California
+No. 4:20-cv-05640-YGR
+The Honorable Yvonne Gonzalez Rogers
+
+APPLE INC.'S MOTION TO STAY THE MANDATE PENDING THE FILING OF A PETITION FOR A WRIT OF CERTIORARI
+
+Apple respectfully moves to stay the mandate for 90 days, until August 1, 2023, pending the
+filing of a petition for a writ of certiorari. The district court's injunction (ECF No. 477)
+would otherwise take effect. See Dkt. 11-1 at 3.
+
+Dated: May 2, 2023                      Respectfully submitted,
+
+                                        /s/ Mark A. Perry
+                                        Mark A. Perry
+                                        WEIL, GOTSHAL & MANGES LLP
+                                        2001 M Street NW, Suite 600
+                                        Washington, DC 20036
+                                        Northern California
+                                        Attorneys for Defendant, Counterclaimant-Appellant Apple Inc.
+"""
+
+MDL_REMAND_ORDER = """UNITED STATES JUDICIAL PANEL
+on
+MULTIDISTRICT LITIGATION
+
+IN RE: DAVOL, INC./C.R. BARD, INC., POLYPROPYLENE
+HERNIA MESH PRODUCTS LIABILITY LITIGATION                         MDL No. 2846
+
+SUGGESTION OF REMAND AND TRANSFER ORDER
+
+Before the Panel: The transferee court has suggested that the Panel remand the action listed on the
+attached Schedule A to its transferor court. IT IS THEREFORE ORDERED that the action on Schedule A
+is remanded to the United States District Court for the Western District of Texas.
+
+FOR THE PANEL:
+Karen K. Caldwell
+Chair
+
+SCHEDULE A
+
+DIST  DIV.  C.A.NO.   CASE CAPTION
+TXW   1     19-00877  Milton v. C.R. Bard, Inc., et al.
+OHS   2     18-01509  Johns v. C.R. Bard, Inc., et al.
+"""
+
+PACER_DOCKET = """U.S. District Court
+Eastern District of California - Live System (Fresno)
+CIVIL DOCKET FOR CASE #: 1:09-cv-00515-SMS
+
+Mitchell v. Rennick et al
+Assigned to: Magistrate Judge Sandra M. Snyder
+Referred to: Honorable Judge Dennis L. Beck
+Cause: 42:1983 Prisoner Civil Rights
+Date Filed: 03/19/2009
+Jury Demand: None
+Nature of Suit: 550 Prisoner: Civil Rights
+Jurisdiction: Federal Question
+
+Plaintiff
+
+Corey Mitchell     represented by   Corey Mitchell
+K-12345
+CALIFORNIA STATE PRISON
+PO BOX 5242
+Corcoran, CA 93212
+PRO SE
+
+V.
+
+Defendant
+
+Rennick, Correctional Officer     represented by   Jane Q. Barrister
+Office of the Attorney General
+1300 I Street
+Sacramento, CA 95814
+916-555-0100
+Email: jane.barrister@doj.ca.gov
+LEAD ATTORNEY
+ATTORNEY TO BE NOTICED
+
+Marcus T. Hale
+Office of the Attorney General
+1300 I Street
+Sacramento, CA 95814
+LEAD ATTORNEY
+ATTORNEY TO BE NOTICED
+
+Date Filed   #   Docket Text
+03/19/2009   1   COMPLAINT against Rennick filed by Corey Mitchell. (Entered: 03/20/2009)
+"""
+
+DISTRICT_NEF = """From: cacd_ecfmail@cacd.uscourts.gov
+To: ecfnef@cacd.uscourts.gov
+Subject: Activity in Case 2:20-cv-07872-GW-PVC Bradley v. Nantworks LLC Order on Motion to Dismiss
+
+This is an automatic e-mail message generated by the CM/ECF system. Please DO NOT RESPOND to this
+e-mail because the mail box is unattended.
+
+UNITED STATES DISTRICT COURT for the CENTRAL DISTRICT OF CALIFORNIA
+
+Notice of Electronic Filing
+
+The following transaction was entered on 3/4/2021 at 4:12 PM PST and filed on 3/4/2021
+Case Name:           Bradley v. Nantworks LLC
+Case Number:         2:20-cv-07872-GW-PVC
+Filer:
+Document Number:     41
+
+Docket Text:
+MINUTES OF IN CHAMBERS ORDER by Judge George H. Wu: the Motion to Dismiss [25] is GRANTED with leave
+to amend. (mrgo)
+
+2:20-cv-07872-GW-PVC Notice has been electronically mailed to:
+
+Aaron Charles Gundzik     agundzik@gghslaw.com
+
+Rebecca Gundzik     rgundzik@gghslaw.com
+"""
+
+CLERK_EMAIL = """From: Clerk's Office <clerk@example-court.gov>
+To: Dana Ruiz <dana.ruiz@example.com>
+Date: Tue, 3 Mar 2026 10:02:11 -0500
+Subject: Your filing in Ruiz v. Harbor View Apartments
+
+Dear Ms. Ruiz,
+
+We received your answer today. A copy is attached for your records.
+
+Thank you,
+Clerk's Office
+"""
+
+
+def parties(result):
+    return {(p["name"], p["role"]) for p in result["parties"]}
+
+
+def names(result, field):
+    return [item.get("name") or item.get("value") for item in result[field]]
+
+
+def primary(result):
+    return [c["value"] for c in result["case_numbers"] if c["primary"]]
+
+
+def test_a_fifth_circuit_opinion_is_an_opinion_and_its_versus_caption_is_read():
+    result = local.analyze(FIFTH_CIRCUIT_OPINION, reference_date=date(2023, 3, 15))
+    assert result["document_type"] == "opinion"
+    assert not any("fill in every part" in step.lower() for step in result["next_steps"])
+    assert {("Maria Delgado", "APPELLEE"), ("Gulf Coast Marine Services, L.L.C.", "APPELLANT")} <= parties(result)
+    assert primary(result) == ["21-30455"]
+    assert "2:20-CV-1187" in names(result, "case_numbers")
+
+
+def test_judges_and_clerks_are_not_parties():
+    result = local.analyze(FIFTH_CIRCUIT_OPINION)
+    assert {"Edith H. Jones", "Smith", "Elrod"} <= set(names(result, "judges"))
+    party_names = {p["name"] for p in result["parties"]}
+    assert not party_names & {"Jones", "Edith H. Jones", "Smith", "Elrod", "Lyle W. Cayce"}
+
+
+def test_a_ninth_circuit_motion_keeps_docket_entries_and_places_out():
+    result = local.analyze(NINTH_CIRCUIT_MOTION, reference_date=date(2023, 5, 3))
+    assert result["document_type"] == "motion"
+    numbers = names(result, "case_numbers")
+    assert "11-1" not in numbers and "477" not in numbers
+    assert primary(result) == ["23-15285"]
+    assert "4:20-cv-05640-YGR" in numbers
+    assert {("Epic Games, Inc.", "APPELLEE"), ("Apple Inc.", "APPELLANT"), ("Mark A. Perry", "ATTORNEY")} <= parties(result)
+    party_names = {p["name"].lower() for p in result["parties"]}
+    assert not any("california" in n or "weil" in n for n in party_names)
+    assert "Yvonne Gonzalez Rogers" in names(result, "judges")
+
+
+def test_an_mdl_order_has_its_own_number_and_no_schedule_rows():
+    result = local.analyze(MDL_REMAND_ORDER)
+    assert primary(result) == ["MDL No. 2846"]
+    numbers = " ".join(names(result, "case_numbers"))
+    assert "19-00877" not in numbers and "18-01509" not in numbers
+    assert not {p["name"] for p in result["parties"]} & {"Milton", "Johns"}
+
+
+@pytest.mark.parametrize("caption, expected", [
+    ("JOHN DOE,\n          Plaintiff-Appellee,\n     vs.\nACME LLC,\n          Defendant-Appellant.\n",
+     {("John Doe", "APPELLEE"), ("Acme LLC", "APPELLANT")}),
+    ("MARY ANN PETERSON and\nTHOMAS PETERSON,\n          Plaintiffs,\nv.\nRIVERSIDE HOLDINGS, INC., et al.,\n          Defendants.\n",
+     {("Mary Ann Peterson", "PLAINTIFF"), ("Thomas Peterson", "PLAINTIFF"), ("Riverside Holdings, Inc.", "DEFENDANT")}),
+    ("LUIS ORTEGA,\n          Petitioner,\n     versus\nSTATE OF NEVADA,\n          Respondent.\n",
+     {("Luis Ortega", "PETITIONER"), ("State of Nevada", "RESPONDENT")}),
+])
+def test_captions_are_read_as_blocks(caption, expected):
+    text = f"IN THE UNITED STATES DISTRICT COURT\nFOR THE DISTRICT OF NEVADA\n\n{caption}\nCase No. 2:24-cv-01234\n\nORDER\n"
+    assert expected <= parties(local.analyze(text))
+
+
+def test_a_pacer_docket_lists_its_parties_lawyers_and_judges():
+    result = local.analyze(PACER_DOCKET)
+    assert result["document_type"] == "docket"
+    assert {("Corey Mitchell", "PLAINTIFF"), ("Rennick", "DEFENDANT"), ("Jane Q. Barrister", "ATTORNEY"),
+            ("Marcus T. Hale", "ATTORNEY")} <= parties(result)
+    assert {"Sandra M. Snyder", "Dennis L. Beck"} <= set(names(result, "judges"))
+    assert primary(result) == ["1:09-cv-00515-SMS"]
+    assert "42:1983" not in names(result, "case_numbers")        # the "Cause" is a statute, not a case
+
+
+def test_a_notice_of_electronic_filing_is_typed_as_one():
+    result = local.analyze(DISTRICT_NEF)
+    assert result["document_type"] == "notice_of_electronic_filing"
+    assert primary(result) == ["2:20-cv-07872-GW-PVC"]
+    assert {("Aaron Charles Gundzik", "ATTORNEY"), ("Rebecca Gundzik", "ATTORNEY")} <= parties(result)
+
+
+def test_a_letter_by_e_mail_is_an_email():
+    assert local.analyze(CLERK_EMAIL)["document_type"] == "email"
