@@ -114,7 +114,7 @@ DOC = (FIX / "wv_magistrate_eviction_summons.txt").read_text()
 
 
 def _valid_answer(text: str) -> dict:
-    result = local.analyze(text)
+    result = strip_local_extensions(local.analyze(text))
     return {k: v for k, v in result.items() if k in ANALYSIS_SCHEMA["properties"]}
 
 
