@@ -51,7 +51,13 @@ _FIRMISH = re.compile(r"\b(?:LLP|LLC|PLLC|P\.?C|P\.?A|Law|Office|Offices|Group|F
                       r"Department|Division|Street|Suite|Avenue|Floor|Box|Drawer|Center|Building|Plaza|Road|"
                       r"United|States|County|Court)\b", re.I)
 _TABLE_HEAD = re.compile(r"^[ \t]*party[ \t]+party[ \t]?type[ \t]+representative[ \t]*$", re.I | re.M)
-_TABLE_ROLE = re.compile(r"^(?P<name>.+?)[ \t]{2,}(?P<role>[A-Za-z][A-Za-z \-]{2,40}?)[ \t]{2,}(?P<rep>.*)$")
+_TABLE_ROLE = re.compile(r"^(?P<name>.+?)(?:[ \t]{2,}|\t)(?P<role>[A-Za-z][A-Za-z \-]{2,40}?)(?:[ \t]{2,}|\t)(?P<rep>.*)$")
+# Supreme Court docket: "Title:  Jeffrey Sterling, Petitioner / v. / Hilton Hall, Warden"
+_TITLE_CAPTION = re.compile(r"^[ \t]*Title:[ \t]*\n?\s*(?P<a>[^\n]{2,150}?),[ \t]*(?P<role>petitioners?|applicants?|appellants?|"
+                            r"plaintiffs?)[ \t]*\n\s*v\.[ \t]*\n\s*(?P<b>[^\n]{2,150})$", re.I | re.M)
+_OPPOSITE = {"PETITIONER": "RESPONDENT", "APPELLANT": "APPELLEE", "PLAINTIFF": "DEFENDANT"}
+_COUNSEL_FOR = re.compile(r"^[ \t]*attorneys?[ \t]+for[ \t]+(?:petitioners?|respondents?|appellants?|appellees?|applicants?|"
+                          r"amicus[^\n:]*|[A-Za-z ]{2,40}):[ \t]*$", re.I | re.M)
 _HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Dr|Hon)\.?[ \t]+")
 
 
@@ -68,6 +74,23 @@ def _cells(line: str) -> list[str]:
 def _docket_parties(doc: _Doc, ctx: dict):
     yield from _pacer_blocks(doc)
     yield from _party_table(doc)
+    yield from _title_caption(doc)
+
+
+def _title_caption(doc: _Doc):
+    text = doc.text
+    for m in _TITLE_CAPTION.finditer(text, 0, min(len(text), 60_000)):
+        role = m.group("role").lower().rstrip("s")
+        role = "PETITIONER" if role in ("petitioner", "applicant") else role.upper()
+        yield m.group("a"), role, m.start("a"), m.end("a")
+        yield _JOB.sub("", m.group("b").strip()), _OPPOSITE.get(role, "OTHER"), m.start("b"), m.end("b")
+    for m in _COUNSEL_FOR.finditer(text):
+        li = doc.line_index(m.start()) + 1
+        k = next((k for k in range(li, min(len(doc.lines), li + 3)) if doc.line_text(k).strip()), None)
+        if k is not None:
+            first = _cells(doc.line_text(k))[0]
+            if _PERSON.match(_squash(first)):
+                yield first, "ATTORNEY", doc.lines[k][0], doc.lines[k][1]
 
 
 def _pacer_blocks(doc: _Doc):
