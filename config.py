@@ -107,6 +107,11 @@ SETTINGS: tuple[tuple[str, str, Callable[[str], Any], Any], ...] = (
     # Exact redirect URIs of API clients (comma-separated) that may receive a bearer token after sign-in.
     ("OAUTH_CLIENT_REDIRECTS", "OAUTH_CLIENT_REDIRECTS", str, None),
     ("OAUTH_HTTP_TIMEOUT", "OAUTH_HTTP_TIMEOUT", float, 10.0),
+    # Error monitoring (app/platform/monitoring.py): on when SENTRY_DSN is set.
+    ("SENTRY_DSN", "SENTRY_DSN", str, None),
+    ("SENTRY_ENVIRONMENT", "SENTRY_ENVIRONMENT", str, None),  # default: CASEOS_ENV
+    ("SENTRY_RELEASE", "SENTRY_RELEASE", str, None),  # default: what sentry-sdk finds (the git commit, a platform's)
+    ("SENTRY_TRACES_SAMPLE_RATE", "SENTRY_TRACES_SAMPLE_RATE", float, 0.0),
     ("LOG_LEVEL", "LOG_LEVEL", str, "INFO"),
 )
 

@@ -14,7 +14,7 @@ from app.cases import counts
 from app.documents import documents
 from app.forms import library
 from app.pipelines import PIPELINES
-from app.platform import celery_app, engine, event_hub, events, jobs, keys, logging_setup, rls, runtime
+from app.platform import celery_app, engine, event_hub, events, jobs, keys, logging_setup, monitoring, rls, runtime
 from app.search import search
 from app.understanding import service as understanding
 from app.request import CaseOSRequest
@@ -29,6 +29,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_mapping(config.as_dict())
     app.config["CASEOS_CONFIG"] = config
     logging_setup.configure(app)
+    monitoring.init(config, process="web")  # no-op without SENTRY_DSN, and once per process
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_dir() / "migrations"), render_as_batch=True)

@@ -14,12 +14,13 @@ from celery.signals import import_modules, worker_init, worker_process_init
 import celeryconfig
 from app import create_app
 from app.extensions import celery
-from app.platform import celery_app
+from app.platform import celery_app, monitoring
 from app.understanding import local
 from config import Config
 
 CONFIG = Config()
 celery.conf.update(celeryconfig.from_config(CONFIG))
+monitoring.init(CONFIG, process="worker")  # Sentry's Celery integration must hook in before any task runs
 celery_app.set_factory(lambda: create_app(CONFIG))
 app = celery  # the name Celery's -A looks for first
 

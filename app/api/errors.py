@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.extensions import api, db
+from app.platform import monitoring
 from app.platform.crypto import CryptoError
 from app.platform.errors import DomainError
 from app.platform.storage import StorageError
@@ -160,6 +161,7 @@ def _unexpected(err):
     if isinstance(err, DBAPIError) and err.connection_invalidated:
         return _unavailable("The database is unavailable; try again shortly.")
     log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+    monitoring.capture(err)  # handled here, so Flask's integration would not see it
     return problem(500, "Internal server error",
                    "Something went wrong on our side. Quote the request id if you contact support.",
                    code="internal_error")
