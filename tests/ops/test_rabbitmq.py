@@ -105,3 +105,37 @@ def test_a_broker_restart_loses_nothing(rabbit_app, vhost):
     jobs = u.get(f"/api/v1/jobs?per_page=100").get_json()["items"]
     ours = [j for j in jobs if j.get("document_id") in set(waiting + after)]
     assert len(ours) == 6 and {j["status"] for j in ours} == {"SUCCEEDED"}
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_task_hands_its_message_back_at_once(rabbit_app, tmp_path, monkeypatch):
+    """SIGKILL of the whole worker while it reads a scan: RabbitMQ requeues its unacknowledged message
+    as soon as the connection drops (no visibility timeout to wait for), a new worker finishes the
+    document once, with every page."""
+    from devkit.docgen import make_scanned_pdf
+    app, url = rabbit_app
+    env = {"CELERY_BROKER_URL": url, "JOB_LEASE_SECONDS": "5"}
+    u = ApiUser.register(app)
+    case = u.create_case(title="Worker kill")
+    scan = tmp_path / "scan.pdf"
+    make_scanned_pdf(scan, [f"Page {i + 1} of the order. The tenant must pay rent within 14 days." for i in range(4)])
+    doomed = start_worker(name="rabbit-doomed", env=env, concurrency=1)
+    try:
+        r = upload(u, case["id"], scan, filename="scan.pdf")
+        doc_id, job_id = r.get_json()["document"]["id"], r.get_json()["job"]["id"]
+        deadline = time.time() + 90
+        while time.time() < deadline and u.get(f"/api/v1/jobs/{job_id}").get_json()["status"] != "RUNNING":
+            time.sleep(0.1)
+        assert u.get(f"/api/v1/jobs/{job_id}").get_json()["status"] == "RUNNING"
+    finally:
+        doomed.kill()
+    rescuer = start_worker(name="rabbit-rescuer", env=env)
+    try:
+        doc = wait_document(u, doc_id, timeout=180)
+    finally:
+        rescuer.stop()
+    assert doc["status"] == "PROCESSED" and doc["page_count"] == 4
+    job = u.get(f"/api/v1/jobs/{job_id}").get_json()
+    assert job["status"] == "SUCCEEDED"
+    pages = u.get(f"/api/v1/documents/{doc_id}/text").get_json()["pages"]
+    assert [p["number"] for p in pages] == [1, 2, 3, 4]
