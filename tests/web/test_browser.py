@@ -71,6 +71,14 @@ def upload_and_watch(br, files: list[Path]):
     br.look("case-processed")
 
 
+def a_paper_that_cannot_be_read(br, path: Path):
+    """A broken PDF: the person is told why and offered to try again."""
+    br.find("#files").send_keys(str(path))
+    item = br.wait_css("#document-list li[data-status=FAILED]", path.name, timeout=90)
+    assert item.find_element("css selector", ".meta").text  # what went wrong, in words
+    assert item.find_element("css selector", "button").text == "Try again"
+
+
 def read_analysis(br, name: str):
     br.click(f"#document-list li[data-status=PROCESSED] button[aria-label$='{name}']")
     br.wait_css("#analysis-body blockquote q", "no later than", timeout=30)  # each finding with its words
@@ -208,6 +216,8 @@ def spanish(br, due: date):
 def sign_out(br):
     br.click("#signout")
     br.wait_path("/app/signin")
+    br.wait_css("#signin-form")
+    br.look("signed-out")
     br.go("/app/dashboard")
     br.wait_path("/app/signin")  # the session is gone
 
@@ -245,6 +255,7 @@ def test_the_same_on_a_360px_phone(open_browser, tmp_path):
     start_case(br, "My eviction case")
     assert br.horizontal_overflow() <= 0, "the case page scrolls sideways on a phone"
     upload_and_watch(br, [photo])
+    a_paper_that_cannot_be_read(br, FIXTURES / "hostile" / "invalid_header_and_eof_only.pdf")
     read_analysis(br, photo.name)
     confirm_deadline(br, due)
     fill_form(br)

@@ -24,13 +24,24 @@ function docItem(d) {
   return el("li", { "data-document-id": d.id, "data-status": d.status },
     el("span", { class: "title", text: d.title }),
     el("span", { class: `badge ${d.status.toLowerCase()}`, text: t(`status.${d.status}`) }),
+    d.status === "FAILED" && d.error ? el("span", { class: "meta", text: d.error.message }) : null,
     busy ? el("progress", { max: "100", value: String(pct), "aria-label": t("progress", { name: d.title, percent: `${pct}%` }) }) : null,
     el("span", { class: "actions" },
       d.status === "PROCESSED" ? el("button", { type: "button", class: "small", text: t("open"),
         "aria-label": `${t("open")}: ${d.title}`, onclick: () => showAnalysis(d) }) : null,
+      d.status === "FAILED" ? el("button", { type: "button", class: "small", text: t("retry"),
+        "aria-label": `${t("retry")}: ${d.title}`, onclick: () => retry(d) }) : null,
       el("a", { class: "button small", href: `/api/v1/documents/${d.id}/content`, download: d.filename || d.title,
         text: t("download"), "aria-label": `${t("download")}: ${d.title}` })),
   );
+}
+
+async function retry(d) {
+  try {
+    await api("POST", `/api/v1/documents/${d.id}/reprocess`);
+    docs.set(d.id, { ...d, status: "QUEUED", error: null });
+    renderDocs();
+  } catch (err) { showError($("page-error"), err); }
 }
 
 function renderDocs() {

@@ -53,8 +53,13 @@ async function loadNotifications() {
 
 function renderNotifications(items) {
   replaceList($("notifications"), items.map((n) => el("li", { class: n.read_at ? "" : "unread" },
-    n.case_id ? el("a", { href: `/app/cases/${n.case_id}`, text: n.title }) : el("span", { text: n.title }),
+    n.case_id ? el("a", { href: `/app/cases/${n.case_id}`, text: n.title }) : el("strong", { text: n.title }),
     n.body ? el("p", { class: "meta", text: n.body }) : null,
+    n.read_at ? null : el("button", { type: "button", class: "small", text: t("mark_read"),
+      "aria-label": `${t("mark_read")}: ${n.title}`, onclick: async (e) => {
+        try { await api("POST", `/api/v1/notifications/${n.id}/read`); e.target.remove(); announce(t("saved")); }
+        catch (err) { showError($("page-error"), err); }
+      } }),
   )), t("no_notifications"));
 }
 
