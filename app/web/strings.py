@@ -69,7 +69,7 @@ _MESSAGES = {
     "thinking": _l("Thinking..."), "members_only_owner": _l("Only the owner of an organization can see this."),
     "role_of": _l("Role of {name}"), "role.OWNER": _l("Owner"), "role.MEMBER": _l("Member"), "role.VIEWER": _l("Viewer"),
     "calendar_ready": _l("Copy this link into your calendar app. Anyone with the link can see your deadlines."),
-    "required": _l("(required)"), "continue_with": _l("Continue with {name}"),
+    "required": _l("(required)"), "prefilled": _l("Leave it empty and CaseOS fills it from your case or your account."), "continue_with": _l("Continue with {name}"),
     "unlink": _l("Stop using {name}"), "password_way": _l("Your e-mail and password"), "link_with": _l("Also sign in with {name}"), "forms_fit": _l("Forms for this case"), "forms_other": _l("Other forms"), "choose": _l("Choose..."), "page": _l("page {number}"),
 }
 

@@ -119,6 +119,7 @@ def fill_form(br):
     br.wait(lambda d: br.all("#form-choice option[value=ma_affidavit_of_indigency]"))
     br.select("#form-choice", "ma_affidavit_of_indigency")
     br.wait_css("#form-fields label")
+    assert br.all("#form-fields .help")  # fields the case fills in say so
     br.click("#form-fill button[type=submit]")
     br.click("#form-download", None)
     pdf = br.wait_download(".pdf")
@@ -179,6 +180,7 @@ def keyboard_sign_up(br, name: str):
     """Sign up with the keyboard only: the skip link comes first, fields in reading order, Enter submits."""
     br.go("/app/signup")
     br.wait_css("#signup-form")
+    br.look("signup")
     body = br.find("body")
     body.send_keys(Keys.TAB)
     active = br.driver.switch_to.active_element

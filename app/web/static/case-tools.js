@@ -162,7 +162,11 @@ async function showForm(formId) {
     ...spec.fields.map((f, i) => {
       const id = `ff-${i}`;
       const label = el("label", { for: id, text: f.label + (f.required ? ` ${t("required")}` : "") });
-      return f.type === "checkbox" ? el("div", { class: "check" }, fieldInput(f, id), label) : el("div", {}, label, fieldInput(f, id));
+      const input = fieldInput(f, id);
+      const filled = f.source && f.source.length;  // the API fills it from the case or your profile when left empty
+      if (filled) input.setAttribute("aria-describedby", `${id}-help`);
+      const help = filled ? el("p", { id: `${id}-help`, class: "help", text: t("prefilled") }) : null;
+      return f.type === "checkbox" ? el("div", { class: "check" }, input, label, help) : el("div", {}, label, input, help);
     }));
 }
 
