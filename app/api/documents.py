@@ -119,6 +119,8 @@ def text(document_id):
 
 @bp.get("/documents/<uuid:document_id>/analysis")
 @bp.response(200, AnalysisOut)
+@bp.alt_response(409, description="Still being processed: the problem document names the job to follow "
+                                  "(`code: analysis_not_ready`, `job_id`, `job_status`, `job_url`)")
 def analysis(document_id):
     """What the document is, who is involved, dates, deadlines, amounts, citations and next steps."""
     out = documents.analysis_of(current_principal(), document_id)
