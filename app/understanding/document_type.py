@@ -60,6 +60,10 @@ _TYPE_CUES = [
 ]
 # (type, pattern, weight[, anywhere]): an "anywhere" cue counts fully in the body too ("Dear ...", "(check one)")
 _TYPE_RES = [(c[0], re.compile(c[1], re.I | re.M), c[2], len(c) > 3 and c[3]) for c in _TYPE_CUES]
+_DOCKET_SIGNS = re.compile(r"^[ \t]*(?:case[ \t]+events|trial[ \t]+court[ \t]+information|appellate[ \t]+briefs|calendars|"
+                           r"party[ \t]+party[ \t]?type[ \t]+representative|pacer[ \t]+service[ \t]+center|docketed:|"
+                           r"date[ \t]+filed[ \t]+#[ \t]+docket[ \t]+text|filed[ \t]*&[ \t]*entered:|"
+                           r"[~ \t]*proceedings[ \t]+and[ \t]+orders|transaction[ \t]+receipt)", re.I | re.M)
 _BLANK_RE = re.compile(r"_{4,}|\[\s\]|☐|□")
 
 
@@ -96,7 +100,9 @@ def _document_type(doc: _Doc, ctx: dict) -> tuple[str, float]:
                 sg = sg[:2000]               # a long paragraph: body text, counted once per cue
                 for t, rx, w, anywhere in _TYPE_RES:
                     n = sum(1 for _ in zip(range(12), rx.finditer(sg)))
-                    if n and not anywhere:
+                    if n and anywhere:
+                        scores[t] += w * min(n, 2)
+                    elif n:
                         body[t] += w * 0.25 * n
                 continue
             hits = [(m.start(), t, w, anywhere) for t, rx, w, anywhere in _TYPE_RES for m in rx.finditer(sg)]
@@ -132,9 +138,13 @@ def _document_type(doc: _Doc, ctx: dict) -> tuple[str, float]:
                     body[t] += w * 0.25 * n
     for t in DOCUMENT_TYPES:
         scores[t] += min(body[t], 3.0)
+    if len({m.group(0).lower() for m in _DOCKET_SIGNS.finditer(text[:200_000])}) >= 2:
+        scores["docket"] = max(scores.values()) + 10     # a docket's own furniture, whatever its entries are called
     head = [ln.split(":")[0].strip().lower() for ln in text[:3000].splitlines()[:12] if ":" in ln]
     if "from" in head and ("subject" in head or "sent" in head):
         scores["email"] += 6                     # a message that starts with its headers
+        if scores["notice_of_electronic_filing"] >= 9:     # a court's notice is one whatever carries it
+            scores["notice_of_electronic_filing"] = max(scores.values()) + 5
     sample = text[:50_000]
     blanks = len(_BLANK_RE.findall(sample))
     density = blanks * 1000 / max(len(sample), 1)          # a form is mostly blanks; an opinion has a few "___"
