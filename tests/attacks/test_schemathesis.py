@@ -144,6 +144,9 @@ def test_public_operations_are_exactly_the_intended_ones(app, operations):
     assert public_ops == sorted([
         "POST /api/v1/auth/register", "POST /api/v1/auth/login",
         "GET /api/v1/documents/{document_id}/download", "GET /api/v1/calendar.ics",
+        # Sign-in with an OpenID Connect provider happens before there is a session (issue 13).
+        "GET /api/v1/auth/oidc/providers", "GET /api/v1/auth/oidc/{provider}/start",
+        "GET /api/v1/auth/oidc/{provider}/callback",
     ]), public_ops
 
 
