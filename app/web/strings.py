@@ -25,6 +25,9 @@ DOCUMENT_KINDS = {  # the analysis's document_type
     "notice": _l("Notice"), "order": _l("Court order"), "motion": _l("Motion (a request to the judge)"),
     "judgment": _l("Judgment (the court's decision)"), "form": _l("Court form"), "instructions": _l("Instructions"),
     "correspondence": _l("Letter"), "other": _l("Other paper"),
+    "opinion": _l("Court opinion (a decision with reasons)"), "docket": _l("Docket (the list of filings)"),
+    "notice_of_electronic_filing": _l("Court e-mail that something was filed"), "email": _l("E-mail"),
+    "brief": _l("Brief (a written argument)"),
 }
 STATES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
