@@ -47,7 +47,7 @@ _MESSAGES = {
     "status.PROCESSED": _l("Ready"), "status.FAILED": _l("Could not read it"),
     "deadline.SUGGESTED": _l("Please check"), "deadline.PENDING": _l("Confirmed"),
     "deadline.COMPLETED": _l("Done"), "deadline.MISSED": _l("Missed"), "deadline.DISMISSED": _l("Dismissed"),
-    "confirm": _l("Confirm"), "mark_read": _l("Mark as read"), "retry": _l("Try again"), "dismiss": _l("Dismiss"), "remove": _l("Remove"), "open": _l("Open"),
+    "confirm": _l("Confirm"), "add_to_case": _l("Add to my case"), "mark_read": _l("Mark as read"), "retry": _l("Try again"), "dismiss": _l("Dismiss"), "remove": _l("Remove"), "open": _l("Open"),
     "download": _l("Download"), "uploading": _l("Sending {name}"), "uploaded": _l("{name} sent"),
     "upload_failed": _l("{name} was not sent: {message}"), "duplicate": _l("{name} was already in this case"),
     "progress": _l("{name}: {percent} done"), "no_cases": _l("You have no cases yet. Start one below."),

@@ -112,7 +112,10 @@ def calculate(br):
     br.click("#calculator button[type=submit]")
     calc = br.wait_css("#calc-result .calc")
     assert calc.find_elements("css selector", "ol li"), calc.text  # the counting steps are shown
+    title = calc.find_element("css selector", "h4").text.split(":")[0]
     br.look("calculator")
+    br.click("#calc-add")  # added as SUGGESTED, waiting for the person to confirm it
+    br.wait_css("#suggested-deadlines li[data-status=SUGGESTED]", title[:40])
 
 
 def fill_form(br):

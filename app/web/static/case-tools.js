@@ -112,7 +112,7 @@ async function calculate(e) {
       el("details", { open: true }, el("summary", { text: t("steps") }),
         el("ol", {}, ...d.explanation.map((s) => el("li", { text: s })))))),
       el("p", { class: "notice", role: "note", text: t("not_advice") }),
-      el("button", { type: "button", text: t("confirm"), onclick: async () => {
+      el("button", { type: "button", id: "calc-add", text: t("add_to_case"), onclick: async () => {
         try {
           await api("POST", `/api/v1/cases/${caseId}/deadlines/compute`, body);
           announce(t("added_suggested"));
