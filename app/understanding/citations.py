@@ -29,7 +29,9 @@ _CITE_RES = [
         rf"(?P<more>(?:\s*(?:,|\band\b|\bor\b)\s*\d+(?:[.:\-]\d+)*(?:\([A-Za-z0-9]{{1,4}}\))*)*)"
         rf"(?P<frcp>\s+of\s+the\s+Federal\s+Rules\s+of\s+(?P<k>Civil|Criminal|Appellate)\s+Procedure)?")),
     ("rule", "sct_rule", re.compile(rf"\b(?:[A-Z][a-z]{{0,5}}\.\s?){{1,2}}S\.\s?Ct\.\s?R(?:ule)?\.?\s*\d+(?:\.\d+)?{_SUB}")),
-    ("rule", "nj", re.compile(rf"(?<![\w.])R\.\s?(?P<n>\d{{1,2}}:\d{{1,3}}(?:-\d+[A-Za-z]?)?){_SUB}")),
+    ("rule", "nj", re.compile(rf"(?<![\w.])R\.\s?(?P<n>\d{{1,2}}:\d{{1,3}}[A-Z]?(?:-\d+[A-Za-z]?(?:\.\d+)?)?){_SUB}")),
+    # a PACER docket's cause code, title:section as written ("Cause: 42:1983 Civil Rights Act")
+    ("statute", "cause", re.compile(r"(?<=Cause:)[ \t]*\d{1,2}:\d{1,5}[a-z]?\b")),
     ("statute", "session", re.compile(r"\b(?:St\.|Acts\s+of)\s?(?:19|20)\d{2},?\s*(?:c\.|ch\.|chapter)\s*\d+\b")),
     ("statute", "named_code", re.compile(
         r"\b(?P<code>(?:[A-Z][a-z]+\s+(?:(?:and|of)\s+)?){0,6}(?:Code|Law|Act)(?:\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,3})?)"
@@ -140,7 +142,7 @@ def _eyecite_items(text: str) -> list[tuple[str, str, int, int]]:
 
 
 # a case name right before its citation: capitalised words (with "of", "the", "ex rel." ...) either side of "v."
-_CAP = r"(?:[A-Z][\w.'&\-]*,?|&)"
+_CAP = r"(?:[A-Z'\u2018\u201c][\w.'&\-\u2019\u201d]*,?|&)"
 _CONN = r"(?:of|the|and|for|de|del|la|ex\s+rel\.|d/b/a|et\s+al\.,?)"
 _PARTY = rf"{_CAP}(?:\s+(?:{_CAP}|{_CONN})){{0,10}}"
 _CASE_NAME = re.compile(rf"(?:(?:In\s+re|Ex\s+parte|(?:In\s+the\s+)?Matter\s+of)\s+{_PARTY}|{_PARTY}\s+vs?\.?\s+{_PARTY}),\s*$")
@@ -148,49 +150,59 @@ _SIGNAL = re.compile(r"^(?:(?:See|Under|But|Cf\.|Accord|Also|E\.g\.,?|And|Compar
                      r"\s+(?:also\s+|generally\s+)?)+")
 # what may sit between a citation and the next one of the same case (parallel citations): pin cites
 _PIN = r"(?:,\s*(?:at\s+)?\d+(?:\s*[-\u2013]\s*\d+)?(?:\s*nn?\.\s*\d+)?)*"
-_PARALLEL_GAP = re.compile(rf"^{_PIN}\s*,\s*$")
-_YEAR_AFTER = re.compile(rf"^{_PIN}\s*\(([^()]{{0,60}}?)\b((?:1[6-9]|20)\d\d)\)")
+_PARALLEL_GAP = re.compile(rf"^{_PIN}\s*[,;]\s*$")
+_YEAR_AFTER = re.compile(rf"{_PIN}\s*\(([^()]{{0,60}}?)\b((?:1[6-9]|20)\d\d)\)")
 
 
 def _read_cites(chunk: str, cites) -> list[tuple[str, str, int, int]]:
-    """Each citation with its own case name and its own year: the parenthetical right after it (or after
-    its parallel citations), never one that belongs to the next case (eyecite's metadata can be wrong)."""
+    """Each citation as written, with its own case name and its own year: the parenthetical right after it
+    (or after its parallel citations, which make one citation with it), never one that belongs to the next
+    case (eyecite's metadata can be wrong). A star-page label ("[58 Va.App. 246]") is pagination."""
     from eyecite.models import FullCaseCitation, FullJournalCitation, FullLawCitation
     kinds = [(c, "case" if isinstance(c, FullCaseCitation) else "statute" if isinstance(c, FullLawCitation)
               else "other" if isinstance(c, FullJournalCitation) else None) for c in cites]
-    kinds = sorted(((c, k) for c, k in kinds if k), key=lambda ck: ck[0].span()[0])
+    kinds = sorted(((c, k) for c, k in kinds if k and not _star_page(chunk, c.span())), key=lambda ck: ck[0].span()[0])
     out: list[tuple[str, str, int, int]] = []
-    name, years = None, [None] * len(kinds)
-    for i in range(len(kinds) - 1, -1, -1):        # a parallel group's year is after its last member
-        s, e = kinds[i][0].span()
-        nxt = kinds[i + 1][0].span()[0] if i + 1 < len(kinds) else min(len(chunk), e + 160)
-        gap = chunk[e:nxt]
-        if i + 1 < len(kinds) and _PARALLEL_GAP.match(gap):
-            years[i] = years[i + 1]
-        else:
-            m = _YEAR_AFTER.match(gap)
-            years[i] = m.group(2) if m else None
-    prev_end = 0
+    group: list = []
     for i, (c, kind) in enumerate(kinds):
         try:
-            s, e = c.span()
-            core = _squash(c.corrected_citation() or c.matched_text())
-            if kind == "case":
-                if not (i and _PARALLEL_GAP.match(chunk[prev_end:s])):
-                    m = _CASE_NAME.search(chunk[max(prev_end, s - 200):s])
-                    name = _SIGNAL.sub("", _squash(m.group(0).rstrip(", "))) if m else None
-                core = (f"{name}, " if name else "") + core + (f" ({years[i]})" if years[i] else "")
-            else:
-                fs, fe = c.full_span()
-                pin = chunk[e:fe]
-                if re.fullmatch(r"\s?(?:\([A-Za-z0-9]{1,4}\))+", pin or ""):
-                    core += pin.strip()
-                    e = fe
-            out.append((core, kind, s, e))
-            prev_end = c.span()[1]
+            if kind != "case":
+                out.append(_law_cite(chunk, c, kind))
+                continue
+            group.append(c)
+            nxt = kinds[i + 1] if i + 1 < len(kinds) else None
+            if nxt and nxt[1] == "case" and _PARALLEL_GAP.match(chunk[c.span()[1]:nxt[0].span()[0]]):
+                continue                              # a parallel citation of the same case follows
+            out.append(_case_cite(chunk, group, out[-1][3] if out else 0))
+            group = []
         except Exception:  # one odd citation object must not lose the others
             log.debug("skipping an eyecite citation", exc_info=True)
+            group = []
     return out
+
+
+def _star_page(chunk: str, span: tuple[int, int]) -> bool:
+    return chunk[max(0, span[0] - 2):span[0]].rstrip().endswith("[") and chunk[span[1]:span[1] + 2].lstrip().startswith("]")
+
+
+def _case_cite(chunk: str, group: list, prev_end: int) -> tuple[str, str, int, int]:
+    s, e = group[0].span()[0], group[-1].span()[1]
+    m = _YEAR_AFTER.match(chunk, e) or re.compile(_PIN).match(chunk, e)
+    e = m.end() if m else e
+    n = _CASE_NAME.search(chunk[max(prev_end, s - 200):s])
+    name = _SIGNAL.sub("", _squash(n.group(0).rstrip(", "))) if n else None
+    return (f"{name}, " if name else "") + _squash(chunk[s:e]).rstrip(","), "case", s, e
+
+
+def _law_cite(chunk: str, c, kind: str) -> tuple[str, str, int, int]:
+    s, e = c.span()
+    core = _squash(c.corrected_citation() or c.matched_text())
+    fs, fe = c.full_span()
+    pin = chunk[e:fe]
+    if re.fullmatch(r"\s?(?:\([A-Za-z0-9]{1,4}\))+", pin or ""):
+        core += pin.strip()
+        e = fe
+    return core, kind, s, e
 
 
 def _citations(doc: _Doc) -> list[dict]:

@@ -60,12 +60,19 @@ def test_words_that_only_look_like_statutes(text):
     ("See Strickland v. Washington, 466 U.S. 668 (1984), and Harrington v. Richter, 562 U.S. 86 (2011).",
      ["Strickland v. Washington, 466 U.S. 668 (1984)", "Harrington v. Richter, 562 U.S. 86 (2011)"]),
     ("Strickland v. Washington, 466 U.S. 668, 687; see also Knowles v. Mirzayance, 556 U.S. 111 (2009).",
-     ["Strickland v. Washington, 466 U.S. 668", "Knowles v. Mirzayance, 556 U.S. 111 (2009)"]),
+     ["Strickland v. Washington, 466 U.S. 668, 687", "Knowles v. Mirzayance, 556 U.S. 111 (2009)"]),
     ("Under Strickland v. Washington, 466 U.S. 668, 104 S. Ct. 2052 (1984); Cullen v. Pinholster, 563 U.S. 170 (2011).",
-     ["Strickland v. Washington, 466 U.S. 668 (1984)", "Strickland v. Washington, 104 S. Ct. 2052 (1984)",
-      "Cullen v. Pinholster, 563 U.S. 170 (2011)"]),
+     ["Strickland v. Washington, 466 U.S. 668, 104 S. Ct. 2052 (1984)", "Cullen v. Pinholster, 563 U.S. 170 (2011)"]),
     ("In re Gault, 387 U.S. 1 (1967); Smith v. Jones, 12 F.3d 4, 6 n.2 (9th Cir. 1999) (en banc).",
-     ["In re Gault, 387 U.S. 1 (1967)", "Smith v. Jones, 12 F.3d 4 (1999)"]),
+     ["In re Gault, 387 U.S. 1 (1967)", "Smith v. Jones, 12 F.3d 4, 6 n.2 (9th Cir. 1999)"]),
+    ("People v Cox, 473 Mich 123; 669 NW2d 552 (2005). [58 Va.App. 246] The court held",
+     ["People v Cox, 473 Mich 123; 669 NW2d 552 (2005)"]),
 ])
-def test_a_case_citation_keeps_its_own_year_and_name(text, expected):
+def test_a_case_citation_is_written_whole_with_its_own_name_and_year(text, expected):
+    """Parallel citations make one citation; a star-page label is pagination, not a citation."""
     assert cites(text) == expected
+
+
+def test_a_docket_cause_code_and_new_jersey_rules():
+    assert cites("Cause: 42:1983 Civil Rights Act\nSee R. 4:5A-2 and R. 1:6-2(a).") == ["42:1983", "R. 4:5A-2",
+                                                                                        "R. 1:6-2(a)"]
