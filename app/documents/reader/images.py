@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 
+from . import photo
 from .common import IMAGE_TYPES, Limits, PageRangeError, ProcessingError, SANDBOX, _normalize_text
 
 
@@ -140,7 +141,7 @@ def _prepare_image_page(path: str, content_type: str, page_number: int, limits: 
             return None
         if img.format in ("JPEG", "TIFF", "WEBP", "HEIF"):
             img = ImageOps.exif_transpose(img) or img  # phone photos carry their orientation in EXIF
-        img = _to_ocr_mode(img)
+        img = photo.prepare(_to_ocr_mode(img))  # even light, level lines (phone photos of paper)
         out_path = base + (".pbm" if img.mode == "1" else ".pgm")
         img.save(out_path, format="PPM")
         return out_path, dpi
