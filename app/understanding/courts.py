@@ -29,6 +29,9 @@ _COURT_RES = [
     ("fed_dist2", re.compile(rf"(?:united\s+states|u\.\s?s\.)\s+(?P<kind>district|bankruptcy)\s+court\s*[,\-–—]?\s+"
                              rf"(?P<state>{_STATE_RX})\s+(?:(?P<dir>{_DIRS})\s+)?district\b", re.I)),
     ("fed_dist3", re.compile(r"(?:united\s+states|u\.\s?s\.)\s+(?P<kind>district|bankruptcy)\s+court\b", re.I)),
+    ("fed_special", re.compile(rf"(?:united\s+states\s+|u\.\s?s\.\s+)?(?P<name>tax\s+court|court\s+of\s+federal\s+claims|"
+                               rf"court\s+of\s+international\s+trade|court\s+of\s+appeals\s+for\s+veterans\s+claims|"
+                               rf"bankruptcy\s+appellate\s+panel\s+(?:for|of)\s+the\s+(?P<cir>{_CIRCUITS})\s+circuit)\b", re.I)),
     ("supreme", re.compile(rf"supreme\s+court\s+(?P<app>of\s+appeals\s+)?of\s+(?:the\s+)?(?P<state>united\s+states|{_STATE_RX})\b", re.I)),
     ("state_app", re.compile(rf"(?:(?<![\w])(?P<state>{_STATE_RX})\s+)?court\s+of\s+appeals?(?:\s+of\s+(?P<state2>{_STATE_RX}))?\b", re.I)),
     ("state", re.compile(
@@ -107,6 +110,10 @@ def _court_name(kind: str, m: re.Match) -> str | None:
     if kind in ("fed_dist", "fed_dist2"):
         dir_ = f"{g['dir'].capitalize()} " if g.get("dir") else ""
         return f"United States {g['kind'].capitalize()} Court for the {dir_}District of {_title(g['state'])}"
+    if kind == "fed_special":
+        if g.get("cir"):
+            return f"United States Bankruptcy Appellate Panel for the {_squash(g['cir']).capitalize()} Circuit"
+        return "United States " + _title(_squash(g["name"]).lower())
     if kind == "fed_dist3":
         return f"United States {g['kind'].capitalize()} Court"
     if kind == "supreme":
@@ -217,7 +224,7 @@ def _courts(doc: _Doc, jurisdiction: str | None) -> list[dict]:
             s, e = m.span()
             if taken.overlaps(s, e):
                 continue
-            if kind not in ("bare", "tribunal") and not _cap_ok(m.group(0), ("court", "appeals")):
+            if kind not in ("bare", "tribunal") and not _cap_ok(m.group(0), ("court", "appeals", "panel")):
                 continue
             name = _court_name(kind, m)
             if not name:

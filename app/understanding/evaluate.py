@@ -16,7 +16,9 @@ Match rules (each expected item matches at most one found item, and the reverse)
   a name matches another that holds all of its words (``Rogers`` does not match ``Yvonne Gonzalez
   Rogers``; ``Yvonne Gonzalez Rogers`` matches ``Yvonne Gonzalez Rogers``);
 * case numbers: upper-cased, trailing judge initials dropped (``4:20-cv-05640-YGR`` = ``4:20-cv-05640``);
-* courts: names compared without case and punctuation; one may extend the other if it keeps 70% of it;
+* courts: names compared without case and punctuation; the same words in another order name the same court
+  ("U.S. District Court, Alabama Middle District" = "United States District Court for the Middle District
+  of Alabama"); one may extend the other if it keeps 70% of it;
 * dates: by value (``dates_labels`` also by label); deadlines: by ``due_date``, or by the rule's
   period, unit and anchor when the expected deadline has no date; amounts: by value;
 * citations: normalized text (no spaces, dots or commas; ``§`` and "section" alike), equal
@@ -79,9 +81,17 @@ def _norm_cite(s: str) -> str:
     return s.replace("mgl", "gl").replace("massgenlaws", "gl").replace("ss", "s")
 
 
+_COURT_FILLER = {"the", "for", "of", "in", "and", "at"}
+
+
+def _court_words(s: str) -> frozenset[str]:
+    s = re.sub(r"\bu s\b", "united states", s)
+    return frozenset(w for w in s.split() if w not in _COURT_FILLER)
+
+
 def _court_match(a: str, b: str) -> bool:
-    if a == b:
-        return True
+    if a == b or (_court_words(a) and _court_words(a) == _court_words(b)):
+        return True            # 'U.S. District Court, Alabama Middle District' = '... for the Middle District of Alabama'
     short, long_ = sorted((a, b), key=len)
     return bool(short) and short in long_ and len(short) >= 0.7 * len(long_)
 

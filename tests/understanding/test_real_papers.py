@@ -289,3 +289,10 @@ def test_a_notice_of_electronic_filing_is_typed_as_one():
 
 def test_a_letter_by_e_mail_is_an_email():
     assert local.analyze(CLERK_EMAIL)["document_type"] == "email"
+
+
+def test_federal_courts_of_special_jurisdiction_are_courts():
+    text = ("UNITED STATES TAX COURT\nWASHINGTON, DC 20217\n\nIn re: A Charge of Judicial Misconduct\nNo. TC-22-90001\n\n"
+            "ORDER\n\nAppeal from the Bankruptcy Appellate Panel of the Ninth Circuit.\n")
+    courts = set(names(local.analyze(text), "courts"))
+    assert {"United States Tax Court", "United States Bankruptcy Appellate Panel for the Ninth Circuit"} <= courts
