@@ -168,6 +168,8 @@ def _looks_like_email(head: bytes) -> bool:
     if b"\x00" in head:
         return False
     lines = head.lstrip(b"\xef\xbb\xbf").replace(b"\r\n", b"\n").split(b"\n")
+    if len(lines) > 1 and lines[0].startswith(b"From ") and b":" not in lines[0][:5]:
+        lines = lines[1:]  # the mailbox separator some mail programs keep ("From - Mon Mar 3 ...")
     if not lines or not _EMAIL_FIELD.match(lines[0]):
         return False
     keys = set()

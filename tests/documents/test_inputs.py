@@ -163,6 +163,13 @@ def test_email_body_becomes_the_text_without_mime_headers(tmp_path):
     assert "Attachments:\n- order.pdf (application/pdf)" in text
 
 
+def test_email_saved_with_a_mailbox_separator_line(tmp_path):
+    data = b"From - Mon Mar 03 10:16:02 2031\r\n" + samples.nef_email()
+    assert sniff(data) == EML
+    text = text_of(write(tmp_path, "tb.eml", data))
+    assert text.startswith("From: ecf_help@cand.uscourts.example") and "Case Number: 3:24-cv-05678-JD" in text
+
+
 def test_email_with_only_an_html_body(tmp_path):
     text = text_of(write(tmp_path, "nef.eml", samples.nef_email(html_only=True)))
     assert "Case Number: 3:24-cv-05678-JD" in text and "<p>" not in text
