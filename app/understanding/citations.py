@@ -30,6 +30,8 @@ _CITE_RES = [
         rf"(?P<frcp>\s+of\s+the\s+Federal\s+Rules\s+of\s+(?P<k>Civil|Criminal|Appellate)\s+Procedure)?")),
     ("rule", "sct_rule", re.compile(rf"\b(?:[A-Z][a-z]{{0,5}}\.\s?){{1,2}}S\.\s?Ct\.\s?R(?:ule)?\.?\s*\d+(?:\.\d+)?{_SUB}")),
     ("rule", "nj", re.compile(rf"(?<![\w.])R\.\s?(?P<n>\d{{1,2}}:\d{{1,3}}[A-Z]?(?:-\d+[A-Za-z]?(?:\.\d+)?)?){_SUB}")),
+    # a state's own code cited bare in its courts' papers ("Code § 65.2-710" in Virginia, "Code § 37-6-23")
+    ("statute", "bare_code", re.compile(rf"(?<![\w.])\bCode\s+§§?\s*\d+(?:[.\-:]\d+[A-Za-z]?)+{_SUB}")),
     # a PACER docket's cause code, title:section as written ("Cause: 42:1983 Civil Rights Act")
     ("statute", "cause", re.compile(r"(?<=Cause:)[ \t]*\d{1,2}:\d{1,5}[a-z]?\b")),
     ("statute", "session", re.compile(r"\b(?:St\.|Acts\s+of)\s?(?:19|20)\d{2},?\s*(?:c\.|ch\.|chapter)\s*\d+\b")),

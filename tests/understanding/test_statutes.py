@@ -76,3 +76,9 @@ def test_a_case_citation_is_written_whole_with_its_own_name_and_year(text, expec
 def test_a_docket_cause_code_and_new_jersey_rules():
     assert cites("Cause: 42:1983 Civil Rights Act\nSee R. 4:5A-2 and R. 1:6-2(a).") == ["42:1983", "R. 4:5A-2",
                                                                                         "R. 1:6-2(a)"]
+
+
+def test_a_states_code_cited_bare_in_its_own_courts_papers():
+    text = "Under Code § 65.2-710 and Code § 8.01-391(B), and Tex. Prop. Code § 24.005, the Bankruptcy Code § 362 stay."
+    assert cites(text) == ["Code § 65.2-710", "Code § 8.01-391(B)", "Tex. Prop. Code § 24.005",
+                           "Bankruptcy Code section 362"]
