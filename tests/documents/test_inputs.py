@@ -81,6 +81,16 @@ def test_word_file_leaves_out_deleted_text_and_text_box_copies(tmp_path):
     assert text.count("in the box") == 1
 
 
+def test_word_page_header_is_read_once_before_the_body(tmp_path):
+    header = (f'<w:hdr xmlns:w="{samples.W_NS}"><w:p><w:r><w:t>Case No. 2031-CV-0042</w:t></w:r></w:p></w:hdr>')
+    data = samples.docx(["ANSWER TO COMPLAINT", "\f", "Second page."],
+                        members={"word/header1.xml": header, "word/header2.xml": header,
+                                 "word/footer1.xml": header.replace("hdr", "ftr").replace("2031", "1999")})
+    pages = extraction.extract_text_layer(write(tmp_path, "h.docx", data), DOCX)
+    assert pages[0].text.splitlines()[:2] == ["Case No. 2031-CV-0042", "ANSWER TO COMPLAINT"]
+    assert "\n".join(p.text for p in pages).count("2031-CV-0042") == 1 and "1999" not in pages[0].text
+
+
 def test_long_word_file_is_cut_into_pages_without_losing_text(tmp_path):
     paragraphs = [f"Paragraph {i}: the tenant paid rent on time." for i in range(800)]
     pages = extraction.extract_text_layer(write(tmp_path, "long.docx", samples.docx(paragraphs)), DOCX)

@@ -139,6 +139,8 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 MAX_ZIP_MEMBERS = 5000
 MAX_XML_BYTES = 40 * 1024 * 1024  # the body of a Word file, uncompressed (a 1,000-page brief is ~15 MB)
+MAX_HEADER_XML_BYTES = 1024 * 1024
+MAX_HEADERS = 6
 
 
 def read_zip_member(path: str, name: str, budget: int) -> bytes:
@@ -168,11 +170,31 @@ def read_zip_member(path: str, name: str, budget: int) -> bytes:
 
 
 def docx_text(path: str) -> str:
-    """Text of a Word document's body: paragraphs on their lines, table cells apart, page breaks as
-    form feeds. Deleted text, field codes and the fallback copies of text boxes are left out."""
+    """Text of a Word document: its page headers (once, first), then its body: paragraphs on their
+    lines, table cells apart, page breaks as form feeds. Deleted text, field codes and the fallback
+    copies of text boxes are left out."""
+    body = _wordml_text(read_zip_member(path, "word/document.xml", MAX_XML_BYTES))
+    heads = []
+    for name in _header_parts(path):  # a pleading's caption or case number may sit in its page header
+        text = _wordml_text(read_zip_member(path, name, MAX_HEADER_XML_BYTES)).strip()
+        if text and text not in heads and text not in body:
+            heads.append(text)
+    return "\n".join(heads + [body]) if heads else body
+
+
+def _header_parts(path: str) -> list[str]:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist()[:MAX_ZIP_MEMBERS] if re.fullmatch(r"word/header\d{0,3}\.xml", n)]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []
+    return sorted(names, key=lambda n: (len(n), n))[:MAX_HEADERS]
+
+
+def _wordml_text(data: bytes) -> str:
+    """Text of one WordprocessingML part (the body, a header)."""
     from lxml import etree
 
-    data = read_zip_member(path, "word/document.xml", MAX_XML_BYTES)
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise ProcessingError("file_corrupt", "The Word document holds XML declarations it must not have.")
     parts: list[str] = []
