@@ -14,7 +14,7 @@ from flask_login import current_user
 from app.extensions import login_manager
 from app.accounts import users as accounts
 from app.platform import context
-from app.platform.errors import Forbidden, Unauthorized
+from app.platform.errors import Forbidden, Unauthorized, ValidationFailed
 from app.accounts.tenancy import Principal, principal_for
 
 PUBLIC_ENDPOINTS = {
@@ -26,6 +26,7 @@ PUBLIC_ENDPOINTS = {
 PUBLIC_BLUEPRINTS = {"web"}
 CSRF_EXEMPT = {"auth.register", "auth.login"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+NUL_MESSAGE = "A NUL character (\\u0000) is not allowed."
 _REQ_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -58,8 +59,15 @@ def _before():
     g.request_id = rid if _REQ_ID.match(rid) else uuid.uuid4().hex
     context.request_id.set(g.request_id)
     context.client_ip.set(request.remote_addr)
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None or request.blueprint in PUBLIC_BLUEPRINTS:
+    if request.endpoint is None:
         return None
+    if request.endpoint not in PUBLIC_ENDPOINTS and request.blueprint not in PUBLIC_BLUEPRINTS:
+        _authenticate()
+    _check_input()
+    return None
+
+
+def _authenticate():
     if not current_user.is_authenticated:
         raise Unauthorized("Sign in, or send a bearer token.")
     if request.method in UNSAFE and g.get("auth_method") == "cookie" and request.endpoint not in CSRF_EXEMPT:
@@ -67,7 +75,44 @@ def _before():
                                    request.headers.get("X-CSRF-Token")):
             raise Forbidden("Missing or wrong X-CSRF-Token header (get one from GET /api/v1/auth/csrf).",
                             code="csrf_failed")
-    return None
+
+
+def _check_input():
+    """Input no route can use, refused before any route sees it (a 422 naming the field, never a 500):
+    a NUL character (PostgreSQL cannot store one) anywhere in the query string or a JSON body, and a
+    missing body where the operation documents a required one (a PATCH without a body did nothing)."""
+    errors = {name: [NUL_MESSAGE] for name, value in request.args.items(multi=True) if "\x00" in name + value}
+    body = request.get_json(silent=True) if request.is_json else None
+    errors.update({path: [NUL_MESSAGE] for path in _nul_paths(body)})
+    if errors:
+        raise ValidationFailed("Some fields are not valid.", errors=errors)
+    no_body = not request.is_json or not request.get_data(cache=True)  # malformed JSON stays a 400
+    if request.method in UNSAFE and no_body and _requires_json_body(request.endpoint):
+        raise ValidationFailed("This operation needs a JSON body (Content-Type: application/json).",
+                               errors={"_body": ["Send a JSON object."]})
+
+
+def _nul_paths(value, path: str = "") -> list[str]:
+    """Where a NUL character is in a parsed JSON value: "field", "field.0", "field.key"."""
+    if isinstance(value, str):
+        return [path or "_body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return []
+    found = []
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        found += [where] if "\x00" in str(key) else _nul_paths(item, where)
+    return found
+
+
+def _requires_json_body(endpoint: str) -> bool:
+    doc = getattr(current_app.view_functions.get(endpoint), "_apidoc", None) or {}
+    params = (doc.get("arguments") or {}).get("parameters") or []
+    return any(isinstance(p, dict) and p.get("in") == "json" and p.get("required") for p in params)
 
 
 def current_principal() -> Principal:

@@ -2,7 +2,7 @@ from marshmallow import fields, validate
 
 from app.models.org import ROLES
 from app.models.user import USER_TYPES
-from app.schemas.common import ONE_LINE, SINGLE_LINE, OutSchema, StrictSchema
+from app.schemas.common import ONE_LINE, SINGLE_LINE, OutSchema, StrictSchema, TimeZone
 
 
 class RegisterIn(StrictSchema):
@@ -10,7 +10,7 @@ class RegisterIn(StrictSchema):
     password = fields.String(required=True, validate=validate.Length(min=12, max=1024), load_only=True)
     name = fields.String(required=True, validate=[validate.Length(min=1, max=200), SINGLE_LINE], metadata=ONE_LINE)
     user_type = fields.String(load_default="SELF_REPRESENTED", validate=validate.OneOf(USER_TYPES))
-    timezone = fields.String(validate=validate.Length(max=64))
+    timezone = TimeZone()
 
 
 class LoginIn(StrictSchema):
@@ -72,7 +72,7 @@ def _contact(max_len: int, description: str):
 
 class MeUpdateIn(StrictSchema):
     name = fields.String(validate=[validate.Length(min=1, max=200), SINGLE_LINE], metadata=ONE_LINE)
-    timezone = fields.String(validate=validate.Length(min=1, max=64))
+    timezone = TimeZone()
     # Court forms are prefilled with these (PROFILE_FIELDS in app/services/accounts.py).
     phone = _contact(40, "Phone number, as it should appear on court forms")
     address_line1 = _contact(200, "Street address")

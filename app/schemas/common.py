@@ -1,5 +1,6 @@
 """Shapes shared by every resource: pagination, problems."""
 import re
+from zoneinfo import available_timezones
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
@@ -16,6 +17,36 @@ def SINGLE_LINE(value):  # noqa: N802 - used like the validate.* constants
     # Not validate.Regexp: Python's "$" also matches before a final line break.
     if isinstance(value, str) and _CONTROL.search(value):
         raise ValidationError("Use a single line, without line breaks or control characters.")
+
+
+class JsonBoolean(fields.Boolean):
+    """true or false as JSON booleans: 0, 1, "yes" are refused, as the OpenAPI document (boolean) says.
+    Query-string flags keep fields.Boolean (a query string has no booleans)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class LocalTime(fields.Time):
+    """A time of day; an offset, if given, must be one PostgreSQL can store (within +-15:59)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        offset = result.utcoffset()
+        if offset is not None and abs(offset.total_seconds()) >= 16 * 3600:
+            raise ValidationError("Use a time like 14:30, with an offset (if any) between -15:59 and +15:59.")
+        return result
+
+
+TIME_ZONES = tuple(sorted(available_timezones()))
+
+
+def TimeZone(**kwargs):  # noqa: N802 - a field factory, used like a field class
+    """An IANA time zone name; the document lists exactly the names the server knows."""
+    return fields.String(validate=validate.OneOf(TIME_ZONES, error="Unknown time zone; use an IANA name like "
+                                                                     "America/New_York."), **kwargs)
 
 
 class StrictSchema(Schema):

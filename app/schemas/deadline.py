@@ -1,11 +1,12 @@
 """Deadlines, their computation from court rules, calendars and notifications."""
+import re
 from datetime import date, datetime
 
 from marshmallow import ValidationError, fields, validate
 
 from app.models.case import CASE_TYPES
 from app.models.deadline import DEADLINE_STATUSES
-from app.schemas.common import OutSchema, PageArgs, StrictSchema, page_of
+from app.schemas.common import LocalTime, OutSchema, PageArgs, StrictSchema, page_of
 
 MAX_OFFSET_DAYS = 366
 REMINDERS = fields.List(
@@ -16,12 +17,23 @@ TITLE = validate.Length(min=1, max=300)
 DUE_DATE = validate.Range(min=date(1900, 1, 1), max=date(2199, 12, 31), error="Use a date between 1900 and 2199.")
 
 
+TRIGGER_DATE_PATTERN = (r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+                        r"(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?(Z|[+-](0[0-9]|1[0-5]):[0-5][0-9])?)?$")
+
+
 class TriggerDate(fields.String):
     """A date (YYYY-MM-DD), or an ISO 8601 date and time for rules counted in hours."""
 
+    def __init__(self, **kwargs):
+        # Documented as what the code accepts (an empty string was "valid" by the document, refused by the code).
+        super().__init__(metadata={"pattern": TRIGGER_DATE_PATTERN, "minLength": 10, "maxLength": 25,
+                                   **kwargs.pop("metadata", {})}, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        text = super()._deserialize(value, attr, data, **kwargs)
         try:
+            if not re.fullmatch(TRIGGER_DATE_PATTERN, text):
+                raise ValueError(text)
             return datetime.fromisoformat(text) if len(text) > 10 else date.fromisoformat(text)
         except ValueError:
             raise ValidationError("Use YYYY-MM-DD, or YYYY-MM-DDTHH:MM for a rule counted in hours.") from None
@@ -30,7 +42,7 @@ class TriggerDate(fields.String):
 class DeadlineIn(StrictSchema):
     title = fields.String(required=True, validate=TITLE)
     due_date = fields.Date(required=True, validate=DUE_DATE)
-    due_time = fields.Time(allow_none=True, metadata={"description": "Local time in your time zone."})
+    due_time = LocalTime(allow_none=True, metadata={"description": "Local time in your time zone."})
     rule = fields.String(allow_none=True, validate=validate.Length(max=300))
     citation = fields.String(allow_none=True, validate=validate.Length(max=300))
     source_document_id = fields.UUID(allow_none=True)
@@ -42,7 +54,7 @@ class DeadlineIn(StrictSchema):
 class DeadlinePatch(StrictSchema):
     title = fields.String(validate=TITLE)
     due_date = fields.Date(validate=DUE_DATE)
-    due_time = fields.Time(allow_none=True)
+    due_time = LocalTime(allow_none=True)
     rule = fields.String(allow_none=True, validate=validate.Length(max=300))
     citation = fields.String(allow_none=True, validate=validate.Length(max=300))
     reminders = REMINDERS

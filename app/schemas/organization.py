@@ -2,7 +2,7 @@ from marshmallow import fields, validate
 
 from app.models.org import ROLES
 from app.schemas.auth import OrganizationOut
-from app.schemas.common import ONE_LINE, SINGLE_LINE, OutSchema, StrictSchema
+from app.schemas.common import ONE_LINE, JsonBoolean, SINGLE_LINE, OutSchema, StrictSchema
 
 
 class OrganizationIn(StrictSchema):
@@ -10,7 +10,7 @@ class OrganizationIn(StrictSchema):
 
 
 class OrganizationUpdateIn(StrictSchema):
-    allow_external_ai = fields.Boolean(required=True)
+    allow_external_ai = JsonBoolean(required=True)
 
 
 class OrganizationList(OutSchema):
