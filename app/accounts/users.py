@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import orm
 from sqlalchemy.exc import IntegrityError
+from zxcvbn import zxcvbn
 
 from app.extensions import db
 from app.models import ApiToken, Membership, Organization, User
@@ -23,6 +25,8 @@ _hasher = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=2)
 # Verified for unknown e-mails so both failures cost the same time.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 MIN_PASSWORD = 12
+MIN_STRENGTH = 3  # zxcvbn's score: 3 = "safely unguessable" (about 10^10 guesses or more)
+ZXCVBN_MAX = 72   # zxcvbn's own limit; what follows does not make a password weaker
 MAX_PASSWORD = 1024
 BAD_LOGIN = "Wrong e-mail or password."
 
@@ -31,21 +35,38 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def email_key(secret_key: str, email: str) -> str:
+    """A keyed hash of an e-mail address, for rate-limit keys and logs: stable per address, and
+    useless without SECRET_KEY to someone who reads Redis or the logs."""
+    digest = hmac.new(secret_key.encode(), b"caseos.email:" + normalize_email(email)[:254].encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _check_password(password: str):
+def _check_password(password: str, known: tuple[str, ...] = (), field: str = "password"):
+    """Long enough, not too long, and not guessable: zxcvbn (offline, nothing leaves the server)
+    scores it against common passwords, names, keyboard patterns, repeats, and what the account
+    already says about its owner (e-mail, name). Below MIN_STRENGTH is refused, with its advice."""
     if len(password) < MIN_PASSWORD:
-        raise ValidationFailed(errors={"password": [f"Use at least {MIN_PASSWORD} characters."]})
+        raise ValidationFailed(errors={field: [f"Use at least {MIN_PASSWORD} characters."]})
     if len(password) > MAX_PASSWORD:
-        raise ValidationFailed(errors={"password": [f"Use at most {MAX_PASSWORD} characters."]})
+        raise ValidationFailed(errors={field: [f"Use at most {MAX_PASSWORD} characters."]})
+    inputs = [part for value in known if value for part in (value, *re.split(r"[@.\s_+-]+", value)) if len(part) > 2]
+    result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=inputs)
+    if result["score"] < MIN_STRENGTH:
+        feedback = result.get("feedback") or {}
+        advice = " ".join([feedback.get("warning") or "", *(feedback.get("suggestions") or [])]).strip()
+        raise ValidationFailed(errors={field: [
+            "This password is too easy to guess. " + (advice or "Try a few uncommon words together.")]})
 
 
 def register(email: str, password: str, name: str, user_type: str = "SELF_REPRESENTED") -> User:
     """Create a user and its personal organization (the caller commits)."""
-    _check_password(password)
     email = normalize_email(email)
+    _check_password(password, (email, name))
     if db.session.execute(sa.select(User.id).where(User.email == email)).first():
         raise Conflict("An account with this e-mail already exists.")
     user = User(email=email, name=name.strip(), user_type=user_type, password_hash=_hasher.hash(password),
@@ -137,9 +158,13 @@ def revoke(token: ApiToken):
 
 
 def revoke_all(user: User):
-    """Every session and token of the user stops working (logout everywhere, password change)."""
+    """Every credential of the user stops working (logout everywhere, password change): sessions and
+    tokens, signed download links (they carry the credential generation) and the calendar feed key."""
     db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                        .values(revoked_at=utcnow()))
+    user.credential_generation = (user.credential_generation or 0) + 1
+    if user.calendar_key:
+        user.calendar_key = secrets.token_urlsafe(24)
 
 
 def change_password(user: User, current: str, new: str):
@@ -149,7 +174,7 @@ def change_password(user: User, current: str, new: str):
             _hasher.verify(user.password_hash, current or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise ValidationFailed(errors={"current_password": ["This is not your current password."]}) from None
-    _check_password(new)
+    _check_password(new, (user.email, user.name), field="new_password")
     user.password_hash = _hasher.hash(new)
     revoke_all(user)
     audit.record("user.password_change", "user", user.id, user=user)

@@ -2,6 +2,7 @@
 and brute force answered 429 without locking the owner out."""
 from __future__ import annotations
 
+import os
 import re
 import uuid
 
@@ -97,3 +98,47 @@ def test_guessing_the_current_password_on_password_change_is_limited(monkeypatch
                                                    "new_password": "a brand new passphrase"},
                     headers=headers).status_code for i in range(5)]
     assert codes[:3] == [422] * 3 and 429 in codes[3:]
+
+
+def _register(client, password, email=None, name="Pat Example"):
+    email = email or f"pw-{uuid.uuid4().hex[:8]}@example.test"
+    return client.post("/api/v1/auth/register", json={"email": email, "password": password, "name": name})
+
+
+def test_common_and_guessable_passwords_are_refused_with_a_helpful_message(client):
+    """Finding 9: long enough is not strong enough (checked offline, nothing is sent anywhere)."""
+    email = f"pat-{uuid.uuid4().hex[:8]}@example.test"
+    for weak in ("aaaaaaaaaaaa", "password1234", "123456789012", "qwertyuiopas", email, email.upper()):
+        r = _register(client, weak, email=email)
+        assert r.status_code == 422, (weak, r.get_json())
+        message = " ".join(r.get_json()["errors"]["password"])
+        assert "guess" in message.lower(), message
+    assert _register(client, "correct horse battery staple", email=email).status_code == 201
+
+
+def test_a_new_password_must_not_be_guessable_either(make_user):
+    u = make_user()
+    r = u.post("/api/v1/auth/password", json={"current_password": u.password, "new_password": "password1234"})
+    assert r.status_code == 422 and "new_password" in r.get_json()["errors"], r.get_json()
+    r = u.post("/api/v1/auth/password", json={"current_password": u.password, "new_password": u.email})
+    assert r.status_code == 422 and "new_password" in r.get_json()["errors"], r.get_json()
+
+
+def test_email_addresses_stay_out_of_rate_limit_keys_and_logs(monkeypatch, make_user, caplog):
+    """Finding 11: a login limit is kept per address and account, keyed by a keyed hash of the e-mail."""
+    import logging
+    import redis
+    victim = make_user()
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", os.environ["REDIS_URL"])
+    app = _limited_app(monkeypatch, "2 per minute")
+    address = f"198.18.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    c = app.test_client()
+    with caplog.at_level(logging.DEBUG):
+        codes = [c.post("/api/v1/auth/login", json={"email": victim.email, "password": f"guess {i} xxxxxxxx"},
+                        environ_base={"REMOTE_ADDR": address}).status_code for i in range(4)]
+    assert 429 in codes
+    keys = [k.decode() for k in redis.Redis.from_url(os.environ["REDIS_URL"]).scan_iter(f"*/{address}*")]
+    assert keys, "the limit should live in Redis"
+    local = victim.email.split("@")[0]
+    assert not [k for k in keys if local in k], keys
+    assert local not in caplog.text
