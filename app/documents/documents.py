@@ -21,11 +21,11 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Case, Deadline, Document, DocumentAnalysis, DocumentPage, Job, Party
+from app.models import Case, Deadline, Document, DocumentAnalysis, DocumentPage, Job, Party, User
 from app.models.base import utcnow
 from app.accounts import audit
 from app.platform import crypto, jobs, keys, runtime
-from app.platform.engine import step_names
+from app.platform.engine import DELETED_MESSAGE, step_names
 from app.documents import filetypes
 from app.platform.errors import Conflict, NotFound, PayloadTooLarge, UnsupportedFileType, ValidationFailed
 from app.accounts.tenancy import Principal, get_visible, scoped
@@ -357,7 +357,8 @@ def download_token(principal: Principal, document_id) -> tuple[Document, str, in
     doc = get(principal, document_id)
     _require_stored(doc)
     ttl = runtime.current().config.DOWNLOAD_URL_TTL
-    token = _serializer().dumps({"d": str(doc.id), "o": str(doc.organization_id), "u": str(principal.user.id)})
+    token = _serializer().dumps({"d": str(doc.id), "o": str(doc.organization_id), "u": str(principal.user.id),
+                                 "g": principal.user.credential_generation or 0})
     audit.record("document.download_url", "document", doc.id, user=principal.user,
                  organization_id=doc.organization_id, case_id=doc.case_id)
     return doc, token, ttl
@@ -373,6 +374,10 @@ def resolve_download_token(document_id, token: str) -> Document:
         raise NotFound("This download link is not valid.") from None
     if data.get("d") != str(document_id):
         raise NotFound("This download link is not valid.")
+    # Bound to its issuer's credentials: "log out everywhere" or a new password ends the link too.
+    issuer = db.session.get(User, uuid.UUID(data["u"]))
+    if issuer is None or not issuer.is_active or (issuer.credential_generation or 0) != data.get("g", 0):
+        raise NotFound("This download link is no longer valid.")
     doc = db.session.execute(sa.select(Document).where(
         Document.id == uuid.UUID(data["d"]), Document.organization_id == uuid.UUID(data["o"]),
         Document.deleted_at.is_(None),
@@ -406,7 +411,13 @@ def erase_derived(doc: Document):
 def delete(principal: Principal, document_id):
     """Erase a document's stored bytes and derived data; the row stays (soft-deleted) for dedup and audit."""
     doc = get(principal, document_id, write=True)
+    # The row lock orders this deletion against a processing step's commit (engine.document_still_live):
+    # the step's pages are either committed before (and erased here) or never.
+    db.session.execute(sa.select(Document.id).where(Document.id == doc.id).with_for_update())
+    db.session.refresh(doc)
     erase_derived(doc)
+    if doc.status in ("QUEUED", "PROCESSING"):
+        doc.status, doc.error_code, doc.error_message = "FAILED", "document_deleted", DELETED_MESSAGE
     db.session.execute(sa.update(Party).where(Party.source_document_id == doc.id).values(source_document_id=None))
     db.session.execute(sa.delete(Deadline).where(Deadline.source_document_id == doc.id,
                                                  Deadline.status == "SUGGESTED"))

@@ -23,6 +23,9 @@ class User(UUIDPk, Timestamps, db.Model):
     # Secret for the personal calendar feed; rotating it revokes old calendar links.
     calendar_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
+    # Raised by "log out everywhere" and a password change: signed download links carry the value
+    # they were issued under and stop working once it moves on.
+    credential_generation: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0", nullable=False)
     # Contact details that court forms are prefilled with; all optional.
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     address_line1: Mapped[str | None] = mapped_column(sa.String(200))

@@ -225,3 +225,40 @@ def test_a_bad_bearer_header_never_falls_back_to_the_cookie(app, alice):
     c, _ = _cookie_login(app, alice)
     r = c.post("/api/v1/cases", json=case_payload(), headers={"Authorization": "Bearer not-a-token"})
     assert r.status_code == 401
+
+
+def _signed_link_and_feed(user):
+    import io
+    case = user.create_case()
+    r = user.post(f"/api/v1/cases/{case['id']}/documents", content_type="multipart/form-data",
+                  data={"file": (io.BytesIO(b"Notice to quit: pay rent within 14 days.\n"), "n.txt")})
+    assert r.status_code == 202, r.get_json()
+    link = user.post(f"/api/v1/documents/{r.get_json()['document']['id']}/download-url").get_json()["url"]
+    feed = user.post("/api/v1/calendar/key").get_json()["url"]
+    return link.replace("http://localhost", ""), feed.replace("http://localhost", "")
+
+
+@pytest.mark.parametrize("how", ["logout-all", "password"])
+def test_signed_links_and_the_calendar_feed_end_with_logout_everywhere(app, make_user, how):
+    """Finding 10: "log out everywhere" and a password change end every credential the user holds,
+    including a download link handed out minutes ago and the calendar feed's secret key."""
+    u = make_user()
+    link, feed = _signed_link_and_feed(u)
+    anonymous = app.test_client()
+    assert anonymous.get(link).status_code == 200 and anonymous.get(feed).status_code == 200
+    if how == "logout-all":
+        assert u.post("/api/v1/auth/logout-all").status_code == 204
+    else:
+        r = u.post("/api/v1/auth/password", json={"current_password": u.password,
+                                                  "new_password": "a brand new passphrase 3"})
+        assert r.status_code == 204
+    assert anonymous.get(link).status_code == 404
+    assert anonymous.get(feed).status_code == 404
+
+
+def test_a_plain_logout_keeps_other_links_working(app, make_user):
+    u = make_user()
+    link, feed = _signed_link_and_feed(u)
+    assert u.post("/api/v1/auth/logout").status_code == 204
+    anonymous = app.test_client()
+    assert anonymous.get(link).status_code == 200 and anonymous.get(feed).status_code == 200
