@@ -29,11 +29,12 @@ def _per_address_limit():
 
 def _login_key():
     # Per address *and* e-mail: a flood against one account from elsewhere does not lock its owner out.
+    # The e-mail appears only as a keyed hash: limit keys live in Redis and in the limiter's log lines.
     from flask import request
     from flask_limiter.util import get_remote_address
     body = request.get_json(silent=True) if request.is_json else None
     email = body.get("email") if isinstance(body, dict) else ""  # any JSON may arrive here, not only objects
-    return f"{get_remote_address()}|{str(email or '').strip().lower()[:254]}"
+    return f"{get_remote_address()}|{accounts.email_key(current_app.config['SECRET_KEY'], str(email or ''))}"
 
 
 @bp.post("/register")

@@ -44,7 +44,12 @@ def readyz():
 @bp.get("/metrics", endpoint="metrics")  # the name PUBLIC_ENDPOINTS lists
 def metrics_():
     """Prometheus text format: queue depths, jobs and task durations, failures by code."""
-    token = current_app.config["CASEOS_CONFIG"].METRICS_TOKEN
+    config = current_app.config["CASEOS_CONFIG"]
+    token = config.METRICS_TOKEN
+    if not token and config.production:
+        # The web process listens on every interface in production: its metrics are not for everyone.
+        return problem(403, "Forbidden", "Metrics are closed in production until METRICS_TOKEN is set "
+                       "(then send Authorization: Bearer <token>).", code="metrics_closed")
     if token:
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):

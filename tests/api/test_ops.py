@@ -84,3 +84,11 @@ def test_metrics_in_prometheus_format(client, alice):
     text = r.get_data(as_text=True)
     for name in ("caseos_jobs", "caseos_document_failures", "caseos_step_duration_seconds", "caseos_queue_depth"):
         assert f"# TYPE {name} gauge" in text
+
+
+def test_metrics_are_closed_in_production_without_a_token(app, other_app):
+    """Finding 11: the web process binds 0.0.0.0 in production; its metrics are not for everyone."""
+    prod = other_app(CASEOS_ENV="production", METRICS_TOKEN=None)
+    r = prod.test_client().get("/metrics")
+    assert r.status_code == 403, r.status_code
+    assert "METRICS_TOKEN" in r.get_json()["detail"]

@@ -254,6 +254,10 @@ def test_flower_refuses_anonymous_and_wrong_credentials(flower):
     assert requests.get(flower["url"] + "/api/tasks", timeout=5).status_code == 401
     assert requests.get(flower["url"] + "/api/tasks", auth=("ops", "wrong"), timeout=5).status_code == 401
     assert requests.get(flower["url"] + "/", auth=flower["auth"], timeout=5).status_code == 200
+    # Flower itself serves these two to anyone (finding 11); ours asks for the same credentials.
+    for page in ("/metrics", "/healthcheck"):
+        assert requests.get(flower["url"] + page, timeout=5).status_code == 401, page
+        assert requests.get(flower["url"] + page, auth=flower["auth"], timeout=5).status_code == 200, page
 
 
 def test_flower_task_pages_show_ids_only(leak_run, flower):
