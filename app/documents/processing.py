@@ -18,7 +18,8 @@ from app.extensions import db
 from app.models import Document, DocumentPage
 from app.models.base import utcnow
 from app.platform import crypto, engine, jobs, runtime
-from app.platform.engine import StepRun
+from app.platform.engine import DELETED_MESSAGE, StepRun, document_still_live
+from app.platform.errors import JobFailed
 from app.documents import documents, extraction, filetypes
 from app.documents.extraction import ProcessingError
 from app.platform.storage import BlobNotFound
@@ -130,6 +131,8 @@ def ocr(run: StepRun):
             done_count += 1
             jobs.heartbeat(job, run.lease_seconds, base + span * (done_before + done_count) / max(total, 1))
             job.result = {**(job.result or {}), "ocr_pages_done": done_before + done_count, "pages": total}
+            if not document_still_live(doc.id):  # deleted meanwhile: its pages must not come back
+                raise JobFailed("document_deleted", DELETED_MESSAGE)
             db.session.commit()  # per-page progress, and nothing redone after a crash
     return {"ocr_pages": len(todo)}
 

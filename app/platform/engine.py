@@ -34,6 +34,7 @@ from typing import Callable
 
 import psycopg2
 import redis
+import sqlalchemy as sa
 from celery.exceptions import Retry
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -52,6 +53,7 @@ TRANSIENT = (TransientError, OperationalError, ConnectionError, TimeoutError,
              psycopg2.OperationalError, psycopg2.InterfaceError)
 # Transient failures of one step (counted on the job row) before the job ends FAILED.
 MAX_RETRIES = 6
+DELETED_MESSAGE = "The document was deleted before processing finished."
 # How often a message that arrives before its job row is visible looks again (about a minute).
 MISSING_ROW_RETRIES = 8
 # The longest countdown any retry uses; celeryconfig checks the visibility timeout covers it.
@@ -308,6 +310,8 @@ def _run_claimed(task, p: Pipeline, run: StepRun, hold: "SigtermHold") -> tuple[
         # Commit the step's results only if this attempt still owns the step (fencing).
         if not jobs.holds_lease(job_id, step, run.attempt):
             raise jobs.LeaseLost(f"job {job_id} step {step} attempt {run.attempt}")
+        if p.with_document and not document_still_live(run.document_id):
+            raise JobFailed("document_deleted", DELETED_MESSAGE)
         jobs.finish_step(job, step, sum(run.progress), jobs.seal_result(job, result))
         nxt = jobs.next_step(job)
         if nxt is None:
@@ -340,7 +344,7 @@ def _refusal(p: Pipeline, run: StepRun) -> str | None:
     """Why this claimed step must not run (the job is ended FAILED), or None."""
     job, step = run.job, run.step
     if p.with_document and (run.doc is None or run.doc.deleted_at is not None):
-        jobs.fail(job, "document_deleted", "The document was deleted before processing finished.", step)
+        fail_job(job, run.doc, "document_deleted", DELETED_MESSAGE, step)
         return "deleted"
     if jobs.crashed_attempts(job, step) >= jobs.MAX_STEP_ATTEMPTS:
         fail_job(job, run.doc, p.failures.crashed_code, p.failures.crashed, step)
@@ -398,6 +402,16 @@ def _note_transient(p: Pipeline, run: StepRun) -> int | None:
     except Exception:
         _rollback()
         return None
+
+
+def document_still_live(document_id) -> bool:
+    """Lock the document row until this transaction ends, and say whether it is still there.
+
+    A deletion locks the same row before it erases pages (documents.delete), so a step's results
+    commit either before the deletion (which then erases them) or not at all."""
+    deleted = db.session.execute(sa.select(Document.deleted_at).where(Document.id == document_id)
+                                 .with_for_update()).first()
+    return deleted is not None and deleted[0] is None
 
 
 def fail_job(job: Job, doc: Document | None, code: str, message: str, step: str | None):
