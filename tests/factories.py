@@ -66,3 +66,10 @@ class ApiUser:
         r = self.post("/api/v1/cases", json=case_payload(**kw), org=org)
         assert r.status_code == 201, r.get_json()
         return r.get_json()["case"]
+
+
+def join(owner: "ApiUser", member: "ApiUser", org_id, role: str = "MEMBER"):
+    """Make member a member of owner's organization with this role (the way a client does it)."""
+    r = owner.post(f"/api/v1/organizations/{org_id}/members", json={"email": member.email, "role": role})
+    assert r.status_code in (200, 201), r.get_json()
+    return r.get_json()

@@ -17,7 +17,7 @@ from app.models import Case, Membership, Organization, User
 from app.platform import rls
 from app.platform.errors import Forbidden, NotFound
 
-WRITE_ROLES = ("OWNER", "MEMBER")
+WRITE_ROLES = ("OWNER", "STAFF", "MEMBER")
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 Any member of the case's organization may chat, VIEWERs included: a chat reads the case and
 changes nothing in it. A chat is visible to the member who started it, and to the
-organization's OWNERs and STAFF users; only the member who started it may continue it.
+organization's OWNERs and members with the STAFF role; only the member who started it may continue it.
 Research is open to every member too; its job belongs to the caller (GET /jobs/{id}).
 """
 import json

@@ -21,7 +21,7 @@ def get(job_id):
 @bp.arguments(JobListArgs, location="query")
 @bp.response(200, JobList)
 def list_(args):
-    """Your jobs in the selected organization (OWNERs and STAFF see the organization's)."""
+    """Your jobs in the selected organization (OWNERs and STAFF members see the organization's)."""
     page, per_page = args.pop("page"), args.pop("per_page")
     items, total = jobs.list_visible(current_principal(), page=page, per_page=per_page, **args)
     return {"items": items, "page": page, "per_page": per_page, "total": total}

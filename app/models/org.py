@@ -9,7 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import Timestamps, UUIDPk, enum_column
 
-ROLES = ("OWNER", "MEMBER", "VIEWER")
+# STAFF: writes like a MEMBER and sees every member's chats and jobs (research answers); only an
+# OWNER grants it. (users.user_type "STAFF" is a self-description and grants nothing.)
+ROLES = ("OWNER", "STAFF", "MEMBER", "VIEWER")
 
 
 class Organization(UUIDPk, Timestamps, db.Model):

@@ -410,9 +410,9 @@ def _step(job: Job, name: str) -> dict | None:
 # --- visibility ------------------------------------------------------------------------------
 
 def privileged_orgs(principal) -> list:
-    """Organizations where the caller sees every job (OWNERs, and STAFF users)."""
-    staff = principal.user.user_type == "STAFF"
-    return [org for org, role in principal.roles.items() if role == "OWNER" or staff]
+    """Organizations where the caller sees every job: its role there is OWNER or STAFF (granted by
+    an OWNER). A user's self-declared user_type grants nothing."""
+    return [org for org, role in principal.roles.items() if role in ("OWNER", "STAFF")]
 
 
 def _visible_clause(principal):

@@ -9,7 +9,9 @@ class RegisterIn(StrictSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, validate=validate.Length(min=12, max=1024), load_only=True)
     name = fields.String(required=True, validate=[validate.Length(min=1, max=200), SINGLE_LINE], metadata=ONE_LINE)
-    user_type = fields.String(load_default="SELF_REPRESENTED", validate=validate.OneOf(USER_TYPES))
+    user_type = fields.String(load_default="SELF_REPRESENTED", validate=validate.OneOf(USER_TYPES), metadata={
+        "description": "How you describe yourself; kept for compatibility and grants no power (an organization's "
+                       "STAFF role, given by its OWNER, does)."})
     timezone = TimeZone()
 
 
