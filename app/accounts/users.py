@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import ApiToken, Membership, Organization, User
 from app.models.base import utcnow
 from app.accounts import audit
+from app.platform import runtime
 from app.platform.errors import Conflict, Unauthorized, ValidationFailed
 
 # argon2id with m=64 MiB, t=3 (above OWASP's floor of m=19 MiB, t=2); no 72-byte limit as bcrypt has.
@@ -29,6 +30,15 @@ MIN_STRENGTH = 3  # zxcvbn's score: 3 = "safely unguessable" (about 10^10 guesse
 ZXCVBN_MAX = 72   # zxcvbn's own limit; what follows does not make a password weaker
 MAX_PASSWORD = 1024
 BAD_LOGIN = "Wrong e-mail or password."
+
+
+def _hash(password: str) -> str:
+    """argon2id off the event loop, within the process's cap on concurrent checks (503 beyond it)."""
+    return runtime.current().password_gate.run(_hasher.hash, password)
+
+
+def _verify(stored: str, password: str) -> bool:
+    return runtime.current().password_gate.run(_hasher.verify, stored, password)
 
 
 def normalize_email(email: str) -> str:
@@ -69,7 +79,7 @@ def register(email: str, password: str, name: str, user_type: str = "SELF_REPRES
     _check_password(password, (email, name))
     if db.session.execute(sa.select(User.id).where(User.email == email)).first():
         raise Conflict("An account with this e-mail already exists.")
-    user = User(email=email, name=name.strip(), user_type=user_type, password_hash=_hasher.hash(password),
+    user = User(email=email, name=name.strip(), user_type=user_type, password_hash=_hash(password),
                 calendar_key=secrets.token_urlsafe(24))
     org = Organization(name=f"{user.name} (personal)", personal=True)
     db.session.add_all([user, org])
@@ -109,13 +119,13 @@ def authenticate(email: str, password: str) -> User:
     user = db.session.execute(sa.select(User).where(User.email == normalize_email(email or ""))).scalar_one_or_none()
     candidate = user.password_hash if user else _DUMMY_HASH
     try:
-        ok = _hasher.verify(candidate, password or "")
+        ok = _verify(candidate, password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None or not user.is_active:
         raise Unauthorized(BAD_LOGIN)
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+        user.password_hash = _hash(password)
     return user
 
 
@@ -171,11 +181,11 @@ def change_password(user: User, current: str, new: str):
     """Change (or, for an account made by a sign-in provider, set a first) password; every credential is revoked."""
     try:
         if has_password(user):
-            _hasher.verify(user.password_hash, current or "")
+            _verify(user.password_hash, current or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise ValidationFailed(errors={"current_password": ["This is not your current password."]}) from None
     _check_password(new, (user.email, user.name), field="new_password")
-    user.password_hash = _hasher.hash(new)
+    user.password_hash = _hash(new)
     revoke_all(user)
     audit.record("user.password_change", "user", user.id, user=user)
 

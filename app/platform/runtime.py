@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 
 from flask import current_app, has_app_context
+from app.platform.cpu import CpuGate
 from app.platform.crypto import Keyring
 from app.platform.storage import build_storage
 
@@ -19,6 +20,7 @@ class Runtime:
         self.config = config
         self._lock = threading.Lock()
         self._keyring = self._storage = self._redis = None
+        self._password_gate = None
 
     @property
     def keyring(self):
@@ -41,6 +43,16 @@ class Runtime:
                                                   connect_timeout=c.S3_CONNECT_TIMEOUT, read_timeout=c.S3_READ_TIMEOUT,
                                                   max_attempts=c.S3_MAX_RETRIES)
         return self._storage
+
+    @property
+    def password_gate(self) -> CpuGate:
+        """The process's cap on concurrent password checks (see app/platform/cpu.py)."""
+        if self._password_gate is None:
+            with self._lock:
+                if self._password_gate is None:
+                    c = self.config
+                    self._password_gate = CpuGate(c.PASSWORD_HASH_SLOTS, c.PASSWORD_HASH_QUEUE, c.PASSWORD_HASH_WAIT)
+        return self._password_gate
 
     @property
     def redis(self):
