@@ -92,6 +92,11 @@ SETTINGS: tuple[tuple[str, str, Callable[[str], Any], Any], ...] = (
     ("RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI", str, lambda c: c["REDIS_URL"] or "memory://"),
     ("RATELIMIT_ENABLED", "RATELIMIT_ENABLED", _flag, True),
     ("RATELIMIT_AUTH", "RATELIMIT_AUTH", str, "10 per minute"),
+    # Failed logins of one account from all addresses together (a browser that signed in before is exempt).
+    ("RATELIMIT_LOGIN_ACCOUNT", "RATELIMIT_LOGIN_ACCOUNT", str, "20 per hour"),
+    # X-Forwarded-For is honoured only from these proxies (as gunicorn reads FORWARDED_ALLOW_IPS), PROXY_HOPS deep.
+    ("FORWARDED_ALLOW_IPS", "FORWARDED_ALLOW_IPS", str, "127.0.0.1"),
+    ("PROXY_HOPS", "PROXY_HOPS", int, 1),
     ("RATELIMIT_KEY_PREFIX", "RATELIMIT_KEY_PREFIX", str, "caseos"),
     # Sign-in with OpenID Connect providers (app/accounts/oidc.py): a provider is offered when its client id is set.
     ("OAUTH_GOOGLE_CLIENT_ID", "OAUTH_GOOGLE_CLIENT_ID", str, None),
@@ -112,6 +117,10 @@ SETTINGS: tuple[tuple[str, str, Callable[[str], Any], Any], ...] = (
     ("SENTRY_ENVIRONMENT", "SENTRY_ENVIRONMENT", str, None),  # default: CASEOS_ENV
     ("SENTRY_RELEASE", "SENTRY_RELEASE", str, None),  # default: what sentry-sdk finds (the git commit, a platform's)
     ("SENTRY_TRACES_SAMPLE_RATE", "SENTRY_TRACES_SAMPLE_RATE", float, 0.0),
+    # Password checks per web process: run at once (off the event loop), may wait, seconds one may wait.
+    ("PASSWORD_HASH_SLOTS", "PASSWORD_HASH_SLOTS", int, 1),
+    ("PASSWORD_HASH_QUEUE", "PASSWORD_HASH_QUEUE", int, 16),
+    ("PASSWORD_HASH_WAIT", "PASSWORD_HASH_WAIT", float, 5.0),
     ("LOG_LEVEL", "LOG_LEVEL", str, "INFO"),
 )
 

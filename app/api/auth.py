@@ -1,5 +1,5 @@
 """Accounts: register, login, logout, me, CSRF token."""
-from flask import current_app, g, session
+from flask import after_this_request, current_app, g, session
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -7,38 +7,19 @@ from app.extensions import db, limiter
 from app.schemas.auth import (CsrfOut, LoginIn, LoginOut, MeOut, MeUpdateIn, PasswordChangeIn, RegisterIn,
                               UserEnvelope)
 from app.accounts import users as accounts, audit, organizations
+from app.api import login_limits as limits
 from app.deadlines import service as deadline_service
 from app.platform.errors import ValidationFailed
 from app.models import ApiToken
 from app.models.base import utcnow
 
+BUSY = "Too many password checks are running on this server (a flood): retry after Retry-After seconds."
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and sessions")
 
 
-def _auth_limit():
-    return current_app.config["RATELIMIT_AUTH"]
-
-
-def _per_address_limit():
-    """Login attempts from one address over all e-mails: credential stuffing from one host is
-    answered 429 too, at ten times the per-account rate (an owner elsewhere is never affected)."""
-    from limits import parse_many
-    items = parse_many(current_app.config["RATELIMIT_AUTH"])
-    return ";".join(str(type(i)(i.amount * 10, i.multiples)) for i in items)
-
-
-def _login_key():
-    # Per address *and* e-mail: a flood against one account from elsewhere does not lock its owner out.
-    # The e-mail appears only as a keyed hash: limit keys live in Redis and in the limiter's log lines.
-    from flask import request
-    from flask_limiter.util import get_remote_address
-    body = request.get_json(silent=True) if request.is_json else None
-    email = body.get("email") if isinstance(body, dict) else ""  # any JSON may arrive here, not only objects
-    return f"{get_remote_address()}|{accounts.email_key(current_app.config['SECRET_KEY'], str(email or ''))}"
-
-
 @bp.post("/register")
-@limiter.limit(_auth_limit)
+@limiter.limit(limits.auth_limit)
+@bp.alt_response(503, response="SERVICE_UNAVAILABLE", description=BUSY)
 @bp.arguments(RegisterIn)
 @bp.response(201, UserEnvelope)
 def register(data):
@@ -52,13 +33,17 @@ def register(data):
 
 
 @bp.post("/login")
-@limiter.limit(_auth_limit, key_func=_login_key)
-@limiter.limit(_per_address_limit, scope="login-per-address")
+@limiter.limit(limits.auth_limit, key_func=limits.login_key)
+@limiter.limit(limits.per_address_limit, scope="login-per-address")
+@limiter.limit(limits.account_limit, key_func=limits.account_key, scope="login-per-account",
+               deduct_when=limits.failed, exempt_when=limits.known_device)
+@bp.alt_response(503, response="SERVICE_UNAVAILABLE", description=BUSY)
 @bp.arguments(LoginIn)
 @bp.response(200, LoginOut)
 def login(data):
     """Sign in: returns a bearer token and sets a session cookie."""
     user = accounts.authenticate(data["email"], data["password"])
+    after_this_request(lambda response: limits.remember_device(response, data["email"]))
     token = start_session(user)
     db.session.commit()
     return {"user": user, "token": token}
@@ -136,7 +121,8 @@ def update_me(data):
 
 
 @bp.post("/password")
-@limiter.limit(_auth_limit)
+@limiter.limit(limits.auth_limit)
+@bp.alt_response(503, response="SERVICE_UNAVAILABLE", description=BUSY)
 @bp.arguments(PasswordChangeIn)
 @bp.response(204)
 def change_password(data):

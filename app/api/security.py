@@ -5,11 +5,13 @@ PUBLIC_ENDPOINTS, so a new route cannot be left open by forgetting a decorator.
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
 
 from flask import current_app, g, request, session
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import login_manager
 from app.accounts import users as accounts
@@ -137,6 +139,32 @@ def _headers(resp):
     return resp
 
 
+class TrustedProxies:
+    """X-Forwarded-For (and -Proto) honoured only when the connection comes from a proxy listed in
+    FORWARDED_ALLOW_IPS ("*" for any; addresses or networks), PROXY_HOPS proxies deep (Werkzeug's
+    ProxyFix). Rate limits, audit and logs then see the real client, not the proxy; anyone else's
+    X-Forwarded-For changes nothing."""
+
+    def __init__(self, wsgi_app, allowed: str, hops: int):
+        self.plain, self.fixed = wsgi_app, ProxyFix(wsgi_app, x_for=hops, x_proto=hops) if hops > 0 else wsgi_app
+        names = [a.strip() for a in (allowed or "").split(",") if a.strip()]
+        self.any = "*" in names
+        self.networks = [ipaddress.ip_network(a, strict=False) for a in names if a != "*"]
+
+    def trusted(self, remote: str | None) -> bool:
+        try:
+            address = ipaddress.ip_address(remote or "")
+        except ValueError:
+            return False
+        return self.any or any(address in net for net in self.networks)
+
+    def __call__(self, environ, start_response):
+        app = self.fixed if self.trusted(environ.get("REMOTE_ADDR")) else self.plain
+        return app(environ, start_response)
+
+
 def init_app(app):
+    config = app.config["CASEOS_CONFIG"]
+    app.wsgi_app = TrustedProxies(app.wsgi_app, config.FORWARDED_ALLOW_IPS, config.PROXY_HOPS)
     app.before_request(_before)
     app.after_request(_headers)

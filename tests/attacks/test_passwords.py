@@ -142,3 +142,55 @@ def test_email_addresses_stay_out_of_rate_limit_keys_and_logs(monkeypatch, make_
     local = victim.email.split("@")[0]
     assert not [k for k in keys if local in k], keys
     assert local not in caplog.text
+
+
+def _behind_proxy(monkeypatch, **env):
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return _limited_app(monkeypatch, "3 per minute")
+
+
+def _login(client, user, password, proxy=None, client_ip=None):
+    environ = {"REMOTE_ADDR": proxy or client_ip}
+    headers = {"X-Forwarded-For": client_ip} if proxy else {}
+    return client.post("/api/v1/auth/login", json={"email": user.email, "password": password},
+                       environ_base=environ, headers=headers).status_code
+
+
+def test_behind_a_trusted_proxy_limits_follow_the_real_client(monkeypatch, make_user):
+    """Finding 2: every client looked like the proxy, so a flood locked the owner out everywhere."""
+    victim = make_user()
+    app = _behind_proxy(monkeypatch, FORWARDED_ALLOW_IPS="10.0.0.1", PROXY_HOPS="1")
+    attacker, owner = app.test_client(), app.test_client()
+    codes = [_login(attacker, victim, f"guess {i} xxxxxxxx", proxy="10.0.0.1", client_ip="203.0.113.50")
+             for i in range(5)]
+    assert codes[:3] == [401] * 3 and 429 in codes[3:]
+    assert _login(owner, victim, victim.password, proxy="10.0.0.1", client_ip="198.51.100.20") == 200
+
+
+def test_forwarded_headers_from_anyone_else_are_ignored(monkeypatch, make_user):
+    victim = make_user()
+    app = _behind_proxy(monkeypatch, FORWARDED_ALLOW_IPS="10.0.0.1", PROXY_HOPS="1")
+    attacker = app.test_client()
+    codes = [attacker.post("/api/v1/auth/login", json={"email": victim.email, "password": f"guess {i} xxxxxxxx"},
+                           environ_base={"REMOTE_ADDR": "203.0.113.51"},
+                           headers={"X-Forwarded-For": f"192.0.2.{i}"}).status_code for i in range(5)]
+    assert 429 in codes  # a made-up X-Forwarded-For from a client that is not the proxy changes nothing
+
+
+def test_guessing_one_account_from_many_addresses_is_slowed_but_its_owner_still_signs_in(monkeypatch, make_user):
+    """3 addresses x 10 guesses were not limited: failures now count per account too. A browser that
+    signed in to the account before (its device cookie) is never held back by that count."""
+    victim = make_user()
+    monkeypatch.setenv("RATELIMIT_LOGIN_ACCOUNT", "12 per hour")
+    app = _limited_app(monkeypatch, "10 per minute")
+    owner = app.test_client()
+    assert _login(owner, victim, victim.password, client_ip="198.51.100.30") == 200  # a known device now
+    codes = []
+    for n in range(3):
+        bot = app.test_client()
+        codes += [_login(bot, victim, f"guess {n}-{i} xxxxxxxx", client_ip=f"203.0.113.{60 + n}") for i in range(8)]
+    assert codes.count(401) == 12 and codes.count(429) == 12, codes
+    fresh = app.test_client()
+    assert _login(fresh, victim, victim.password, client_ip="192.0.2.77") == 429  # a new device waits
+    assert _login(owner, victim, victim.password, client_ip="198.51.100.31") == 200  # the owner's does not
