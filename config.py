@@ -93,6 +93,7 @@ SETTINGS: tuple[tuple[str, str, Callable[[str], Any], Any], ...] = (
     ("RATELIMIT_ENABLED", "RATELIMIT_ENABLED", _flag, True),
     ("RATELIMIT_AUTH", "RATELIMIT_AUTH", str, "10 per minute"),
     # Failed logins of one account from all addresses together (a browser that signed in before is exempt).
+    ("RATELIMIT_INVITE", "RATELIMIT_INVITE", str, "30 per hour"),  # invitations one user may send
     ("RATELIMIT_LOGIN_ACCOUNT", "RATELIMIT_LOGIN_ACCOUNT", str, "20 per hour"),
     # X-Forwarded-For is honoured only from these proxies (as gunicorn reads FORWARDED_ALLOW_IPS), PROXY_HOPS deep.
     ("FORWARDED_ALLOW_IPS", "FORWARDED_ALLOW_IPS", str, "127.0.0.1"),

@@ -46,6 +46,7 @@ def pytest_configure(config):
     os.environ.setdefault("ENCRYPTION_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
     os.environ["RATELIMIT_AUTH"] = "10000 per minute"
     os.environ["RATELIMIT_LOGIN_ACCOUNT"] = "10000 per minute"
+    os.environ["RATELIMIT_INVITE"] = "10000 per minute"
     os.environ["LOG_LEVEL"] = "WARNING"
     if not os.environ.get("TEST_DATABASE_URL"):
         name = f"caseos_test_{uuid.uuid4().hex[:10]}"

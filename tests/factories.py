@@ -69,7 +69,13 @@ class ApiUser:
 
 
 def join(owner: "ApiUser", member: "ApiUser", org_id, role: str = "MEMBER"):
-    """Make member a member of owner's organization with this role (the way a client does it)."""
+    """Make member a member of owner's organization with this role, the way clients do it: the OWNER
+    invites, the invitee accepts."""
     r = owner.post(f"/api/v1/organizations/{org_id}/members", json={"email": member.email, "role": role})
-    assert r.status_code in (200, 201), r.get_json()
+    assert r.status_code == 202, r.get_json()
+    pending = [i for i in member.get("/api/v1/invitations").get_json()["items"]
+               if i["organization"]["id"] == str(org_id)]
+    assert pending, "the invitation should be waiting for the invitee"
+    r = member.post(f"/api/v1/invitations/{pending[0]['id']}/accept")
+    assert r.status_code == 200, r.get_json()
     return r.get_json()

@@ -1,9 +1,9 @@
 """One blueprint per resource, all under /api/v1 (operations endpoints at the root)."""
-from app.api import (assistant, audit, auth, cases, dashboard, deadlines, documents, events, forms, jobs, notifications,
-                     oidc, openapi, ops, organizations, parties, search, security)
+from app.api import (assistant, audit, auth, cases, dashboard, deadlines, documents, events, forms, invitations, jobs,
+                     notifications, oidc, openapi, ops, organizations, parties, search, security)
 
-RESOURCES = (auth, organizations, cases, parties, documents, jobs, events, deadlines, notifications, search, forms,
-             assistant, audit, dashboard, oidc)
+RESOURCES = (auth, organizations, invitations, cases, parties, documents, jobs, events, deadlines, notifications, search,
+             forms, assistant, audit, dashboard, oidc)
 
 
 def register_blueprints(app, api):

@@ -1,13 +1,14 @@
 """Organizations (tenants) and their members."""
+from flask import current_app
 from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.api.auth import _org
 from app.api.security import current_principal
-from app.extensions import db
+from app.extensions import db, limiter
 from app.schemas.auth import OrganizationOut
-from app.schemas.organization import (MemberIn, MemberList, MemberOut, OrganizationIn, OrganizationList,
-                                      OrganizationUpdateIn)
+from app.schemas.organization import (InvitationSent, MemberIn, MemberList, MemberOut, MemberRoleIn, OrganizationIn,
+                                      OrganizationList, OrganizationUpdateIn)
 from app.accounts import organizations
 from app.deadlines import service as deadline_service
 
@@ -42,6 +43,28 @@ def update(data, org_id):
     return _org(org, principal.roles[org_id])
 
 
+def _invite_limit():
+    return current_app.config["RATELIMIT_INVITE"]
+
+
+def _per_user():
+    return f"user|{current_user.id}"
+
+
+@bp.post("/<uuid:org_id>/members")
+@limiter.limit(_invite_limit, key_func=_per_user, scope="invite")
+@bp.arguments(MemberIn)
+@bp.response(202, InvitationSent)
+def invite(data, org_id):
+    """Invite someone by e-mail as OWNER, STAFF, MEMBER or VIEWER (OWNER only).
+
+    Nothing changes until the invitee accepts (GET /invitations, POST /invitations/{id}/accept); the
+    answer is the same whether or not the address has an account. Limited per inviter (RATELIMIT_INVITE)."""
+    sent = organizations.invite(current_principal(), org_id, data["email"], data["role"])
+    db.session.commit()
+    return sent
+
+
 @bp.get("/<uuid:org_id>/members")
 @bp.response(200, MemberList)
 def members(org_id):
@@ -49,12 +72,26 @@ def members(org_id):
     return {"items": organizations.list_members(current_principal(), org_id)}
 
 
-@bp.post("/<uuid:org_id>/members")
-@bp.arguments(MemberIn)
-@bp.response(201, MemberOut)
-def add_member(data, org_id):
-    """Add a registered user as OWNER, MEMBER or VIEWER (OWNER only)."""
-    member = organizations.add_member(current_principal(), org_id, data["email"], data["role"])
-    deadline_service.reschedule_for_organizations([org_id])  # the new member is reminded too
+@bp.patch("/<uuid:org_id>/members/<uuid:user_id>")
+@bp.arguments(MemberRoleIn)
+@bp.response(200, MemberOut)
+def set_role(data, org_id, user_id):
+    """Change a member's role (OWNER only; an organization keeps at least one OWNER)."""
+    m = organizations.set_role(current_principal(), org_id, user_id, data["role"])
     db.session.commit()
-    return member
+    return _member(m, m.user)
+
+
+@bp.delete("/<uuid:org_id>/members/<uuid:user_id>")
+@bp.response(204)
+def remove(org_id, user_id):
+    """Leave the organization (your own user id) or remove a member (OWNER). Not the last OWNER, and not
+    from a personal organization."""
+    organizations.remove_member(current_principal(), org_id, user_id)
+    deadline_service.reschedule_for_organizations([org_id])  # a member who left is reminded no more
+    db.session.commit()
+
+
+def _member(m, user):
+    return {"id": m.id, "user_id": m.user_id, "organization_id": m.organization_id, "role": m.role,
+            "name": user.name if user is not None else None}

@@ -27,6 +27,7 @@ for the next run; after MAX_ATTEMPTS claims it is FAILED. Permanent errors are F
 """
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections import Counter
@@ -342,6 +343,25 @@ def _skip_reason(row, deadline, case, user, role, now: datetime) -> str | None:
 
 
 _LOOKUP = object()
+# Links in text that members write (a deadline's title, a case title, an organization's name) would
+# reach other members' reminders and mail clients, which make them clickable ("URGENT: verify your
+# account at http://evil.example"). They are shown as plain text: scheme removed, dots bracketed.
+_SCHEME = re.compile(r"(?i)\b(?:https?|ftp|file|javascript|data|mailto)\s*:\s*/*")
+_HOST = re.compile(r"(?i)\b((?:[a-z0-9-]+\.)+(?:[a-z]{2,24}))\b(?=[/:?#]|\s|$|[.,;)\]])")
+_TLDS = frozenset("""com net org info biz io co us uk de fr ru cn me app dev xyz site online top club shop link
+live click gov edu mil int example test invalid localhost ly gl gg tk ml ga cf to cc tv ws eu ca au in""".split())
+
+
+def unlinked(text: str) -> str:
+    """The text with every link or host name made inert: "http://evil.example/x" -> "evil[.]example/x"."""
+    text = _SCHEME.sub("", text)
+
+    def host(m):
+        name = m.group(1)
+        if name.lower().startswith("www.") or name.rsplit(".", 1)[-1].lower() in _TLDS:
+            return name.replace(".", "[.]")
+        return name
+    return _HOST.sub(host, text)
 
 
 def reminder_text(deadline, case, user, now: datetime, *, org_name=_LOOKUP) -> tuple[str, str]:
@@ -353,7 +373,7 @@ def reminder_text(deadline, case, user, now: datetime, *, org_name=_LOOKUP) -> t
     today = now.astimezone(get_zone(zone_name)).date()
     days = (deadline.due_date - today).days
     when = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days" if days > 1 else "overdue")
-    name = " ".join(deadline.title.split())
+    name = unlinked(" ".join(deadline.title.split()))
     due = deadline.due_date.strftime("%a %Y-%m-%d")
     if deadline.due_time:
         # on the court's clock, like the calendar feeds
@@ -361,11 +381,12 @@ def reminder_text(deadline, case, user, now: datetime, *, org_name=_LOOKUP) -> t
     if org_name is _LOOKUP:
         org = db.session.get(Organization, case.organization_id)
         org_name = org.name if org else None
-    lines = [f"Court deadline {when}: {name}", "", f"Case: {case.title}", f"Due: {due}"]
+    org_name = unlinked(org_name) if org_name else org_name
+    lines = [f"Court deadline {when}: {name}", "", f"Case: {unlinked(case.title)}", f"Due: {due}"]
     if deadline.rule:
-        lines.append(f"Rule: {deadline.rule}")
+        lines.append(f"Rule: {unlinked(deadline.rule)}")
     if deadline.citation:
-        lines.append(f"Citation: {deadline.citation}")
+        lines.append(f"Citation: {unlinked(deadline.citation)}")
     lines += ["", f"Open the case: {runtime.current().config.PUBLIC_URL.rstrip('/')}/cases/{case.id}", "",
               "Check the date with the court clerk and any order in your case; this reminder is not legal advice.",
               f"You receive this as a member of {org_name}." if org_name else ""]

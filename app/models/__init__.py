@@ -6,10 +6,10 @@ from app.models.deadline import Deadline, Notification, ReminderDelivery
 from app.models.document import AICache, Document, DocumentAnalysis, DocumentPage
 from app.models.identity import OAuthIdentity, OAuthState
 from app.models.job import Event, Job
-from app.models.org import Membership, Organization
+from app.models.org import Invitation, Membership, Organization
 from app.models.search import SearchEntry
 from app.models.user import ApiToken, User
 
 __all__ = ["AICache", "ApiToken", "AuditEvent", "Case", "Chat", "ChatMessage", "Deadline", "Document",
-           "DocumentAnalysis", "DocumentPage", "Event", "Job", "Membership", "Notification", "OAuthIdentity", "OAuthState", "Organization",
+           "DocumentAnalysis", "DocumentPage", "Event", "Invitation", "Job", "Membership", "Notification", "OAuthIdentity", "OAuthState", "Organization",
            "Party", "ReminderDelivery", "SearchEntry", "User"]

@@ -30,10 +30,39 @@ class MemberOut(OutSchema):
 
 
 class MemberDetailOut(MemberOut):
-    name = fields.String(required=True)
+    name = fields.String(required=True, metadata={"description": "The member's name, as plain text."})
     email = fields.String(required=True)
     created_at = fields.DateTime()
 
 
 class MemberList(OutSchema):
     items = fields.List(fields.Nested(MemberDetailOut), required=True)
+
+
+class MemberRoleIn(StrictSchema):
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class InvitationSent(OutSchema):
+    status = fields.String(required=True, metadata={"description": "Always \"invited\": the same answer whether "
+                                                                    "or not the address has an account."})
+    email = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    expires_at = fields.DateTime(required=True)
+
+
+class InvitationOrganization(OutSchema):
+    id = fields.UUID(required=True)
+    name = fields.String(required=True, metadata={"description": "Written by the inviter: show it as plain text."})
+
+
+class InvitationOut(OutSchema):
+    id = fields.UUID(required=True)
+    organization = fields.Nested(InvitationOrganization, required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    created_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True)
+
+
+class InvitationList(OutSchema):
+    items = fields.List(fields.Nested(InvitationOut), required=True)

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.e2e.helpers import upload, wait_document
-from tests.factories import ApiUser
+from tests.factories import ApiUser, join
 from tests.fake_llm_server import (FakeLLMServer, anthropic_stream_response, openai_error,
                                    openai_stream_response)
 
@@ -231,8 +231,7 @@ def test_other_tenant_gets_404_for_chat_and_history(alice, mallory):
 def test_viewer_may_chat_and_chats_are_private_to_their_author(make_user):
     owner, viewer = make_user(), make_user()
     org = owner.post("/api/v1/organizations", json={"name": "Legal Aid Clinic"}).get_json()
-    assert owner.post(f"/api/v1/organizations/{org['id']}/members",
-                      json={"email": viewer.email, "role": "VIEWER"}).status_code == 201
+    join(owner, viewer, org['id'], "VIEWER")
     case = owner.create_case(org=org["id"])
     owners_chat = events_of(owner.post(f"/api/v1/cases/{case['id']}/chat", json={"message": "Next steps?"},
                                        org=org["id"]))[0][1]["chat_id"]

@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from tests.factories import join
+
 
 def total(user, org=None, **filters):
     r = user.get("/api/v1/cases", query_string=filters, org=org)
@@ -81,8 +83,7 @@ def test_another_tenants_cases_are_never_counted(make_user):
 def test_shared_organization_members_see_each_others_changes_and_a_removed_member_is_out(app, make_user):
     owner, member = make_user(), make_user()
     org = owner.post("/api/v1/organizations", json={"name": "Shared Clinic"}).get_json()["id"]
-    assert owner.post(f"/api/v1/organizations/{org}/members",
-                      json={"email": member.email, "role": "MEMBER"}).status_code == 201
+    join(owner, member, org, "MEMBER")
     owner.create_case(org=org, title="Shared 1")
     assert total(member, org=org) == 1 and total(owner, org=org) == 1
     member.create_case(org=org, title="Shared 2")

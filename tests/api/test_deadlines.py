@@ -11,6 +11,7 @@ from icalendar import Calendar
 from app.extensions import db
 from app.models import Deadline, Notification, ReminderDelivery
 from app.deadlines.reminders import reminder_times
+from tests.factories import join
 
 FAR = date.today() + timedelta(days=40)
 
@@ -294,8 +295,8 @@ def test_every_member_of_a_shared_org_is_reminded_in_their_own_zone(app, make_us
     owner.patch("/api/v1/auth/me", json={"timezone": "Asia/Tokyo"})
     member.patch("/api/v1/auth/me", json={"timezone": "America/Los_Angeles"})
     org = owner.post("/api/v1/organizations", json={"name": "Clinic"}).get_json()["id"]
-    owner.post(f"/api/v1/organizations/{org}/members", json={"email": member.email, "role": "MEMBER"})
-    owner.post(f"/api/v1/organizations/{org}/members", json={"email": viewer.email, "role": "VIEWER"})
+    join(owner, member, org, "MEMBER")
+    join(owner, viewer, org, "VIEWER")
     d = add(owner, owner.create_case(org=org)["id"], org=org, reminders=[1])
     rows = {str(r[0]): r[3] for r in rows_of(app, d["id"])}
     assert set(rows) == {owner.id, member.id}  # a VIEWER is not reminded
@@ -408,7 +409,7 @@ def test_other_tenant_gets_404_on_every_deadline_endpoint_and_changes_nothing(ap
 def test_viewer_reads_deadlines_but_cannot_change_them(make_user):
     owner, viewer = make_user(), make_user()
     org = owner.post("/api/v1/organizations", json={"name": "Legal Aid"}).get_json()["id"]
-    owner.post(f"/api/v1/organizations/{org}/members", json={"email": viewer.email, "role": "VIEWER"})
+    join(owner, viewer, org, "VIEWER")
     cid = owner.create_case(org=org)["id"]
     d = add(owner, cid, org=org)
     assert viewer.get(f"/api/v1/cases/{cid}/deadlines", org=org).get_json()["total"] == 1
@@ -450,7 +451,7 @@ def test_new_member_and_time_zone_change_reschedule_pending_reminders(app, make_
             return {(r.offset_days, r.due_at) for r in db.session.execute(sa.select(ReminderDelivery).where(
                 ReminderDelivery.deadline_id == d["id"], ReminderDelivery.user_id == user_id)).scalars()}
     assert rows(member.id) == set()
-    owner.post(f"/api/v1/organizations/{org['id']}/members", json={"email": member.email, "role": "MEMBER"})
+    join(owner, member, org['id'], "MEMBER")
     before = rows(member.id)
     assert {o for o, _ in before} >= {7, 3, 1, 0}
     assert member.patch("/api/v1/auth/me", json={"timezone": "Asia/Tokyo"}).status_code == 200

@@ -1,7 +1,7 @@
 """Tenant isolation: another tenant's resource is 404 on every verb and nothing changes; VIEWERs cannot write."""
 import pytest
 
-from tests.factories import case_payload
+from tests.factories import case_payload, join
 
 
 @pytest.fixture()
@@ -37,8 +37,7 @@ def test_other_tenant_gets_404_for_every_case_and_party_endpoint(alice, mallory,
 def test_viewer_can_read_but_not_write(make_user):
     owner, viewer = make_user(), make_user()
     org = owner.post("/api/v1/organizations", json={"name": "Legal Aid of Kanawha"}).get_json()
-    r = owner.post(f"/api/v1/organizations/{org['id']}/members", json={"email": viewer.email, "role": "VIEWER"})
-    assert r.status_code == 201
+    join(owner, viewer, org["id"], "VIEWER")
     case = owner.create_case(org=org["id"])
     assert viewer.get(f"/api/v1/cases/{case['id']}", org=org["id"]).status_code == 200
     assert viewer.get("/api/v1/cases", org=org["id"]).get_json()["total"] == 1
@@ -56,7 +55,7 @@ def test_member_of_shared_org_sees_its_cases_not_owners_personal_ones(make_user)
     owner, member = make_user(), make_user()
     personal = owner.create_case(title="personal")
     org = owner.post("/api/v1/organizations", json={"name": "Clinic"}).get_json()
-    owner.post(f"/api/v1/organizations/{org['id']}/members", json={"email": member.email, "role": "MEMBER"})
+    join(owner, member, org['id'], "MEMBER")
     shared = owner.create_case(org=org["id"], title="shared")
     assert member.get(f"/api/v1/cases/{personal['id']}").status_code == 404
     assert member.patch(f"/api/v1/cases/{shared['id']}", json={"title": "edited"}, org=org["id"]).status_code == 200

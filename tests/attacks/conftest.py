@@ -167,15 +167,14 @@ def _insert_private_rows(app, org_id, case_id, user_id, marker) -> dict:
 
 def build_world(app, *, process_document=True) -> World:
     from tests.e2e.helpers import upload, wait_document
-    from tests.factories import ApiUser
+    from tests.factories import ApiUser, join
     marker = f"TENANT-SECRET-{uuid.uuid4().hex[:10]}"
     owner = ApiUser.register(app, name="Olive Owner")
     viewer = ApiUser.register(app, name="Victor Viewer")
     outsider = ApiUser.register(app, name="Mallory Outsider")
     org = owner.post("/api/v1/organizations", json={"name": f"Legal Aid {marker}"}).get_json()
     org_id = org["id"]
-    r = owner.post(f"/api/v1/organizations/{org_id}/members", json={"email": viewer.email, "role": "VIEWER"})
-    assert r.status_code == 201, r.get_json()
+    join(owner, viewer, org_id, "VIEWER")
     case = owner.create_case(org=org_id, title=f"Case {marker}", case_number=f"26-C-{marker[-6:]}")
     party = owner.post(f"/api/v1/cases/{case['id']}/parties", json={"name": f"Party {marker}", "role": "TENANT"},
                        org=org_id).get_json()["party"]
@@ -186,8 +185,15 @@ def build_world(app, *, process_document=True) -> World:
     doc, job = r.get_json()["document"], r.get_json()["job"]
     if process_document:
         assert wait_document(owner, doc["id"], timeout=120)["status"] == "PROCESSED"
+    # A pending invitation (to an address with no account yet) and a member: the owner's own id, so a
+    # VIEWER trying to change or remove it is refused, not leaving itself.
+    assert owner.post(f"/api/v1/organizations/{org_id}/members",
+                      json={"email": f"invitee-{marker.lower()}@example.test", "role": "MEMBER"}).status_code == 202
+    with pg() as conn, conn.cursor() as cur:
+        cur.execute("SELECT id FROM organization_invitations WHERE organization_id = %s", (org_id,))
+        invitation_id = str(cur.fetchone()[0])
     ids = {"org_id": org_id, "case_id": case["id"], "party_id": party["id"], "document_id": doc["id"],
-           "job_id": job["id"]}
+           "job_id": job["id"], "user_id": owner.id, "invitation_id": invitation_id}
     ids.update(_insert_private_rows(app, org_id, case["id"], owner.id, marker))
     other_case = outsider.create_case(title="Outsider case")
     outsider_ids = {"org_id": outsider.org_id, "case_id": other_case["id"]}

@@ -30,6 +30,8 @@ NOT_ORG_WRITES = {
     "assistant.chat",                 # by design: a VIEWER may ask about a case (changes nothing in it)
     "assistant.research",             # the caller's own research job, tied to no case
     "oidc.unlink",                    # the caller's own linked sign-in (another user's: 404)
+    "invitations.accept",             # the caller's own invitations only (another's: 404)
+    "invitations.decline",
 }
 
 

@@ -20,7 +20,8 @@ from tests.factories import ApiUser, case_payload
 
 # Not under RLS on purpose (migration 0009): audit_events is append-only instead (its hash chain
 # needs the globally latest event); memberships are read to find a request's organizations.
-RLS_EXEMPT = {"audit_events", "memberships"}
+# organization_invitations: read by the invitee before it belongs to the organization (scoped by e-mail hash)
+RLS_EXEMPT = {"audit_events", "memberships", "organization_invitations"}
 
 
 @pytest.fixture(scope="module")

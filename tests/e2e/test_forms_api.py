@@ -15,6 +15,7 @@ from app.forms import library
 from app.platform.storage import S3Storage, StorageUnavailable
 from app.platform import engine
 from workers.tasks.pipelines import TASKS
+from tests.factories import join
 
 FILL_TASK = TASKS["forms.fill"]
 
@@ -282,8 +283,7 @@ def test_other_tenant_gets_404_and_viewer_gets_403(worker, alice, mallory, make_
 
     viewer = make_user(name="Vera Viewer")
     org = alice.post("/api/v1/organizations", json={"name": "Suffolk Legal Aid"}).get_json()
-    assert alice.post(f"/api/v1/organizations/{org['id']}/members",
-                      json={"email": viewer.email, "role": "VIEWER"}).status_code == 201
+    join(alice, viewer, org['id'], "VIEWER")
     org_case = alice.create_case(org=org["id"], jurisdiction="US-MA")
     r = fill(viewer, org_case["id"], INDIGENCY, {}, org=org["id"], allow_incomplete=True)
     assert r.status_code == 403, r.get_json()
