@@ -1,12 +1,11 @@
 """An organization's OWNER sees who is in it and with which role; nobody else does."""
+from tests.factories import join
 
 
 def _team(owner, *people):
     org = owner.post("/api/v1/organizations", json={"name": "Legal Aid North"}).get_json()
     for person, role in people:
-        r = owner.post(f"/api/v1/organizations/{org['id']}/members", json={"email": person.email, "role": role},
-                       org=org["id"])
-        assert r.status_code == 201, r.get_json()
+        join(owner, person, org["id"], role)  # invited, then accepted by the person
     return org["id"]
 
 
@@ -23,7 +22,8 @@ def test_the_owner_lists_members_with_names_and_roles_owners_first(make_user):
 def test_a_role_change_shows_in_the_list(make_user):
     owner, staff = make_user(), make_user()
     org = _team(owner, (staff, "MEMBER"))
-    owner.post(f"/api/v1/organizations/{org}/members", json={"email": staff.email, "role": "VIEWER"}, org=org)
+    r = owner.patch(f"/api/v1/organizations/{org}/members/{staff.id}", json={"role": "VIEWER"}, org=org)
+    assert r.status_code == 200, r.get_json()
     roles = {m["user_id"]: m["role"] for m in owner.get(f"/api/v1/organizations/{org}/members", org=org)
              .get_json()["items"]}
     assert roles[staff.id] == "VIEWER"

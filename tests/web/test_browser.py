@@ -147,7 +147,7 @@ def ask(br):
     br.look("case-chat", "#chat")
 
 
-def account_and_team(br, colleague_email: str):
+def account_and_team(br, colleague_email: str, accept_invitation):
     br.click("a[href='/app/account']")
     br.wait_css("#profile")
     br.click("#calendar-key")
@@ -165,10 +165,23 @@ def account_and_team(br, colleague_email: str):
     br.type("#member-email", colleague_email)
     br.select("#member-role", "VIEWER")
     br.click("#add-member button[type=submit]")
+    br.wait_css("#audit tr", "organization.invite")  # an invitation: nothing changes until the colleague accepts
+    accept_invitation()
+    br.select("#org", org_id)  # show the organization again
     row = br.wait_css(f"#members[data-org-id='{org_id}'] li", colleague_email)
     assert row.find_element("css selector", "select").get_attribute("value") == "VIEWER"
-    br.wait_css("#audit tr", "organization.member_add")
+    br.wait_css("#audit tr", "organization.member_join")
     br.look("organization")
+
+
+def accept_by_api(base: str, email: str):
+    """The colleague accepts every invitation waiting for them (as they would from their own account)."""
+    token = requests.post(f"{base}/api/v1/auth/login", json={"email": email, "password": PASSWORD},
+                          timeout=30).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for inv in requests.get(f"{base}/api/v1/invitations", headers=headers, timeout=30).json()["items"]:
+        assert requests.post(f"{base}/api/v1/invitations/{inv['id']}/accept", headers=headers,
+                             timeout=30).status_code == 200
 
 
 def register_by_api(base: str) -> str:
@@ -246,7 +259,8 @@ def test_a_person_handles_a_case_on_a_desktop(open_browser, web_url, tmp_path):
     fill_form(br)
     search(br)
     ask(br)
-    account_and_team(br, register_by_api(web_url))
+    colleague = register_by_api(web_url)
+    account_and_team(br, colleague, lambda: accept_by_api(web_url, colleague))
     spanish(br, due)
     sign_out(br)
     assert_accessible(br)

@@ -22,7 +22,7 @@ async function showOrg() {
   replaceList($("members"), members.items.map((m, i) => el("li", {},
     el("span", { class: "title", text: m.name }), el("span", { class: "meta", text: m.email }),
     el("label", { for: `member-role-${i}`, text: t("role_of", { name: m.name }) }),
-    roleSelect(`member-role-${i}`, m.role, (role) => setRole(org.id, m.email, role)))), t("no_results"));
+    roleSelect(`member-role-${i}`, m.role, (role) => setRole(org.id, m.user_id, role)))), t("no_results"));
   $("members").dataset.orgId = org.id;
   const audit = await api("GET", "/api/v1/audit?per_page=50", undefined, { headers });
   $("audit").replaceChildren(...audit.items.map((a) => el("tr", {},
@@ -37,9 +37,9 @@ function roleSelect(id, current, onChange) {
   return select;
 }
 
-async function setRole(orgId, email, role) {
+async function setRole(orgId, userId, role) {
   try {
-    await api("POST", `/api/v1/organizations/${orgId}/members`, { email, role }, { headers: { "X-Organization-Id": orgId } });
+    await api("PATCH", `/api/v1/organizations/${orgId}/members/${userId}`, { role }, { headers: { "X-Organization-Id": orgId } });
     announce(t("saved"));
     await showOrg();
   } catch (err) { showError($("page-error"), err); }
