@@ -11,3 +11,4 @@ def register_blueprints(app, api):
         api.register_blueprint(module.bp)
     app.register_blueprint(ops.bp)
     openapi.declare_security(app, api, security.PUBLIC_ENDPOINTS)
+    openapi.declare_uri_limit(api)

@@ -27,6 +27,20 @@ def openapi_path(rule: str) -> str:
     return _RULE_ARG.sub(r"{\1}", rule)
 
 
+URI_TOO_LONG = {"description": "The request line is longer than the server takes (gunicorn's limit_request_line, "
+                               "8190 bytes); every query within the documented lengths fits."}
+
+
+def declare_uri_limit(api):
+    """Operations with query parameters document the 414 the HTTP server gives an overlong request line."""
+    for operations in api.spec._paths.values():
+        for method, operation in operations.items():
+            if method == "parameters" or not isinstance(operation, dict):
+                continue
+            if any(p.get("in") == "query" for p in operation.get("parameters", []) if isinstance(p, dict)):
+                operation.setdefault("responses", {}).setdefault("414", URI_TOO_LONG)
+
+
 def declare_security(app, api, public_endpoints: set[str]):
     """Add the security schemes, and each operation's requirement: bearer token, or session cookie
     (plus the CSRF header on unsafe methods); none on the public operations."""

@@ -110,4 +110,4 @@ class JobListArgs(PageArgs):
 
 
 class DownloadArgs(StrictSchema):
-    token = fields.String(required=True, validate=validate.Length(max=2000))
+    token = fields.String(required=True, validate=validate.Length(max=500))  # a real one is about 250
