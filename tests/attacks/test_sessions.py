@@ -178,7 +178,8 @@ def csrf_world(app):
     case = owner.create_case(title="CSRF case")
     party = owner.post(f"/api/v1/cases/{case['id']}/parties", json={"name": "Csrf Party", "role": "OTHER"}).get_json()
     ids = {"org_id": owner.org_id, "case_id": case["id"], "party_id": party["party"]["id"]}
-    for name in ("document_id", "job_id", "deadline_id", "notification_id", "chat_id", "identity_id"):
+    for name in ("document_id", "job_id", "deadline_id", "notification_id", "chat_id", "identity_id", "user_id",
+                 "invitation_id"):
         ids.setdefault(name, str(uuid.uuid4()))
     return owner, ids
 
