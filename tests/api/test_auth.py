@@ -52,7 +52,7 @@ def test_unauthenticated_requests_are_401(client):
 def test_login_sets_httponly_samesite_cookie_and_cookie_auth_works(app, alice):
     c = app.test_client()
     r = c.post("/api/v1/auth/login", json={"email": alice.email, "password": alice.password})
-    cookie = r.headers.get("Set-Cookie")
+    cookie = next(v for v in r.headers.getlist("Set-Cookie") if v.startswith("caseos_session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert c.get("/api/v1/auth/me").status_code == 200
 

@@ -19,6 +19,11 @@ from tests.factories import ApiUser, case_payload
 COOKIE = "caseos_session"
 
 
+def _session_cookie(response) -> str:
+    """The session cookie's Set-Cookie line (a sign-in also sets the device cookie)."""
+    return next(v for v in response.headers.getlist("Set-Cookie") if v.startswith(COOKIE + "="))
+
+
 def _cookie_login(app, user):
     c = app.test_client()
     r = c.post("/api/v1/auth/login", json={"email": user.email, "password": user.password})
@@ -129,7 +134,7 @@ def test_tokens_and_sessions_are_stored_only_as_hashes(app, make_user):
 
 def test_session_cookie_flags_in_development(app, alice):
     _, r = _cookie_login(app, alice)
-    cookie = r.headers["Set-Cookie"]
+    cookie = _session_cookie(r)
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
 
 
@@ -146,7 +151,7 @@ def test_session_cookie_is_secure_in_production(monkeypatch, alice):
     c = prod.test_client()
     r = c.post("/api/v1/auth/login", json={"email": alice.email, "password": alice.password})
     assert r.status_code == 200
-    cookie = r.headers["Set-Cookie"]
+    cookie = _session_cookie(r)
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "max-age=31536000" in r.headers.get("Strict-Transport-Security", "")
     from email.utils import parsedate_to_datetime
