@@ -1,15 +1,15 @@
 """The user's credential generation: signed download links carry it and end with "log out everywhere".
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0016
+Revises: 0015
 
 Additive: one integer column on ``users``, 0 for every existing user.
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Invitations: an OWNER offers a role; the invitee accepts or declines it.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0018
+Revises: 0017
 
 Additive: one table. Like ``memberships`` it is read before any organization is known (by the
 invitee), so it is not under row-level security; the application scopes it by the keyed hash
@@ -12,8 +12,8 @@ from alembic import op
 
 import app.models.base
 
-revision = "0015"
-down_revision = "0014"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The STAFF membership role: an OWNER grants it; it sees every member's chats and jobs.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0017
+Revises: 0016
 
 The role's CHECK constraint gains one value (the enum is not native, so no type changes);
 downgrading turns STAFF members back into MEMBERs first.
@@ -9,8 +9,8 @@ downgrading turns STAFF members back into MEMBERs first.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
