@@ -9,6 +9,7 @@ from app.cases.cases import normalize_name
 from app.extensions import db
 from app.models import Notification, Party
 from app.models.base import utcnow
+from tests.factories import join
 
 TODAY = date.today()
 
@@ -34,7 +35,7 @@ def upload(user, case_id, title="Summons", org=None):
 def test_dashboard_lists_next_deadlines_across_organizations_nearest_first_with_their_source(app, alice, make_user):
     owner = make_user(name="Clinic Owner")
     clinic = owner.post("/api/v1/organizations", json={"name": "Clinic"}).get_json()["id"]
-    owner.post(f"/api/v1/organizations/{clinic}/members", json={"email": alice.email, "role": "MEMBER"})
+    join(owner, alice, clinic, "MEMBER")
     mine = alice.create_case(title="My eviction")
     theirs = alice.create_case(title="Clinic client", org=clinic)
     accepted = upload(alice, mine["id"])
