@@ -119,9 +119,9 @@ SETTINGS: tuple[tuple[str, str, Callable[[str], Any], Any], ...] = (
     ("SENTRY_RELEASE", "SENTRY_RELEASE", str, None),  # default: what sentry-sdk finds (the git commit, a platform's)
     ("SENTRY_TRACES_SAMPLE_RATE", "SENTRY_TRACES_SAMPLE_RATE", float, 0.0),
     # Password checks per web process: run at once (off the event loop), may wait, seconds one may wait.
-    ("PASSWORD_HASH_SLOTS", "PASSWORD_HASH_SLOTS", int, 1),
-    ("PASSWORD_HASH_QUEUE", "PASSWORD_HASH_QUEUE", int, 16),
-    ("PASSWORD_HASH_WAIT", "PASSWORD_HASH_WAIT", float, 5.0),
+    ("PASSWORD_HASH_SLOTS", "PASSWORD_HASH_SLOTS", int, 2),
+    ("PASSWORD_HASH_QUEUE", "PASSWORD_HASH_QUEUE", int, 32),
+    ("PASSWORD_HASH_WAIT", "PASSWORD_HASH_WAIT", float, 10.0),
     ("LOG_LEVEL", "LOG_LEVEL", str, "INFO"),
 )
 
