@@ -2,7 +2,7 @@
 from marshmallow import fields, validate
 
 from app.models.case import CASE_TYPES, COURT_TYPES
-from app.schemas.common import OutSchema, PageArgs, StrictSchema, page_of
+from app.schemas.common import JsonBoolean, OutSchema, PageArgs, StrictSchema, page_of
 from app.schemas.document import DocumentOut, JobOut
 
 FIELD_TYPES = ("text", "multiline", "date", "checkbox", "radio", "choice")
@@ -82,11 +82,11 @@ class FormFillIn(StrictSchema):
                          metadata={"description": "Field name -> value; these win over what the case, its parties "
                                                   "and your profile prefill. null clears a prefilled value. Dates: "
                                                   "YYYY-MM-DD; checkboxes: true/false."})
-    flatten = fields.Boolean(load_default=False,
+    flatten = JsonBoolean(load_default=False,
                              metadata={"description": "Paint the values into the pages and remove the form fields"})
     title = fields.String(validate=validate.Length(min=1, max=300),
                           metadata={"description": "Document title; defaults to the form's title"})
-    allow_incomplete = fields.Boolean(load_default=False, metadata={
+    allow_incomplete = JsonBoolean(load_default=False, metadata={
         "description": "Fill even if required fields stay empty (they are listed in missing_required). Without "
                        "it, a required field that neither the case nor values fills is a 422 naming the field."})
 

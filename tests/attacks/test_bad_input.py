@@ -99,6 +99,13 @@ def test_booleans_are_json_booleans(alice, value):
     assert alice.patch(f"/api/v1/organizations/{org['id']}", json={"allow_external_ai": True}).status_code == 200
 
 
+def test_form_flags_are_json_booleans_too(alice):
+    case = alice.create_case()
+    r = alice.post(f"/api/v1/cases/{case['id']}/forms", json={"form_id": "x", "allow_incomplete": 1, "flatten": "yes"})
+    body = _field_named(r, "allow_incomplete")
+    assert "flatten" in body["errors"]
+
+
 def test_schema_and_code_agree_on_time_zones_and_trigger_dates(app, alice):
     spec = app.test_client().get("/api/v1/openapi.json").get_json()["components"]["schemas"]
     zones = spec["MeUpdateIn"]["properties"]["timezone"]["enum"]
