@@ -47,6 +47,9 @@ SETTINGS: tuple[tuple[str, str, Callable[[str], Any], Any], ...] = (
     ("METRICS_TOKEN", "METRICS_TOKEN", str, None),  # GET /metrics needs "Bearer <token>" when set
     ("SQLALCHEMY_DATABASE_URI", "DATABASE_URL", str, lambda c: f"sqlite:///{Path(c['VAR_DIR']) / 'caseos.db'}"),
     ("REDIS_URL", "REDIS_URL", str, None),
+    # A Redis command waits at most this long; after a failure Redis is skipped for REDIS_BREAKER_SECONDS.
+    ("REDIS_SOCKET_TIMEOUT", "REDIS_SOCKET_TIMEOUT", float, 2.0),
+    ("REDIS_BREAKER_SECONDS", "REDIS_BREAKER_SECONDS", float, 15.0),
     ("CELERY_BROKER_URL", "CELERY_BROKER_URL", str,
      lambda c: c["REDIS_URL"] or f"sqla+sqlite:///{Path(c['VAR_DIR']) / 'broker.db'}"),
     ("CELERY_RESULT_BACKEND", "CELERY_RESULT_BACKEND", str, None),
@@ -131,6 +134,8 @@ FIXED = {
     "RATELIMIT_HEADERS_ENABLED": True,
     # If Redis is briefly down, limit in memory rather than fail every login.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # ... and never wait long for it: a hung Redis costs one short timeout, then the fallback takes over.
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
     "SESSION_COOKIE_NAME": "caseos_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

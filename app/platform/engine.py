@@ -42,6 +42,7 @@ from app.extensions import celery, db
 from app.models import Document, Job
 from app.models.base import utcnow
 from app.platform import jobs, runtime
+from app.platform.breaker import is_timeout
 from app.platform.errors import JobFailed, TransientError
 
 log = logging.getLogger("caseos.pipeline")
@@ -155,11 +156,20 @@ def lease_seconds() -> int:
 # --- sending -------------------------------------------------------------------------------------
 
 def send(task_name: str, *args, job_id=None) -> bool:
-    """Send one message (ids only); False (logged) if the broker is unreachable: the sweeper retries."""
+    """Send one message (ids only); False (logged) if the broker is unreachable: the sweeper retries.
+    While Redis is known to be down (its circuit breaker is open) a Redis broker is not waited for."""
+    rt = runtime.current()
+    on_redis = str(rt.config.CELERY_BROKER_URL or "").startswith(("redis", "rediss"))
+    if on_redis and rt.redis_down:
+        log.warning("enqueue skipped: Redis is down; the sweeper will send it",
+                    extra={"task": task_name, "job_id": str(job_id) if job_id else None})
+        return False
     try:
         celery.send_task(task_name, args=[str(a) for a in args], retry=True, retry_policy=SEND_RETRY_POLICY)
         return True
     except Exception as exc:
+        if on_redis and is_timeout(exc):
+            rt.redis_breaker.trip()
         log.warning("enqueue failed; the sweeper will retry",
                     extra={"task": task_name, "job_id": str(job_id) if job_id else None, "error": type(exc).__name__})
         return False

@@ -18,12 +18,18 @@ def check_database() -> str:
 
 
 def check_broker() -> str:
+    if _broker_on_redis() and runtime.current().redis_down:
+        return "down: circuit open"  # the same Redis failed a moment ago: do not wait on it again
     try:
         with celery.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return "ok"
     except Exception as exc:
         return f"down: {type(exc).__name__}"
+
+
+def _broker_on_redis() -> bool:
+    return str(runtime.current().config.CELERY_BROKER_URL or "").startswith(("redis", "rediss"))
 
 
 def check_storage() -> str:
@@ -35,7 +41,10 @@ def check_storage() -> str:
 
 
 def check_redis() -> str | None:
-    client = runtime.current().redis
+    rt = runtime.current()
+    if rt.redis_down:
+        return "down: circuit open"
+    client = rt.redis
     if client is None:
         return None
     try:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import threading
 
+import redis as redis_lib
 from flask import current_app, has_app_context
+
+from app.platform.breaker import Breaker, guarded
 from app.platform.cpu import CpuGate
 from app.platform.crypto import Keyring
 from app.platform.storage import build_storage
@@ -20,7 +23,7 @@ class Runtime:
         self.config = config
         self._lock = threading.Lock()
         self._keyring = self._storage = self._redis = None
-        self._password_gate = None
+        self._password_gate = self._breaker = None
 
     @property
     def keyring(self):
@@ -55,12 +58,27 @@ class Runtime:
         return self._password_gate
 
     @property
+    def redis_breaker(self) -> Breaker:
+        if self._breaker is None:
+            self._breaker = Breaker(self.config.REDIS_BREAKER_SECONDS)
+        return self._breaker
+
+    @property
+    def redis_down(self) -> bool:
+        """Redis failed a moment ago: skip it until the breaker lets one command try again."""
+        return bool(self.config.REDIS_URL) and self.redis_breaker.is_open
+
+    @property
     def redis(self):
-        """A Redis client, or None in the embedded default (events are then read from the database)."""
-        if self._redis is None and self.config.REDIS_URL:
-            import redis
-            self._redis = redis.Redis.from_url(self.config.REDIS_URL, socket_timeout=5, socket_connect_timeout=3,
-                                               health_check_interval=15, retry_on_timeout=True)
+        """A Redis client behind the circuit breaker (app/platform/breaker.py), or None: in the embedded
+        default (events are then read from the database), and while the breaker is open."""
+        if not self.config.REDIS_URL or self.redis_down:
+            return None
+        if self._redis is None:
+            c = self.config
+            client = redis_lib.Redis.from_url(c.REDIS_URL, socket_timeout=c.REDIS_SOCKET_TIMEOUT,
+                                              socket_connect_timeout=c.REDIS_SOCKET_TIMEOUT, health_check_interval=15)
+            self._redis = guarded(client, self.redis_breaker)
         return self._redis
 
 
