@@ -15,9 +15,9 @@ class ProviderList(OutSchema):
 
 
 class StartArgs(StrictSchema):
-    next = fields.String(validate=validate.Length(max=500), metadata={
+    next = fields.String(validate=validate.Length(max=300), metadata={
         "description": "Browser sign-in: the path of this site to go to afterwards (default /app/dashboard)."})
-    redirect_uri = fields.String(validate=validate.Length(max=500), metadata={
+    redirect_uri = fields.String(validate=validate.Length(max=300), metadata={
         "description": "API clients: a registered redirect URI (OAUTH_CLIENT_REDIRECTS) that receives "
                        "`#token=...&token_type=Bearer&expires_in=...` after sign-in."})
     link = fields.Boolean(load_default=False, metadata={
