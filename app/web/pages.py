@@ -38,8 +38,14 @@ def _headers(resp):
     return resp
 
 
+def _language_url(code: str) -> str:
+    """This page in another language, keeping what the address already asks (e.g. where to go after sign-in)."""
+    return url_for(request.endpoint, **(request.view_args or {}), **{**request.args.to_dict(), "lang": code})
+
+
 def _page(template: str, **context):
     return render_template(f"web/{template}", lang=str(get_locale() or "en"), strings=client_strings(),
+                           language_url=_language_url,
                            case_types=CASE_TYPES, court_types=COURT_TYPES, party_roles=PARTY_ROLES, states=STATES,
                            **context)
 

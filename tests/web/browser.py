@@ -47,6 +47,7 @@ class Browser:
         self.shots = SCREENSHOTS / label
         self.shots.mkdir(parents=True, exist_ok=True)
         self.violations: dict[str, list] = {}
+        self.overflow: dict[str, int] = {}  # page -> CSS pixels it is wider than the window
 
     def close(self):
         self.driver.quit()
@@ -136,6 +137,7 @@ class Browser:
 
     def look(self, name: str, part: str | None = None):
         """Screenshot (of the whole page, or of one part of it) and accessibility scan of the page as it is now."""
+        self.overflow[name] = self.horizontal_overflow()
         if part:
             self.find(part).screenshot(str(self.shots / f"{name}.png"))
         else:

@@ -280,5 +280,11 @@ def test_the_same_on_a_360px_phone(open_browser, tmp_path):
     fill_form(br)
     search(br)
     assert br.horizontal_overflow() <= 0, "the case page scrolls sideways on a phone"
+    for path, ready, name in (("/app/account", "#profile", "account"), ("/app/organization", "#audit tr", "organization")):
+        br.go(path)
+        br.wait_css(ready)
+        br.look(name)
     sign_out(br)
     assert_accessible(br)
+    wide = {page: px for page, px in br.overflow.items() if px > 0}
+    assert not wide, f"pages that scroll sideways on a 360-px phone: {wide}"

@@ -82,3 +82,10 @@ def test_caseos_own_words_read_at_about_a_sixth_grade_level():
     words = [w for s in sentences for w in re.findall(r"[A-Za-z']+", s)]
     grade = 0.39 * len(words) / len(sentences) + 11.8 * sum(map(_syllables, words)) / len(words) - 15.59
     assert grade <= 6.5, f"reading grade {grade:.1f}"
+
+
+def test_the_language_link_keeps_where_sign_in_leads(client):
+    page = client.get("/app/signin?next=/app/account").get_data(as_text=True)
+    assert 'href="/app/signin?next=/app/account&amp;lang=es"' in page
+    spanish = client.get("/app/signin?next=/app/account&lang=es").get_data(as_text=True)
+    assert 'data-next="/app/account"' in spanish and 'href="/app/signin?next=/app/account&amp;lang=en"' in spanish
