@@ -1,11 +1,17 @@
 """Analysis as a pipeline step: the contract's analysis object, and what it finds flows into the case."""
+import datetime as dt
+
 import pytest
 
 from tests.e2e.helpers import upload, wait_document
 
 pytestmark = pytest.mark.e2e
 
-SUMMONS = b"""IN THE UNITED STATES DISTRICT COURT
+_ISSUED = dt.date.today() - dt.timedelta(days=6)
+# The answer date is in the future whenever the test runs: past deadlines are (rightly) not suggested.
+_DUE = dt.date.today() + dt.timedelta(days=44)
+
+SUMMONS = ("""IN THE UNITED STATES DISTRICT COURT
 FOR THE SOUTHERN DISTRICT OF WEST VIRGINIA
 
 JANE DOE,
@@ -21,12 +27,13 @@ To: ACME Property Management, LLC
 A lawsuit has been filed against you. Within 21 days after service of this summons on you
 (not counting the day you received it) you must serve on the plaintiff an answer to the
 attached complaint or a motion under Rule 12 of the Federal Rules of Civil Procedure.
-The answer must be filed no later than January 20, 2027.
+The answer must be filed no later than {due}.
 If you fail to respond, judgment by default will be entered against you for the relief
-demanded in the complaint, including $4,500.00 in damages under 28 U.S.C. \xc2\xa7 1332.
+demanded in the complaint, including $4,500.00 in damages under 28 U.S.C. \u00a7 1332.
 
-Date: December 1, 2026                          CLERK OF COURT
-"""
+Date: {issued}                          CLERK OF COURT
+""").format(due=f"{_DUE:%B} {_DUE.day}, {_DUE.year}",
+                 issued=f"{_ISSUED:%B} {_ISSUED.day}, {_ISSUED.year}").encode()
 
 
 def test_analysis_object_and_case_suggestions(worker, make_user):
@@ -51,7 +58,7 @@ def test_analysis_object_and_case_suggestions(worker, make_user):
             assert item["quote"] in text, (group, item)  # every item carries the quote it came from
     assert {p["role"] for p in a["parties"]} >= {"PLAINTIFF", "DEFENDANT"}
     assert any("2:26-cv-00123" in c["value"] for c in a["case_numbers"])
-    assert any(d["due_date"] == "2027-01-20" for d in a["deadlines"])
+    assert any(d["due_date"] == _DUE.isoformat() for d in a["deadlines"])
     assert any(x["value"] == "4500.00" for x in a["amounts"])
     assert any("1332" in c["text"] for c in a["citations"])
     assert u.get(f"/api/v1/documents/{doc['id']}").get_json()["document_type"] == "NOTICE"
@@ -60,7 +67,7 @@ def test_analysis_object_and_case_suggestions(worker, make_user):
     assert ("PLAINTIFF", doc["id"]) in found and ("DEFENDANT", doc["id"]) in found
     deadlines = u.get(f"/api/v1/cases/{case['id']}/deadlines").get_json()["items"]
     suggested = [d for d in deadlines if d["status"] == "SUGGESTED"]
-    assert any(d["due_date"] == "2027-01-20" and d["source_document_id"] == doc["id"] and d["quote"]
+    assert any(d["due_date"] == _DUE.isoformat() and d["source_document_id"] == doc["id"] and d["quote"]
                for d in suggested), deadlines
     # Reprocessing does not duplicate parties or suggestions.
     r = u.post(f"/api/v1/documents/{doc['id']}/reprocess")
