@@ -38,12 +38,22 @@ def vhost():
     _ctl("delete_vhost", name, check=False)
 
 
+def _fresh_broker_connections():
+    """Celery keeps its connection pool and queue declarations from the first configuration it
+    was used with; after reconfiguring the in-process app for another broker, drop them."""
+    from app.extensions import celery
+    celery.close()
+    celery.__dict__.pop("amqp", None)
+
+
 @pytest.fixture()
 def rabbit_app(vhost, other_app):
     url = f"amqp://guest:guest@{HOST}:{PORT}/{vhost}"
     app = other_app(CELERY_BROKER_URL=url)
     assert app.extensions["caseos"].config.CELERY_BROKER_URL == url
-    return app, url
+    _fresh_broker_connections()
+    yield app, url
+    _fresh_broker_connections()  # the suite's app goes back to its own broker (other_app's teardown)
 
 
 def _queue_types(vhost) -> dict:
