@@ -39,3 +39,9 @@ def open_browser(web_url, tmp_path):
     yield _open
     for br in opened:
         br.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where the browser tests left their screenshots, for a person to look at."""
+    if b.SCREENSHOTS.is_dir() and any(b.SCREENSHOTS.glob("*/*.png")):
+        terminalreporter.write_line(f"web client screenshots: {b.SCREENSHOTS}/{{desktop,phone}}/*.png")
