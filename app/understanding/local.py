@@ -104,6 +104,8 @@ def analyze(text: str, *, pages: list[str] | None = None, reference_date: date |
     ctx = {
         "landlord_tenant": bool(re.search(r"\b(?:tenant|tenancy|landlord|rent|premises|vacate|quit|lease|evict|"
                                           r"arrendador|inquilino|renta|desocupar|desalojo)\b", text[:50_000], re.I)),
+        # a court of appeals' paper: a one-line caption ("Case Name: X v. Y") does not say who appeals
+        "appellate": bool(re.search(r"court\s+of\s+appeals|appellate\s+(?:court|division|panel)", text[:3000], re.I)),
         "petition": bool(re.search(r"^[ \t]*(?:petitioners?|respondents?)[ \t]*[,.;]?[ \t]*$", text[:20_000], re.I | re.M)),
     }
     raw_dates = _guard("dates", _find_dates, doc, language, jurisdiction)

@@ -110,8 +110,8 @@ _KEEP_UPPER = {"LLC", "LLP", "PLLC", "LP", "L.P.", "N.A.", "P.C.", "P.A.", "P.L.
 def _display_name(name: str) -> str:
     """'RIVERSIDE APARTMENTS, LLC' -> 'Riverside Apartments, LLC' (names in mixed case are left alone)."""
     letters = [c for c in name if c.isalpha()]
-    if not letters or any(c.islower() for c in letters):
-        return name
+    if not letters or any(c.islower() for c in letters) or (" " not in name and len(name) <= 4):
+        return name                               # mixed case, or an acronym ("UC", "USA")
     out = []
     for word in name.split(" "):
         core = word.rstrip(",;")
@@ -407,6 +407,8 @@ def _signature_name(doc: _Doc, li: int) -> tuple[str, int, int] | None:
 
 
 def _caption_roles(ctx: dict) -> tuple[str, str]:
+    if ctx.get("appellate"):
+        return "OTHER", "OTHER"
     if ctx.get("petition"):
         return "PETITIONER", "RESPONDENT"
     return "PLAINTIFF", "DEFENDANT"

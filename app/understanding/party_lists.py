@@ -58,6 +58,14 @@ _TITLE_CAPTION = re.compile(r"^[ \t]*Title:[ \t]*\n?\s*(?P<a>[^\n]{2,150}?),[ \t
 _OPPOSITE = {"PETITIONER": "RESPONDENT", "APPELLANT": "APPELLEE", "PLAINTIFF": "DEFENDANT"}
 _COUNSEL_FOR = re.compile(r"^[ \t]*attorneys?[ \t]+for[ \t]+(?:petitioners?|respondents?|appellants?|appellees?|applicants?|"
                           r"amicus[^\n:]*|[A-Za-z ]{2,40}):[ \t]*$", re.I | re.M)
+# a notice's docket text: who filed, for whom, and the filer's signature
+_DOCKET_TEXT = re.compile(r"^[ \t]*docket[ \t]+text:[ \t]*\n?(?P<body>(?:[^\n]+\n?){1,6})", re.I | re.M)
+_NAME_RX = r"[A-Z][A-Za-z'’\-]+(?:[ \t]+(?:[A-Z][A-Za-z'’\-]+|[A-Z]\.)){1,4}(?:[ \t]+(?:Jr\.?|Sr\.?|II|III|IV))?"
+_FILED_BY_LAWYER = re.compile(rf"\bfiled[ \t]+by[ \t]+(?:Mr\.|Ms\.|Mrs\.|Attorney)[ \t]+(?P<name>{_NAME_RX})")
+_FILED_FOR_PARTY = re.compile(r"\b(?:filed[ \t]+by|on[ \t]+behalf[ \t]+of)[ \t]+(?P<role>appellants?|appellees?|petitioners?|respondents?)"
+                              r"[ \t]+(?P<names>[^\n\[]{2,200}?)(?=[ \t]+(?:for|to|in|requesting)\b|\.[ \t]|\.$|\[)")
+_FILER_SIGNATURE = re.compile(rf"\[[\w-]+\][ \t]*(?:\((?:ECF:[ \t]*)?(?P<a>{_NAME_RX})\)|(?P<b>{_NAME_RX}))[ \t]*$", re.M)
+_ATTORNEYS_FOR = re.compile(r"attorneys?[ \t]+for[ \t]+(?:appellants?|appellees?|petitioners?|respondents?):[ \t]*(?P<names>[^;\[\n]{2,120})", re.I)
 _HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Dr|Hon)\.?[ \t]+")
 
 
@@ -75,7 +83,24 @@ def _docket_parties(doc: _Doc, ctx: dict):
     yield from _pacer_blocks(doc)
     yield from _party_table(doc)
     yield from _title_caption(doc)
+    yield from _notice_filers(doc)
 
+
+def _notice_filers(doc: _Doc):
+    for m in _DOCKET_TEXT.finditer(doc.text, 0, min(len(doc.text), 60_000)):
+        body, start = m.group("body"), m.start("body")
+        for f in _FILED_BY_LAWYER.finditer(body):
+            yield f.group("name"), "ATTORNEY", start + f.start(), start + f.end()
+        for f in _FILED_FOR_PARTY.finditer(body):
+            role = _role(f.group("role"))
+            for name in re.split(r",?[ \t]+and[ \t]+(?=[A-Z])", f.group("names")):
+                yield name, role, start + f.start(), start + f.end()
+        for f in _FILER_SIGNATURE.finditer(body):
+            yield f.group("a") or f.group("b"), "ATTORNEY", start + f.start(), start + f.end()
+        for f in _ATTORNEYS_FOR.finditer(body):
+            for name in re.split(r",[ \t]*", f.group("names")):
+                if re.fullmatch(r"[A-Z][A-Za-z'’\-]+(?:[ \t]+[A-Z][A-Za-z'’\-.]+){0,3}", name.strip()):
+                    yield name.strip(), "ATTORNEY", start + f.start(), start + f.end()
 
 def _title_caption(doc: _Doc):
     text = doc.text

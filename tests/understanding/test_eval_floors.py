@@ -22,8 +22,8 @@ CACHE = ROOT / "var" / "eval-text"
 
 # field: (precision, recall) floors
 FIELD_FLOORS = {
-    "parties": (0.74, 0.31),
-    "parties_roles": (0.62, 0.26),
+    "parties": (0.75, 0.33),
+    "parties_roles": (0.65, 0.29),
     "judges": (0.85, 0.80),
     "case_numbers": (0.88, 0.70),
     "courts": (0.68, 0.43),

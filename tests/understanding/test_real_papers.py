@@ -296,3 +296,23 @@ def test_federal_courts_of_special_jurisdiction_are_courts():
             "ORDER\n\nAppeal from the Bankruptcy Appellate Panel of the Ninth Circuit.\n")
     courts = set(names(local.analyze(text), "courts"))
     assert {"United States Tax Court", "United States Bankruptcy Appellate Panel for the Ninth Circuit"} <= courts
+
+
+APPELLATE_NOTICE = """United States Court of Appeals for the Sixth Circuit
+
+Notice of Docket Activity
+
+The following transaction was filed on 08/15/2022.
+
+Case Name: Andrea Goldblum v. UC
+Case Number: 22-3289
+
+Docket Text:
+MOTION filed by Ms. Marissa J. Palumbo for UC to extend time to file brief. Certificate of Service: 08/15/2022. [22-3289] (MJP)
+"""
+
+
+def test_an_appellate_notice_names_the_filing_lawyer_and_does_not_guess_roles():
+    result = local.analyze(APPELLATE_NOTICE)
+    assert result["document_type"] == "notice_of_electronic_filing"
+    assert {("Marissa J. Palumbo", "ATTORNEY"), ("Andrea Goldblum", "OTHER"), ("UC", "OTHER")} <= parties(result)
