@@ -80,11 +80,35 @@ def _is_title_like(seg: str) -> bool:
     return bool(words) and all(w[0].isupper() for w in words) and len(seg) <= 70
 
 
-def _document_type(doc: _Doc, ctx: dict) -> tuple[str, float]:
-    """Weighted cues: a title line near the top counts most, its leading cue most of all."""
+def _count_cues(segment: str, scores: dict, body: dict) -> None:
+    """Body text: a cue that counts anywhere adds its weight (twice at most), others a quarter per hit."""
+    for t, rx, w, anywhere in _TYPE_RES:
+        n = sum(1 for _ in zip(range(12), rx.finditer(segment)))
+        if n and anywhere:
+            scores[t] += w * min(n, 2)
+        elif n:
+            body[t] += w * 0.25 * n
+
+
+def _score_title(hits: list, line_no: int, scores: dict, first_bonus_given: bool) -> bool:
+    """A title-like segment: its leading cue counts most; the first title of the paper gets a bonus."""
+    mult = 3.0 if line_no < 20 else (2.0 if line_no < 60 else 1.2)
+    hits.sort()
+    lead_pos, lead_type = hits[0][0], hits[0][1]
+    # "NOTICE OF MOTION AND MOTION TO DISMISS" is a motion, "ORDER SETTING HEARING" an order
+    for pos, t, _w, _a in hits:
+        if pos == lead_pos and t == "motion":
+            lead_type = "motion"
+    for pos, t, w, _a in hits:
+        scores[t] += w * (mult if pos == lead_pos or t == lead_type else mult * 0.3)
+    if not first_bonus_given:
+        scores[lead_type] += 4
+    return True
+
+
+def _score_top(doc: _Doc, scores: dict, body: dict) -> int:
+    """Score the lines of the first page (at least 6,000 characters); return where that zone ends."""
     text = doc.text
-    scores = {t: 0.0 for t in DOCUMENT_TYPES}
-    body = {t: 0.0 for t in DOCUMENT_TYPES}
     first_bonus_given = False
     zone_end = 0
     zone_limit = max(doc.first_page_end, 6000)
@@ -92,50 +116,35 @@ def _document_type(doc: _Doc, ctx: dict) -> tuple[str, float]:
         if ls >= zone_limit:
             break
         zone_end = le
-        line = text[ls:le]
-        for sg in re.split(r"\s{3,}|\t", line.strip()):
+        for sg in re.split(r"\s{3,}|\t", text[ls:le].strip()):
             if not sg:
                 continue
             if len(sg) > 300:
-                sg = sg[:2000]               # a long paragraph: body text, counted once per cue
-                for t, rx, w, anywhere in _TYPE_RES:
-                    n = sum(1 for _ in zip(range(12), rx.finditer(sg)))
-                    if n and anywhere:
-                        scores[t] += w * min(n, 2)
-                    elif n:
-                        body[t] += w * 0.25 * n
+                _count_cues(sg[:2000], scores, body)     # a long paragraph: body text, counted once per cue
                 continue
             hits = [(m.start(), t, w, anywhere) for t, rx, w, anywhere in _TYPE_RES for m in rx.finditer(sg)]
             if not hits:
                 continue
             if _is_title_like(sg):
-                mult = 3.0 if i < 20 else (2.0 if i < 60 else 1.2)
-                hits.sort()
-                lead_pos, lead_type = hits[0][0], hits[0][1]
-                # "NOTICE OF MOTION AND MOTION TO DISMISS" is a motion, "ORDER SETTING HEARING" an order
-                for pos, t, _w, _a in hits:
-                    if pos == lead_pos and t == "motion":
-                        lead_type = "motion"
-                for pos, t, w, _a in hits:
-                    scores[t] += w * (mult if pos == lead_pos or t == lead_type else mult * 0.3)
-                if not first_bonus_given:
-                    scores[lead_type] += 4
-                    first_bonus_given = True
+                first_bonus_given = _score_title(hits, i, scores, first_bonus_given)
             else:
                 for _pos, t, w, anywhere in hits:
                     if anywhere:
                         scores[t] += w
                     else:
                         body[t] += w * 0.25
+    return zone_end
+
+
+def _document_type(doc: _Doc, ctx: dict) -> tuple[str, float]:
+    """Weighted cues: a title line near the top counts most, its leading cue most of all."""
+    text = doc.text
+    scores = {t: 0.0 for t in DOCUMENT_TYPES}
+    body = {t: 0.0 for t in DOCUMENT_TYPES}
+    zone_end = _score_top(doc, scores, body)
     rest = text[zone_end:100_000]
     if rest:
-        for t, rx, w, anywhere in _TYPE_RES:
-            n = sum(1 for _ in zip(range(12), rx.finditer(rest)))
-            if n:
-                if anywhere:
-                    scores[t] += w * min(n, 2)
-                else:
-                    body[t] += w * 0.25 * n
+        _count_cues(rest, scores, body)
     for t in DOCUMENT_TYPES:
         scores[t] += min(body[t], 3.0)
     if len({m.group(0).lower() for m in _DOCKET_SIGNS.finditer(text[:200_000])}) >= 2:

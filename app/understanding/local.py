@@ -79,9 +79,8 @@ def warm_up() -> None:
     analyze(_WARM_UP_TEXT)
 
 
-def analyze(text: str, *, pages: list[str] | None = None, reference_date: date | None = None,
-            jurisdiction: str | None = None) -> dict:
-    """Analyze one document's text; see the module docstring. Never raises on a ``str``."""
+def _inputs(text, pages, reference_date, jurisdiction) -> tuple[str, int | None, date | None, str | None]:
+    """Accept anything: the text (or the pages joined), the first page's length, a date, a jurisdiction."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     first_page_len = None
@@ -93,26 +92,22 @@ def analyze(text: str, *, pages: list[str] | None = None, reference_date: date |
             first_page_len = len(page_list[0]) if page_list else None
         except TypeError:
             first_page_len = None
-    text = text[:MAX_CHARS]
-    if not isinstance(reference_date, date):
-        reference_date = None
-    if not isinstance(jurisdiction, str):
-        jurisdiction = None
-    doc = _Doc(text, first_page_len)
+    return (text[:MAX_CHARS], first_page_len, reference_date if isinstance(reference_date, date) else None,
+            jurisdiction if isinstance(jurisdiction, str) else None)
 
-    language = _guard("language", _language, text, default="und")
-    ctx = {
+
+def _context(text: str) -> dict:
+    return {
         "landlord_tenant": bool(re.search(r"\b(?:tenant|tenancy|landlord|rent|premises|vacate|quit|lease|evict|"
                                           r"arrendador|inquilino|renta|desocupar|desalojo)\b", text[:50_000], re.I)),
         # a court of appeals' paper: a one-line caption ("Case Name: X v. Y") does not say who appeals
         "appellate": bool(re.search(r"court\s+of\s+appeals|appellate\s+(?:court|division|panel)", text[:3000], re.I)),
         "petition": bool(re.search(r"^[ \t]*(?:petitioners?|respondents?)[ \t]*[,.;]?[ \t]*$", text[:20_000], re.I | re.M)),
     }
-    raw_dates = _guard("dates", _find_dates, doc, language, jurisdiction)
-    for d in raw_dates:
-        d["label"] = _guard("date label", _date_label, doc, d["start"], d["end"], default="other")
 
-    # the dates that relative deadlines count from
+
+def _anchors(text: str, raw_dates: list[dict]) -> tuple[date | None, date | None, dict, date | None]:
+    """The dates that relative deadlines count from: the paper's own date, service, and the known events."""
     def first(label, within=None):
         for d in raw_dates:
             if d["label"] == label and (within is None or d["start"] < within):
@@ -126,12 +121,15 @@ def analyze(text: str, *, pages: list[str] | None = None, reference_date: date |
     filing = next((d["date"] for d in raw_dates if d["label"] == "filed" and re.search(
         r"complaint|petition", text[max(0, d["start"] - 100):d["end"] + 60], re.I)), None) or first("filed")
     known = {"notice": doc_date, "service": served, "receipt": served, "mailing": served,
-             "entry": first("entered") or (None if first("filed") else first("signed")), "hearing": first("hearing"), "filing": filing, "docketing": None}
-
+             "entry": first("entered") or (None if first("filed") else first("signed")), "hearing": first("hearing"),
+             "filing": filing, "docketing": None}
     # the last event the paper reports: a period that ended before it is history the paper recites
     reported = max((d["date"] for d in raw_dates if d["label"] in ("filed", "entered", "issued", "signed")), default=None)
-    merged = _guard("deadlines", find_deadlines, doc, raw_dates, known, doc_date or served, reference_date, reported)
+    return doc_date, served, known, reported
 
+
+def _dates_listed(doc: _Doc, raw_dates: list[dict]) -> list[dict]:
+    """One entry per calendar date, with its most telling label, in the order the paper gives them."""
     dates_out: dict[str, dict] = {}
     for d in raw_dates:
         key = d["date"].isoformat()
@@ -141,7 +139,22 @@ def analyze(text: str, *, pages: list[str] | None = None, reference_date: date |
             dates_out[key] = item
         elif _LABEL_PRIORITY[d["label"]] < _LABEL_PRIORITY[cur["label"]]:
             cur["label"], cur["quote"] = d["label"], item["quote"]
-    dates = sorted(dates_out.values(), key=lambda x: x["_pos"])
+    return sorted(dates_out.values(), key=lambda x: x["_pos"])
+
+
+def analyze(text: str, *, pages: list[str] | None = None, reference_date: date | None = None,
+            jurisdiction: str | None = None) -> dict:
+    """Analyze one document's text; see the module docstring. Never raises on a ``str``."""
+    text, first_page_len, reference_date, jurisdiction = _inputs(text, pages, reference_date, jurisdiction)
+    doc = _Doc(text, first_page_len)
+    language = _guard("language", _language, text, default="und")
+    ctx = _context(text)
+    raw_dates = _guard("dates", _find_dates, doc, language, jurisdiction)
+    for d in raw_dates:
+        d["label"] = _guard("date label", _date_label, doc, d["start"], d["end"], default="other")
+    doc_date, served, known, reported = _anchors(text, raw_dates)
+    merged = _guard("deadlines", find_deadlines, doc, raw_dates, known, doc_date or served, reference_date, reported)
+    dates = _dates_listed(doc, raw_dates)
 
     judges = _guard("judges", _judges, doc)
     parties = [p for p in _guard("parties", _parties, doc, ctx)      # a judge is never a party
