@@ -57,7 +57,8 @@ _HEIF_BRANDS = (b"mif1", b"msf1")
 # An HTML page: what it may start with (SVG, XML and a bare <script> are not pages).
 _HTML_START = re.compile(
     rb"^(?:\s*<!--.*?-->)*\s*<(?:!doctype\s+html|html|head|body|meta|title|div|p|table|h[1-6]|font|b|br|a|"
-    rb"link|style|base|center|span|pre)[\s>/]", re.IGNORECASE | re.DOTALL)
+    rb"link|style|base|center|span|pre|section|article|main|header|footer|nav|aside|blockquote|address|"
+    rb"ul|ol|li|dl|hr|i|em|strong|u|small|sup)[\s>/]", re.IGNORECASE | re.DOTALL)
 # RFC 5322 header fields that open an e-mail message saved to a file (.eml).
 _EMAIL_FIELD = re.compile(rb"^(?:from|to|cc|subject|date|message-id|mime-version|received|return-path|"
                           rb"delivered-to|reply-to|sender|content-type|x-[a-z0-9-]+|dkim-signature|"

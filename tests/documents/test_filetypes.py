@@ -114,6 +114,9 @@ def test_sniff_webp_and_html_pages():
     assert sniff(data) == "image/webp"
     assert sniff(b"<!DOCTYPE html><html><body>hi</body></html>") == HTML
     assert sniff(b"  \n<html><head><title>x</title></head></html>") == HTML
+    # a published opinion saved as a fragment of a page is a web page too, read without its markup
+    assert sniff(b"<section class=\"opinion\">\n<p>IN THE COURT OF APPEALS</p></section>") == HTML
+    assert sniff(b"<article><h1>Order</h1></article>") == HTML
 
 
 @given(st.binary(max_size=4096))

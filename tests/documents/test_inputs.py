@@ -272,3 +272,13 @@ def test_damaged_heic_fails_cleanly(tmp_path):
     with pytest.raises(ProcessingError) as err:
         extraction.ocr_page(path, "", 1)
     assert err.value.code in ("file_corrupt", "image_too_large")
+
+
+def test_an_opinion_saved_as_a_page_fragment_is_read_without_its_markup(tmp_path):
+    # Courts publish opinions as HTML fragments that start with <section>, not <html>.
+    page = (b'<section class="opinion"><div class="caption"><p>COURT OF APPEALS OF GEORGIA</p>'
+            b'<p>IN THE INTEREST OF K. N. C., a child.</p></div>'
+            b'<p>Decided: <span>March 1, 2031</span></p></section>')
+    text = text_of(write(tmp_path, "opinion.html", page))
+    assert "COURT OF APPEALS OF GEORGIA" in text and "March 1, 2031" in text
+    assert "<section" not in text and "class=" not in text and "<span>" not in text
