@@ -185,10 +185,10 @@ def text_bomb_lines() -> bytes:
     return (b"ANSWER DUE " + b"a" * (2 << 20) + b"\n")
 
 
-def docx_deflate_bomb() -> bytes:
+def docx_deflate_bomb(filler: str = "0") -> bytes:
     """A Word file whose body inflates to 200 MB (about 200 KB on disk)."""
     from tests.documents import samples
-    return samples.docx([], xml="<w:document>" + "0" * (200 << 20) + "</w:document>")
+    return samples.docx([], xml="<w:document>" + filler * (200 << 20) + "</w:document>")
 
 
 def docx_entity_bomb() -> bytes:
@@ -234,7 +234,8 @@ def eml_hostile_attachments() -> bytes:
     return samples.nef_email(attachments=[
         ("flood.png", "image/png", png_pixel_flood(99_999, 99_999)),  # not the same bytes as the upload above
         ("polyglot.pdf", "application/pdf", polyglot_exe_pdf()),
-        ("bomb.docx", "application/octet-stream", docx_deflate_bomb()),
+        # not the same bytes as the deflate_bomb.docx upload either: a duplicate would not become a document
+        ("bomb.docx", "application/octet-stream", docx_deflate_bomb(filler="1")),
         ("forwarded.eml", "message/rfc822", inner)])
 
 
