@@ -198,7 +198,7 @@ def test_temp_files_removed_on_timeout_and_when_the_caller_stops(tmp_path, three
     work = tmp_path / "step"
     work.mkdir()
     with pytest.raises(ProcessingError) as exc:
-        ocr_pages_parallel(three_pages, PDF, [1, 2, 3], Limits(ocr_timeout_per_page=0.3), workers=2,
+        ocr_pages_parallel(three_pages, PDF, [1, 2, 3], Limits(ocr_timeout_per_page=0.01), workers=2,
                            tmp_dir=str(work))
     assert exc.value.code == "ocr_timeout"
     assert left_behind(work) == []
