@@ -55,6 +55,8 @@ TRANSIENT = (TransientError, OperationalError, ConnectionError, TimeoutError,
 # Transient failures of one step (counted on the job row) before the job ends FAILED.
 MAX_RETRIES = 6
 DELETED_MESSAGE = "The document was deleted before processing finished."
+# How long a step's commit waits for the document row before reading it unlocked (see document_still_live).
+DOCUMENT_LOCK_WAIT = "3s"
 # How often a message that arrives before its job row is visible looks again (about a minute).
 MISSING_ROW_RETRIES = 8
 # The longest countdown any retry uses; celeryconfig checks the visibility timeout covers it.
@@ -418,9 +420,23 @@ def document_still_live(document_id) -> bool:
     """Lock the document row until this transaction ends, and say whether it is still there.
 
     A deletion locks the same row before it erases pages (documents.delete), so a step's results
-    commit either before the deletion (which then erases them) or not at all."""
-    deleted = db.session.execute(sa.select(Document.deleted_at).where(Document.id == document_id)
-                                 .with_for_update()).first()
+    commit either before the deletion (which then erases them) or not at all.
+    A frozen worker whose step is being taken over may hold that row in its open transaction: the wait
+    is bounded (DOCUMENT_LOCK_WAIT), then the row is read without the lock, so recovery never stalls
+    behind a process that will be refused at its own commit."""
+    query = sa.select(Document.deleted_at).where(Document.id == document_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        try:
+            with db.session.begin_nested():
+                db.session.execute(sa.text(f"SET LOCAL lock_timeout = '{DOCUMENT_LOCK_WAIT}'"))
+                deleted = db.session.execute(query.with_for_update()).first()
+                db.session.execute(sa.text("SET LOCAL lock_timeout = DEFAULT"))
+            return deleted is not None and deleted[0] is None
+        except OperationalError as exc:
+            if getattr(exc.orig, "pgcode", None) != "55P03":    # lock_not_available
+                raise
+            db.session.execute(sa.text("SET LOCAL lock_timeout = DEFAULT"))
+    deleted = db.session.execute(query).first()
     return deleted is not None and deleted[0] is None
 
 

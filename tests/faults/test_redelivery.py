@@ -61,8 +61,6 @@ def test_a_step_that_outlives_the_visibility_timeout_is_redelivered_as_a_noop(st
     assert_never_backwards(truth.job_statuses(job))
 
 
-@pytest.mark.xfail(strict=False, reason="regressed in the 2026-12-07 landings: the takeover of a frozen "
-                   "worker's jobs stalls on a row lock (deadlock detected on the jobs row); see the closing note")
 def test_a_frozen_worker_that_wakes_after_its_job_was_taken_over_commits_nothing(stack, truth, tmp_path):
     """SIGSTOP (a long GC pause, a frozen VM) outlives the lease; the sweeper hands the job to another
     process; when the frozen one wakes up its late writes must be refused, not committed."""
