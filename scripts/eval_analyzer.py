@@ -58,9 +58,9 @@ def readme_table(dev: dict, blind: dict) -> str:
                        ("past_next_steps_today", "past events offered as next steps (today)")):
         fmt = (lambda v: str(v)) if key.startswith("past") else (lambda v: f"{v:.2f}")
         rows.append(f"| {label} | | | {fmt(dev[key])} | | | {fmt(blind[key])} |")
-    rows.append(f"| documents (read by the upload path / harness fallback) | | | "
-                f"{dev['documents']} ({dev['readers'].get('product', 0)}/{dev['readers'].get('fallback', 0)}) | | | "
-                f"{blind['documents']} ({blind['readers'].get('product', 0)}/{blind['readers'].get('fallback', 0)}) |")
+    rows.append(f"| documents (read by the upload path / refused) | | | "
+                f"{dev['documents']} ({dev['readers'].get('product', 0)}/{dev['readers'].get('refused', 0)}) | | | "
+                f"{blind['documents']} ({blind['readers'].get('product', 0)}/{blind['readers'].get('refused', 0)}) |")
     return "\n".join(rows)
 
 
