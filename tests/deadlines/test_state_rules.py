@@ -212,3 +212,20 @@ def test_texas_notice_to_vacate_after_sb38_is_shown_but_flagged_unverified():
     assert "S.B. 38" in after.version["citation"] and any(line.startswith("NOT VERIFIED") for line in after.explanation)
     with pytest.raises(DeadlineRuleUnknown):  # the amended trial-setting rule was not read: no date is invented
         compute("US-TX", "eviction_petition_filed", date(2026, 1, 5))
+
+
+# --------------------------------------------------------------------------- West Virginia answer period
+
+
+def test_west_virginia_answer_before_2025_quotes_rule_12_and_names_the_thirty_day_exceptions():
+    d = only(compute("US-WV", "service_of_summons_and_complaint", date(2024, 11, 8)), "wv_circuit_answer")
+    # 20 days after Fri 2024-11-08 is Thanksgiving; the day after and the weekend push it to Monday.
+    assert d.due_date == date(2024, 12, 2) and d.verified
+    assert "within 20 days after the service of the summons" in d.quote
+    assert any("bona fide defense" in line for line in d.explanation)
+
+
+def test_west_virginia_answer_after_2025_shows_twenty_days_and_says_the_thirty_day_text_was_not_read():
+    d = only(compute("US-WV", "service_of_summons_and_complaint", date(2025, 6, 2)), "wv_circuit_answer")
+    assert d.due_date == date(2025, 6, 23) and not d.verified
+    assert any(line.startswith("NOT VERIFIED") and "30 days" in line for line in d.explanation)
