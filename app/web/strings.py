@@ -68,13 +68,48 @@ _MESSAGES = {
     "signed_out": _l("You are signed out."), "form_ready": _l("Your form is ready."),
     "form_wait": _l("Filling the form..."), "form_missing": _l("Please fill: {fields}"),
     "steps": _l("How we counted"), "calc_none": _l("No deadline found for that event."),
-    "added_suggested": _l("Added to the case. Confirm it below."), "you": _l("You"), "assistant": _l("CaseOS"),
+    "added_suggested": _l("Added to the case. Confirm it below."), "you": _l("You"), "former_member": _l("Someone no longer on the team"), "caseos": _l("CaseOS (automatic)"), "assistant": _l("CaseOS"),
     "thinking": _l("Thinking..."), "members_only_owner": _l("Only the owner of an organization can see this."),
-    "role_of": _l("Role of {name}"), "role.OWNER": _l("Owner"), "role.MEMBER": _l("Member"), "role.VIEWER": _l("Viewer"),
+    "role_of": _l("Role of {name}"), "role.OWNER": _l("Owner"), "role.MEMBER": _l("Member"), "role.STAFF": _l("Staff"), "role.VIEWER": _l("Viewer"),
     "calendar_ready": _l("Copy this link into your calendar app. Anyone with the link can see your deadlines."),
     "required": _l("(required)"), "prefilled": _l("Leave it empty and CaseOS fills it from your case or your account."), "continue_with": _l("Continue with {name}"),
     "unlink": _l("Stop using {name}"), "password_way": _l("Your e-mail and password"), "link_with": _l("Also sign in with {name}"), "forms_fit": _l("Forms for this case"), "forms_other": _l("Other forms"), "choose": _l("Choose..."), "page": _l("page {number}"),
 }
+
+# What the audit trail's action codes mean, as the team page shows them (tests/web/test_pages.py checks that
+# every action the code records has one).
+AUDIT_ACTIONS = {
+    "calendar.rotate_key": _l("Made a new calendar link"), "case.create": _l("Started a case"),
+    "case.update": _l("Changed a case"), "case.delete": _l("Deleted a case"),
+    "chat.message": _l("Asked the assistant"), "chat.read": _l("Read a chat"),
+    "deadline.create": _l("Added a deadline"), "deadline.update": _l("Changed a deadline"),
+    "deadline.delete": _l("Deleted a deadline"), "deadline.missed": _l("A deadline passed"),
+    "deadline.suggest": _l("Worked out a deadline"),
+    "document.upload": _l("Uploaded a document"), "document.attachment": _l("Saved a file from a message"),
+    "document.delete": _l("Deleted a document"), "document.download": _l("Downloaded a document"),
+    "document.download_url": _l("Made a download link"), "document.read_analysis": _l("Read a summary"),
+    "document.read_text": _l("Read a document's text"), "document.reprocess": _l("Read a document again"),
+    "form.fill": _l("Asked to fill a form"), "form.filled": _l("A filled form was ready"),
+    "notification.read": _l("Read a notification"),
+    "organization.create": _l("Started the organization"), "organization.update": _l("Changed the organization"),
+    "organization.delete": _l("Deleted the organization"), "organization.export": _l("Exported the organization's data"),
+    "organization.invite": _l("Invited someone"), "organization.invite_decline": _l("Someone said no to an invitation"),
+    "organization.member_join": _l("Someone joined"), "organization.member_role": _l("Changed someone's role"),
+    "organization.member_remove": _l("Removed someone"),
+    "party.create": _l("Added a person"), "party.update": _l("Changed a person"),
+    "party.confirm": _l("Confirmed a person"), "party.delete": _l("Removed a person"),
+    "research.request": _l("Asked for research"),
+    "user.register": _l("Made an account"), "user.login": _l("Signed in"),
+    "user.password_change": _l("Changed the password"), "user.identity_linked": _l("Linked a sign-in provider"),
+    "user.identity_unlinked": _l("Unlinked a sign-in provider"),
+}
+RESOURCES = {
+    "case": _l("Case"), "chat": _l("Chat"), "deadline": _l("Deadline"), "document": _l("Document"),
+    "invitation": _l("Invitation"), "job": _l("Job"), "membership": _l("Membership"),
+    "notification": _l("Notification"), "organization": _l("Organization"), "party": _l("Person"),
+    "user": _l("Account"),
+}
+
 
 def N_(text: str) -> str:
     """Marks a string for the catalogue without translating it here (it is translated per request)."""
@@ -127,5 +162,7 @@ def client_strings() -> dict[str, str]:
     out.update({f"court.{k}": str(v) for k, v in COURT_TYPES.items()})
     out.update({f"role.{k}": str(v) for k, v in PARTY_ROLES.items()})
     out.update({f"doctype.{k}": str(v) for k, v in DOCUMENT_KINDS.items()})
+    out.update({f"audit.{k}": str(v) for k, v in AUDIT_ACTIONS.items()})
+    out.update({f"resource.{k}": str(v) for k, v in RESOURCES.items()})
     out.update({f"sentence:{text}": gettext(text) for text in ANALYSIS_SENTENCES if gettext(text) != text})
     return out

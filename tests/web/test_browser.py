@@ -165,12 +165,12 @@ def account_and_team(br, colleague_email: str, accept_invitation):
     br.type("#member-email", colleague_email)
     br.select("#member-role", "VIEWER")
     br.click("#add-member button[type=submit]")
-    br.wait_css("#audit tr", "organization.invite")  # an invitation: nothing changes until the colleague accepts
+    br.wait_css("#audit tr[data-action='organization.invite']", "Invited someone")  # an invitation: nothing changes until the colleague accepts
     accept_invitation()
     br.select("#org", org_id)  # show the organization again
     row = br.wait_css(f"#members[data-org-id='{org_id}'] li", colleague_email)
     assert row.find_element("css selector", "select").get_attribute("value") == "VIEWER"
-    br.wait_css("#audit tr", "organization.member_join")
+    br.wait_css("#audit tr[data-action='organization.member_join']", "Someone joined")
     br.look("organization")
 
 

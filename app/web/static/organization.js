@@ -24,14 +24,22 @@ async function showOrg() {
     el("label", { for: `member-role-${i}`, text: t("role_of", { name: m.name }) }),
     roleSelect(`member-role-${i}`, m.role, (role) => setRole(org.id, m.user_id, role)))), t("no_results"));
   $("members").dataset.orgId = org.id;
+  const names = new Map(members.items.map((m) => [m.user_id, m.name || m.email]));
   const audit = await api("GET", "/api/v1/audit?per_page=50", undefined, { headers });
-  $("audit").replaceChildren(...audit.items.map((a) => el("tr", {},
+  $("audit").replaceChildren(...audit.items.map((a) => el("tr", { "data-action": a.action },
     el("td", { text: new Date(a.created_at).toLocaleString(document.documentElement.lang) }),
-    el("td", { text: a.action }), el("td", { text: a.resource_type }))));
+    el("td", { text: a.user_id ? names.get(a.user_id) ?? t("former_member") : t("caseos") }),
+    el("td", { text: actionName(a.action) }), el("td", { text: t(`resource.${a.resource_type}`) }))));
+}
+
+// "organization.member_role" -> "Changed someone's role"; a code this page does not know yet stays readable.
+function actionName(code) {
+  const name = t(`audit.${code}`);
+  return name === `audit.${code}` ? code.replace(/[._]/g, " ") : name;
 }
 
 function roleSelect(id, current, onChange) {
-  const select = el("select", { id }, ...["OWNER", "MEMBER", "VIEWER"].map((r) =>
+  const select = el("select", { id }, ...["OWNER", "STAFF", "MEMBER", "VIEWER"].map((r) =>
     el("option", { value: r, text: t(`role.${r}`), selected: r === current })));
   select.addEventListener("change", () => onChange(select.value));
   return select;
