@@ -256,6 +256,48 @@ def reminder_scan(max_scans: int = 20, profile: bool = False) -> dict:
     return out
 
 
+# ------------------------------------------------------------------------------------- bare work
+
+
+def bare_work(files: list[str], repeat: int = 5) -> dict:
+    """The work of the document pipeline on each file, called directly in this one process: the text
+    layer (in the extraction sandbox, as the extract step runs it), OCR of the pages without one, the
+    language guess and the local analysis. Seconds per run for every file (no queue, no database,
+    no storage, no encryption): what turnaround would be if handing work between steps cost nothing."""
+    from app.documents import extraction
+    from app.platform import runtime
+    from app.understanding import service
+
+    app = _app()
+    out = {}
+    with app.app_context():
+        c = runtime.current().config
+        lim = extraction.Limits(max_pages=c.MAX_PAGES, max_pixels_per_page=c.MAX_PIXELS_PER_PAGE,
+                                ocr_timeout_per_page=c.OCR_TIMEOUT_PER_PAGE)
+        for path in files:
+            runs, steps = [], {}
+            for _ in range(repeat + 1):  # the first run warms imports and caches; not counted
+                t0 = time.perf_counter()
+                pages = extraction.extract_text_layer(path, "application/pdf", lim)
+                t1 = time.perf_counter()
+                texts = {p.number: p.text for p in pages if not p.needs_ocr}
+                todo = [p.number for p in pages if p.needs_ocr]
+                if todo:
+                    for n, text, _conf in extraction.iter_ocr_pages(path, "application/pdf", todo, lim,
+                                                                    workers=max(1, c.OCR_WORKERS)):
+                        texts[n] = text
+                t2 = time.perf_counter()
+                ordered = [texts[n] for n in sorted(texts)]
+                text = "\n\n".join(ordered)
+                extraction.guess_language(text)
+                service.local_analyze(text, ordered, "US-WV")
+                t3 = time.perf_counter()
+                runs.append(t3 - t0)
+                steps = {"extract": t1 - t0, "ocr": t2 - t1, "analysis": t3 - t2}
+            out[path] = {"seconds": runs[1:], "last_steps": {k: round(v, 4) for k, v in steps.items()}}
+    return out
+
+
 def main():
     name = sys.argv[1]
     kwargs = json.loads(sys.stdin.read() or "{}")

@@ -22,10 +22,10 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import report
+from bench import report, turnaround
 from bench.env import Stack, machine_info
 
-BENCHMARKS = ("ocr", "born_digital", "case_list", "upload", "events", "search", "reminders")
+BENCHMARKS = ("ocr", "born_digital", "case_list", "upload", "events", "search", "reminders", "turnaround")
 # The figure keys each benchmark produces (also what a failed benchmark reports as not measured).
 KEYS = {
     "ocr": [("ocr_vs_tesseract", "scanned pages/s, upload to PROCESSED", "pages/s", ">= 0.85x baseline"),
@@ -42,6 +42,7 @@ KEYS = {
     "events": [("events_p99", "job change -> SSE event received, p99", "ms", "< 100 ms")],
     "search": [("search_p95", "search over 100,000 indexed pages, p95", "ms", "< 100 ms")],
     "reminders": [("reminders_scan", "reminder scan: 1,000,000 deadlines, 1,000 due", "s", "< 1 s")],
+    "turnaround": turnaround.keys(),
 }
 
 

@@ -2,7 +2,8 @@
 
 `python -m bench.run --quick` starts its own stack (database, Redis db, S3 server, gunicorn,
 worker) exactly as a full run does, with tiny sizes, so this exercises every code path of the
-full benchmark in under three minutes. It measures nothing worth reading.
+full benchmark in a few minutes (the turnaround benchmark starts a second,
+embedded stack). It measures nothing worth reading.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = ("ocr_vs_tesseract", "ocr_vs_ocrmypdf", "born_digital_vs_pypdfium2", "born_digital_vs_pdfplumber",
         "case_list_throughput", "case_list_p99", "upload_10mb_p50", "upload_200mb_rss", "events_p99", "search_p95",
-        "reminders_scan")
+        "reminders_scan", *(f"turnaround_{mode}_{kind}" for mode in ("embedded", "full")
+                            for kind in ("bd1", "bd10", "scan1", "growth")))
 # Variables pytest's conftest set for the test run; the bench builds its own environment.
 TEST_ONLY = ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "STORAGE_BACKEND", "S3_ENDPOINT_URL", "S3_BUCKET",
              "CASEOS_VAR_DIR", "CASEOS_TEST_CONFIGURED", "RATELIMIT_AUTH", "RATELIMIT_KEY_PREFIX", "SECRET_KEY",
@@ -34,7 +36,7 @@ def test_every_benchmark_runs_in_quick_mode(tmp_path):
     # Its own Redis database, so a full run (db 5) may go on at the same time.
     env.setdefault("BENCH_REDIS_DB", "6")
     proc = subprocess.run([sys.executable, "-m", "bench.run", "--quick", "--json", str(out)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=180)
+                          capture_output=True, text=True, timeout=420)
     tail = proc.stdout[-6000:] + "\n" + proc.stderr[-4000:]
     assert out.exists(), tail
     data = json.loads(out.read_text())
