@@ -59,6 +59,9 @@ SETTINGS: tuple[tuple[str, str, Callable[[str], Any], Any], ...] = (
     ("JOB_LEASE_SECONDS", "JOB_LEASE_SECONDS", int, 120),  # how long a step's claim lasts without renewal
     ("JOB_IDLE_SECONDS", "JOB_IDLE_SECONDS", int, 120),  # a job idle this long lost its message: re-sent
     ("JOB_ENQUEUE_GRACE_SECONDS", "JOB_ENQUEUE_GRACE_SECONDS", int, 30),  # a job never sent: re-sent after this
+    # Jobs of one kind (document processing, form filling, research) one organization may have sent to the
+    # workers at once; its others wait their turn, so a backlog never queues in front of another's work.
+    ("ORG_ACTIVE_JOBS", "ORG_ACTIVE_JOBS", int, 4),
     ("STORAGE_BACKEND", "STORAGE_BACKEND", str, "local"),
     ("STORAGE_DIR", "STORAGE_DIR", str, lambda c: str(Path(c["VAR_DIR"]) / "storage")),
     ("S3_BUCKET", "S3_BUCKET", str, "caseos"),
@@ -97,6 +100,9 @@ SETTINGS: tuple[tuple[str, str, Callable[[str], Any], Any], ...] = (
     ("RATELIMIT_AUTH", "RATELIMIT_AUTH", str, "10 per minute"),
     # Failed logins of one account from all addresses together (a browser that signed in before is exempt).
     ("RATELIMIT_INVITE", "RATELIMIT_INVITE", str, "30 per hour"),  # invitations one user may send
+    # Uploads and research questions of one organization, all its members together (429 with Retry-After beyond).
+    ("RATELIMIT_ORG_UPLOADS", "RATELIMIT_ORG_UPLOADS", str, "120 per minute;2000 per hour"),
+    ("RATELIMIT_ORG_RESEARCH", "RATELIMIT_ORG_RESEARCH", str, "20 per minute;200 per hour"),
     ("RATELIMIT_LOGIN_ACCOUNT", "RATELIMIT_LOGIN_ACCOUNT", str, "20 per hour"),
     # X-Forwarded-For is honoured only from these proxies (as gunicorn reads FORWARDED_ALLOW_IPS), PROXY_HOPS deep.
     ("FORWARDED_ALLOW_IPS", "FORWARDED_ALLOW_IPS", str, "127.0.0.1"),

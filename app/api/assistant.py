@@ -65,7 +65,16 @@ def get_chat(case_id, chat_id):
     return out
 
 
+def _org_research_limit():
+    return current_app.config.get("RATELIMIT_ORG_RESEARCH", "20 per minute;200 per hour")
+
+
+def _org_research_key():
+    return f"org-research:{current_principal().org_id}"
+
+
 @bp.post("/research")
+@limiter.limit(_org_research_limit, key_func=_org_research_key)
 @bp.arguments(ResearchIn)
 @bp.response(202, ResearchAccepted)
 def research(data):

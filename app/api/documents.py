@@ -2,14 +2,14 @@
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from flask import Response, g, request, stream_with_context, url_for
+from flask import Response, current_app, g, request, stream_with_context, url_for
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api.security import current_principal
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import Case
 from app.schemas.common import PageArgs
 from app.schemas.analysis import AnalysisOut
@@ -70,7 +70,17 @@ def _discard_sinks(exc):
         sink.discard()
 
 
+def _org_upload_limit():
+    return current_app.config.get("RATELIMIT_ORG_UPLOADS", "120 per minute;2000 per hour")
+
+
+def _org_upload_key():
+    """Uploads are counted per organization (the case's), all its members together, before the body is read."""
+    return f"org-uploads:{g.upload_case.organization_id}"
+
+
 @bp.post("/cases/<uuid:case_id>/documents")
+@limiter.limit(_org_upload_limit, key_func=_org_upload_key)
 @bp.arguments(UploadIn, location="multipart")
 @bp.response(202, UploadAccepted)
 @bp.alt_response(200, schema=UploadAccepted, description="The same bytes were already uploaded to this case "

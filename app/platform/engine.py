@@ -30,6 +30,7 @@ import signal
 import threading
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Callable
 
 import psycopg2
@@ -41,7 +42,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from app.extensions import celery, db
 from app.models import Document, Job
 from app.models.base import utcnow
-from app.platform import jobs, runtime
+from app.platform import fairness, jobs, runtime
 from app.platform.breaker import is_timeout
 from app.platform.errors import JobFailed, TransientError
 
@@ -184,13 +185,51 @@ def send_step(job: Job, step: str) -> bool:
 
 def start(job: Job) -> bool:
     """Send a new job's first message (after the commit that created it) and mark it sent; a job
-    never marked is re-sent by the sweeper after a short grace period."""
+    never marked is re-sent by the sweeper after a short grace period. A job of a fair kind waits
+    for its organization's turn (app/platform/fairness.py): False while it waits."""
     job_id = job.id
+    if job.kind in fairness.FAIR_KINDS:
+        return job_id in admit(job.organization_id, job.kind)
     if not send_step(job, _PIPELINES[job.kind].steps[0].name):
         return False
     jobs.mark_enqueued(job_id)
     db.session.commit()
     return True
+
+
+def admit(org_id, kind: str) -> list:
+    """Send the organization's oldest jobs of this kind that wait for a turn, while it has room; their ids."""
+    sent = []
+    try:
+        for job in fairness.waiting(org_id, kind, fairness.room(org_id, kind)):
+            step = jobs.next_step(job)
+            if job.kind not in _PIPELINES or step is None:
+                continue
+            if not send_step(job, step):
+                break  # the broker is unreachable: the sweeper admits them later
+            jobs.mark_enqueued(job.id)
+            sent.append(job.id)
+        db.session.commit()
+    except Exception as exc:
+        _rollback()
+        if not is_transient(exc):
+            raise
+        log.warning("admission failed; the sweeper will admit", extra={"error": type(exc).__name__})
+    return sent
+
+
+def admit_after(job_id):
+    """After a delivery: if it ended its job, the organization's next waiting job takes the turn."""
+    try:
+        _rollback()
+        row = db.session.execute(sa.select(Job.organization_id, Job.kind, Job.status)
+                                 .where(Job.id == uuid.UUID(str(job_id)))).first()
+        _rollback()
+        if row is not None and row.status in ("SUCCEEDED", "FAILED", "CANCELLED") and row.kind in fairness.FAIR_KINDS:
+            admit(row.organization_id, row.kind)
+    except Exception as exc:  # never mask the delivery's own outcome; the sweeper admits later
+        _rollback()
+        log.warning("admission after a job failed", extra={"job_id": str(job_id), "error": type(exc).__name__})
 
 
 def requeue_stale(idle_seconds: int | None = None, grace_seconds: int | None = None) -> int:
@@ -209,6 +248,9 @@ def requeue_stale(idle_seconds: int | None = None, grace_seconds: int | None = N
         count += 1
         job.enqueued_at = job.updated_at = utcnow()
     db.session.commit()
+    grace = grace_seconds if grace_seconds is not None else jobs.enqueue_grace_seconds()
+    for org_id, kind in fairness.backlogs(utcnow() - timedelta(seconds=grace)):
+        count += len(admit(org_id, kind))
     if count:
         log.info("requeued stale jobs", extra={"count": count})
     return count
@@ -229,7 +271,10 @@ def make_tasks(celery_app, pipelines: dict[str, Pipeline]) -> dict:
 
 def _entry(p: Pipeline, task_name: str):
     def run(self, *ids):
-        return run_delivery(self, _PIPELINES[p.kind], task_name, ids[-1])
+        try:
+            return run_delivery(self, _PIPELINES[p.kind], task_name, ids[-1])
+        finally:
+            admit_after(ids[-1])
     run.__name__ = re.sub(r"\W", "_", task_name)  # Celery builds a signature from it: an identifier
     run.__doc__ = f"{p.kind}: steps {', '.join(s.name for s in p.steps if s.task == task_name)}"
     return run

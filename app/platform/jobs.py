@@ -26,7 +26,7 @@ from app.extensions import db
 from app.models import Job
 from app.models.base import utcnow
 from app.models.job import FINAL_JOB_STATUSES
-from app.platform import crypto, events, runtime
+from app.platform import crypto, events, fairness, runtime
 from app.models import Document
 from app.platform.errors import NotFound
 
@@ -210,12 +210,13 @@ def enqueue_grace_seconds() -> int:
 
 
 def stale(idle_seconds: int | None = None, grace_seconds: int | None = None, limit: int = 500) -> list[Job]:
-    """Jobs not final whose message was never sent, whose worker died, or that sit between steps."""
+    """Jobs not final whose message was never sent, whose worker died, or that sit between steps.
+    (A job of a fair kind never sent waits for its organization's turn: fairness.py and engine.admit.)"""
     now = utcnow()
     idle = now - timedelta(seconds=idle_seconds if idle_seconds is not None else job_idle_seconds())
     grace = now - timedelta(seconds=grace_seconds if grace_seconds is not None else enqueue_grace_seconds())
     return db.session.execute(sa.select(Job).where(
-        Job.status.in_(("QUEUED", "RUNNING")),
+        Job.status.in_(("QUEUED", "RUNNING")), sa.not_(fairness.never_sent()),
         sa.or_(
             sa.and_(Job.lease_until.is_not(None), Job.lease_until < now),
             sa.and_(Job.lease_until.is_(None), Job.updated_at < idle),
