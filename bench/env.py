@@ -152,6 +152,7 @@ class Stack:
             "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1",
             "MAX_UPLOAD_BYTES": str(300 * 1024 * 1024),
             "RATELIMIT_AUTH": "100000 per minute",
+            "RATELIMIT_ORG_UPLOADS": "100000 per minute", "RATELIMIT_ORG_RESEARCH": "100000 per minute",
             "RATELIMIT_KEY_PREFIX": f"caseos-bench-{uuid.uuid4().hex[:8]}",
             "PORT": str(port), "PUBLIC_URL": self.web_url,
             "PYTHONPATH": str(ROOT),
