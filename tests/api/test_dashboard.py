@@ -5,10 +5,13 @@ import io
 import uuid
 from datetime import date, timedelta
 
+import pytest
+
 from app.cases.cases import normalize_name
 from app.extensions import db
 from app.models import Notification, Party
 from app.models.base import utcnow
+from app.platform import engine
 from tests.factories import join
 
 TODAY = date.today()
@@ -25,6 +28,16 @@ def add_deadline(user, case_id, org=None, **kw):
     return r.get_json()["deadline"]
 
 
+@pytest.fixture(autouse=True)
+def papers_wait_for_a_worker(monkeypatch):
+    """Uploads are accepted and their jobs queued, but no worker receives them: these tests read the
+    dashboard while papers are still waiting. (A session-wide worker started by an earlier test would
+    otherwise read the summons meanwhile: the job finishes and the analysis adds its own suggestions.)"""
+    sent = []
+    monkeypatch.setattr(engine.celery, "send_task", lambda name, args=(), **kw: sent.append((name, args)))
+    return sent
+
+
 def upload(user, case_id, title="Summons", org=None):
     r = user.post(f"/api/v1/cases/{case_id}/documents", content_type="multipart/form-data", org=org,
                   data={"file": (io.BytesIO(b"SUMMONS\n" + uuid.uuid4().hex.encode()), "summons.txt"), "title": title})
@@ -32,7 +45,8 @@ def upload(user, case_id, title="Summons", org=None):
     return r.get_json()
 
 
-def test_dashboard_lists_next_deadlines_across_organizations_nearest_first_with_their_source(app, alice, make_user):
+def test_dashboard_lists_next_deadlines_across_organizations_nearest_first_with_their_source(app, alice, make_user,
+                                                                                              papers_wait_for_a_worker):
     owner = make_user(name="Clinic Owner")
     clinic = owner.post("/api/v1/organizations", json={"name": "Clinic"}).get_json()["id"]
     join(owner, alice, clinic, "MEMBER")
@@ -58,6 +72,8 @@ def test_dashboard_lists_next_deadlines_across_organizations_nearest_first_with_
     [processing] = board["processing"]
     assert processing["document_id"] == accepted["document"]["id"] and processing["job_id"] == accepted["job"]["id"]
     assert processing["status"] == "QUEUED" and processing["progress"] == 0 and processing["step"] == "extract"
+    # its first step was sent to the workers' queue
+    assert [args for _, args in papers_wait_for_a_worker] == [[accepted["document"]["id"], accepted["job"]["id"]]]
 
 
 def test_dashboard_puts_cases_needing_attention_most_urgent_first_and_shows_notifications(app, alice):
