@@ -20,6 +20,7 @@ from config import Config
 
 CONFIG = Config()
 celery.conf.update(celeryconfig.from_config(CONFIG))
+celery_app.tune_embedded_broker(CONFIG.CELERY_BROKER_URL or "")
 monitoring.init(CONFIG, process="worker")  # Sentry's Celery integration must hook in before any task runs
 celery_app.set_factory(lambda: create_app(CONFIG))
 app = celery  # the name Celery's -A looks for first
