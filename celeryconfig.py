@@ -16,6 +16,12 @@ TASK_TIME_LIMIT = 30 * 60
 # visibility timeout must cover it too (the job engine caps its countdowns at this).
 MAX_ETA_SECONDS = MAX_COUNTDOWN
 VISIBILITY_TIMEOUT = 3 * TASK_TIME_LIMIT
+# RabbitMQ closes the channel of a consumer that holds a message unacknowledged longer than its
+# consumer timeout (server default 30 min = TASK_TIME_LIMIT): a long OCR task would be redelivered
+# while it runs. Every queue is declared with the same margin as Redis's visibility timeout
+# (RabbitMQ 3.12+ honours it per queue; older servers need it in rabbitmq.conf: the worker says so).
+CONSUMER_TIMEOUT_MS = VISIBILITY_TIMEOUT * 1000
+PER_QUEUE_CONSUMER_TIMEOUT_SINCE = (3, 12)
 PROC_ALIVE_TIMEOUT = 60
 
 if VISIBILITY_TIMEOUT < 2 * max(TASK_TIME_LIMIT, MAX_ETA_SECONDS):  # fail at import, not in production
@@ -36,8 +42,22 @@ def task_queues(broker_url: str) -> list[Queue]:
     waiting unacknowledged in a worker. Redis and the embedded transport: plain queues."""
     if is_rabbitmq(broker_url):
         return [Queue(q, Exchange(q, type="topic", durable=True), routing_key=q, durable=True,
-                      queue_arguments={"x-queue-type": "quorum"}) for q in QUEUES]
+                      queue_arguments={"x-queue-type": "quorum", "x-consumer-timeout": CONSUMER_TIMEOUT_MS})
+                for q in QUEUES]
     return [Queue(q) for q in QUEUES]
+
+
+def consumer_timeout_warning(server_version: str) -> str | None:
+    """What an operator must change when this RabbitMQ server ignores the queues' own consumer timeout."""
+    try:
+        version = tuple(int(p) for p in server_version.split(".")[:2])
+    except ValueError:
+        return None
+    if version >= PER_QUEUE_CONSUMER_TIMEOUT_SINCE:
+        return None
+    return (f"RabbitMQ {server_version} ignores per-queue consumer timeouts (3.12+ honours them): set "
+            f"consumer_timeout = {CONSUMER_TIMEOUT_MS} in rabbitmq.conf, or a task running longer than the "
+            f"server's timeout (default 30 min) is delivered again while it still runs")
 
 
 def _transport_options(broker_url: str, key_prefix: str | None = None) -> dict:

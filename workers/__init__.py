@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from celery.signals import import_modules, worker_init, worker_process_init
+from celery.signals import import_modules, worker_init, worker_process_init, worker_ready
 
 import celeryconfig
 from app import create_app
@@ -59,3 +59,19 @@ def _warm_up(**_kwargs):
         local.warm_up()
     except ImportError as exc:  # the analyzer's data is optional at start-up; the step reports its own errors
         logging.getLogger(__name__).warning("analyzer warm-up skipped", extra={"error": type(exc).__name__})
+
+
+@worker_ready.connect
+def _check_consumer_timeout(**_kwargs):
+    """On RabbitMQ older than 3.12 the queues' consumer timeout is not honoured: say what to set."""
+    if not celeryconfig.is_rabbitmq(str(CONFIG.CELERY_BROKER_URL or "")):
+        return
+    try:
+        with celery.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1)
+            version = conn.connection.server_properties.get("version", "")
+    except Exception:  # the worker reconnects by itself; this check is advice, not a condition
+        return
+    advice = celeryconfig.consumer_timeout_warning(version.decode() if isinstance(version, bytes) else str(version))
+    if advice:
+        logging.getLogger("caseos.worker").warning(advice)

@@ -2,6 +2,7 @@
 
     flask orgs export ORG_ID out.zip     its cases and documents, decrypted, for the person who leaves
     flask orgs delete ORG_ID --confirm "<name>"   every row and blob; its data keys go with them
+                                                  (backups taken before keep theirs: see BACKUP_NOTICE)
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from app.cases import export
 from app.cli.commands import orgs_cli
 from app.extensions import db
 from app.models import Organization
+from app.platform import runtime
 from app.platform.errors import Conflict, NotFound
 
 
@@ -61,3 +63,10 @@ def delete_org(org_id, confirm_name):
         raise click.ClickException(str(exc)) from None
     rows = sum(result["rows"].values())
     click.echo(f"deleted organization {org_id}: {rows} row(s), {result['blobs']} blob(s); audit trail kept")
+    click.echo(BACKUP_NOTICE.format(key_id=runtime.current().keyring.current_key_id))
+
+
+# What deletion cannot reach: the wrapped data keys inside backups taken before it (docs/GUARANTEES.md).
+BACKUP_NOTICE = """backups taken before now still hold this organization's rows and blobs, readable with master key {key_id}.
+To shred those copies too: set a new ENCRYPTION_KEY (flask keys generate) with the old one in ENCRYPTION_OLD_KEYS,
+run `flask keys rotate`, take a new backup, and destroy key {key_id} once no backup you keep names it."""

@@ -157,3 +157,48 @@ def test_embedded_mode_backup_restores_sqlite_and_local_storage(other_app, tmp_p
     assert r.exit_code == 0 and "every document readable" in r.output, r.output
     h = {"Authorization": f"Bearer {u.token}"}
     assert target.test_client().get(f"/api/v1/documents/{doc_id}/content", headers=h).data == PAYLOADS[2]
+
+
+def test_after_deleting_an_organization_rotating_the_master_key_shreds_it_in_older_backups(
+        deployment, other_app, tmp_path):
+    """Deletion removes the only live wrapped copies of an organization's data keys; a backup taken
+    before keeps its own, under the master key it names. The documented way to shred those too:
+    rotate the master key, back up again, retire the old key. From then on the old backup cannot be
+    restored, and the new one restores everything except the deleted organization."""
+    env = deployment(migrated=True)
+    old_key = os.environ["ENCRYPTION_KEY"]
+    source = other_app(**env)
+    leaving, staying = ApiUser.register(source), ApiUser.register(source)
+    org = leaving.post("/api/v1/organizations", json={"name": "Closing Clinic"}).get_json()
+    org_id = org["organization"]["id"] if "organization" in org else org["id"]
+    gone_case = leaving.create_case(org=org_id, title="Closing")
+    gone = upload(leaving, gone_case["id"], PAYLOADS[0], filename="gone.txt").get_json()["document"]["id"]
+    kept_case = staying.create_case(title="Stays")
+    kept = upload(staying, kept_case["id"], PAYLOADS[1], filename="kept.txt").get_json()["document"]["id"]
+    before = tmp_path / "before.tar"
+    assert run(source, "backup", str(before)).exit_code == 0
+
+    r = run(source, "orgs", "delete", org_id, "--confirm", "Closing Clinic")
+    assert r.exit_code == 0, r.output
+    old_id = source.extensions["caseos"].keyring.current_key_id
+    assert f"readable with master key {old_id}" in r.output and "flask keys rotate" in r.output
+
+    new_key = base64.b64encode(os.urandom(32)).decode()
+    rotating = other_app(**env, ENCRYPTION_KEY=new_key, ENCRYPTION_OLD_KEYS=old_key)
+    assert run(rotating, "keys", "rotate").exit_code == 0
+    retired = other_app(**env, ENCRYPTION_KEY=new_key, ENCRYPTION_OLD_KEYS=None)
+    after = tmp_path / "after.tar"
+    assert run(retired, "backup", str(after)).exit_code == 0
+
+    # The backup from before the deletion no longer opens: it needs the retired key.
+    r = run(other_app(**deployment(migrated=False), ENCRYPTION_KEY=new_key), "restore", str(before))
+    assert r.exit_code != 0 and old_id in r.stderr
+    # The new one restores the other tenant's document, and nothing of the deleted organization.
+    target = other_app(**deployment(migrated=False), ENCRYPTION_KEY=new_key)
+    r = run(target, "restore", str(after))
+    assert r.exit_code == 0, r.output + r.stderr
+    client = target.test_client()
+    assert client.get(f"/api/v1/documents/{kept}/content",
+                      headers={"Authorization": f"Bearer {staying.token}"}).data == PAYLOADS[1]
+    assert client.get(f"/api/v1/documents/{gone}",
+                      headers={"Authorization": f"Bearer {leaving.token}"}).status_code == 404

@@ -3,6 +3,7 @@ RabbitMQ (127.0.0.1:5672), on durable quorum queues, with publisher confirms; a 
 in the middle loses nothing. Each test run gets a virtual host of its own."""
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -10,6 +11,8 @@ import time
 import uuid
 
 import pytest
+
+import celeryconfig
 
 from tests.e2e.helpers import upload, wait_document
 from tests.factories import ApiUser
@@ -77,6 +80,62 @@ def test_uploads_are_processed_over_rabbitmq_on_quorum_queues(rabbit_app, vhost)
     types = _queue_types(vhost)
     for q in ("default", "ocr", "ai"):
         assert types.get(q) == ["quorum", "true"], types
+    # A long OCR task is never redelivered while it runs: every queue carries a consumer timeout
+    # above twice the task time limit (honoured per queue by RabbitMQ 3.12+) ...
+    timeouts = _consumer_timeouts(vhost)
+    assert set(timeouts) >= {"default", "ocr", "ai"}, timeouts
+    assert all(ms >= 2 * celeryconfig.TASK_TIME_LIMIT * 1000 for ms in timeouts.values()), timeouts
+    # ... and on an older server the worker says what to set in rabbitmq.conf.
+    version = _ctl("version").stdout.strip()
+    if celeryconfig.consumer_timeout_warning(version):
+        assert "consumer_timeout = " in worker.log(), worker.log()[-2000:]
+
+
+def _consumer_timeouts(vhost) -> dict:
+    out = _ctl("list_queues", "-p", vhost, "name", "arguments", "--no-table-headers", "-q").stdout
+    found = {}
+    for line in out.splitlines():
+        m = re.search(r'"x-consumer-timeout",(\d+)', line)
+        if m:
+            found[line.split()[0]] = int(m.group(1))
+    return found
+
+
+def test_the_consumer_timeout_advice_names_only_servers_that_ignore_the_queue_setting():
+    assert "rabbitmq.conf" in celeryconfig.consumer_timeout_warning("3.10.8")
+    assert celeryconfig.consumer_timeout_warning("3.12.0") is None
+    assert celeryconfig.consumer_timeout_warning("4.0.5") is None
+
+
+def test_uploads_are_accepted_while_rabbitmq_is_down_and_processed_when_it_returns(vhost, other_app):
+    """The job row is the outbox: with the broker unreachable an upload still answers 202 (the send
+    fails and is logged); once the broker is back, the sweeper sends it and a worker processes it."""
+    from tests.tcpproxy import TcpProxy
+    url = f"amqp://guest:guest@{HOST}:{PORT}/{vhost}"
+    proxy = TcpProxy(HOST, PORT).start()
+    try:
+        app = other_app(CELERY_BROKER_URL=f"amqp://guest:guest@{proxy.address}/{vhost}")
+        _fresh_broker_connections()
+        u = ApiUser.register(app)
+        case = u.create_case(title="Broker down")
+        proxy.down()
+        r = upload(u, case["id"], b"Sent while the broker was down: the hearing is on June 2, 2027.\n",
+                   filename="down.txt")
+        assert r.status_code == 202, r.get_data(as_text=True)
+        doc_id, job_id = r.get_json()["document"]["id"], r.get_json()["job"]["id"]
+        assert u.get(f"/api/v1/jobs/{job_id}").get_json()["status"] == "QUEUED"
+        proxy.heal()
+        from app.platform import engine
+        with app.app_context():  # the sweeper's step for this organization (beat runs it every minute)
+            assert engine.admit(uuid.UUID(u.org_id), "document.process") == [uuid.UUID(job_id)]
+        worker = start_worker(name="rabbit-back", env={"CELERY_BROKER_URL": url})
+        try:
+            assert wait_document(u, doc_id, timeout=120)["status"] == "PROCESSED"
+        finally:
+            worker.stop()
+    finally:
+        proxy.close()
+        _fresh_broker_connections()
 
 
 def _restart_broker():
