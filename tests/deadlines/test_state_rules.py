@@ -229,3 +229,31 @@ def test_west_virginia_answer_after_2025_shows_twenty_days_and_says_the_thirty_d
     d = only(compute("US-WV", "service_of_summons_and_complaint", date(2025, 6, 2)), "wv_circuit_answer")
     assert d.due_date == date(2025, 6, 23) and not d.verified
     assert any(line.startswith("NOT VERIFIED") and "30 days" in line for line in d.explanation)
+
+
+# --------------------------------------------------------------------------- settled from the texts
+
+
+def test_massachusetts_summary_process_appeal_quotes_chapter_239_and_rolls_past_patriots_day():
+    d = only(compute("US-MA", "summary_process_judgment", date(2026, 4, 10)), "ma_sp_appeal")
+    # "within 10 days after the entry of the judgment": Mon 04-20 is Patriots' Day, so Tue 04-21.
+    assert d.due_date == date(2026, 4, 21) and d.verified
+    assert "within 10 days after the entry of the judgment" in d.quote
+    assert not any(line.startswith("NOT VERIFIED") for line in d.explanation)
+
+
+def test_massachusetts_service_window_comes_from_rule_2b_and_says_the_standing_orders_were_not_checked():
+    got = compute("US-MA", "summary_process_entry", date(2026, 5, 4))
+    latest, earliest = only(got, "ma_sp_latest_service"), only(got, "ma_sp_earliest_service")
+    # "no later than the seventh day nor earlier than the thirtieth day before the entry day"
+    assert latest.due_date == date(2026, 4, 27) and earliest.due_date == date(2026, 4, 4)
+    assert latest.verified and earliest.verified and "seventh day" in latest.quote
+    assert any("Administrative Order 21-2" in line for line in latest.explanation)
+
+
+def test_west_virginia_magistrate_appeal_quotes_50_5_12_and_moves_off_primary_election_day():
+    d = only(compute("US-WV", "magistrate_judgment", date(2026, 4, 22)), "wv_magistrate_appeal")
+    # "not later than twenty days after such judgment is rendered": Tue 05-12 is the primary election.
+    assert d.due_date == date(2026, 5, 13) and d.verified
+    assert "not later than twenty days after such judgment is rendered" in d.quote
+    assert any("motion to set aside" in line for line in d.explanation)
