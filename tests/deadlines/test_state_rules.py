@@ -79,11 +79,17 @@ def test_arizona_juneteenth_and_the_day_after_thanksgiving_are_not_court_holiday
     assert answer.due_date == date(2025, 6, 19)
 
 
-def test_arizona_eviction_trial_window_counts_business_days_and_is_flagged_unverified():
+def test_arizona_eviction_trial_window_counts_the_statutes_calendar_days_and_names_the_guides_business_days():
     results = compute("US-AZ", "eviction_complaint_filed", date(2025, 11, 25))
     earliest, latest = only(results, "az_eviction_trial_earliest"), only(results, "az_eviction_trial_latest")
-    assert (earliest.due_date, latest.due_date) == (date(2025, 12, 1), date(2025, 12, 4))
-    assert not earliest.verified and "business days" in earliest.notes
+    # A.R.S. 33-1377(B): "not more than six nor less than three days from the date of the summons",
+    # calendar days (RPEA 3): Fri 11-28 and Mon 12-01, earlier than the guide's business days (12-01, 12-04).
+    assert (earliest.due_date, latest.due_date) == (date(2025, 11, 28), date(2025, 12, 1))
+    assert earliest.verified and "not more than six nor less than three days" in earliest.quote
+    assert any("business days" in line for line in earliest.explanation)
+    # a third day on a holiday moves to the next court day
+    assert only(compute("US-AZ", "eviction_complaint_filed", date(2025, 1, 17)),
+                "az_eviction_trial_earliest").due_date == date(2025, 1, 21)
 
 
 def test_arizona_small_claims_answer_quotes_the_rule_and_has_no_appeal_rule():
