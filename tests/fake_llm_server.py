@@ -1,4 +1,4 @@
-"""A scriptable local HTTP server speaking just enough of the OpenAI and Anthropic APIs.
+"""A scriptable local HTTP server (pytest-httpserver) speaking just enough of the OpenAI and Anthropic APIs.
 
 Used by tests to drive the *real* ``openai`` and ``anthropic`` SDKs without internet:
 
@@ -26,13 +26,16 @@ recorded in ``srv.requests`` (method, path, headers, raw body, parsed JSON).
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Union
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 OPENAI_PATH = "/v1/chat/completions"
 ANTHROPIC_PATH = "/v1/messages"
@@ -219,132 +222,47 @@ def anthropic_error(status: int, message: str = "error", *, retry_after: float |
 # ------------------------------------------------------------------------ server
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
-    protocol_version = "HTTP/1.0"  # one response per connection; streams end by closing
-
-    def log_message(self, format: str, *args: Any) -> None:  # silence stderr noise
-        pass
-
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            return self.rfile.read(length)
-        if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
-            out = b""
-            while True:
-                size = int(self.rfile.readline().strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return out
-                out += self.rfile.read(size)
-                self.rfile.readline()
-        return b""
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def _handle(self, method: str) -> None:
-        fake: FakeLLMServer = self.server.fake
-        path = self.path.split("?", 1)[0]
-        raw = self._read_body()
-        req = RecordedRequest(
-            method=method,
-            path=path,
-            headers={k.lower(): v for k, v in self.headers.items()},
-            raw=raw,
-            endpoint=_ENDPOINTS.get(path),
-        )
-        canned = fake._next(req)
-        if canned.delay:
-            time.sleep(canned.delay)
-        try:
-            self._send(canned)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
-            pass
-
-    def _send(self, canned: Canned) -> None:
-        if canned.sse is not None:
-            self.send_response(canned.status)
-            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-            self.send_header("Cache-Control", "no-cache")
-            self.send_header("Connection", "close")
-            for k, v in canned.headers.items():
-                self.send_header(k, v)
-            self.end_headers()
+def _response(canned: Canned) -> Response:
+    """The werkzeug response for one scripted answer (an event stream is written frame by frame)."""
+    if canned.sse is not None:
+        def frames():
             for event, data in canned.sse:
                 payload = data if isinstance(data, str) else json.dumps(data)
-                frame = ""
-                if event:
-                    frame += f"event: {event}\n"
-                frame += f"data: {payload}\n\n"
-                self.wfile.write(frame.encode("utf-8"))
-                self.wfile.flush()
-            return
-
-        body = canned.body
-        if isinstance(body, (dict, list)):
-            data = json.dumps(body).encode("utf-8")
-            ctype = canned.content_type or "application/json"
-        elif isinstance(body, str):
-            data = body.encode("utf-8")
-            ctype = canned.content_type or "text/plain; charset=utf-8"
-        elif isinstance(body, bytes):
-            data = body
-            ctype = canned.content_type or "application/octet-stream"
-        else:
-            data = b""
-            ctype = canned.content_type or "application/json"
-        self.send_response(canned.status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Connection", "close")
-        for k, v in canned.headers.items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    fake: "FakeLLMServer"
+                yield (f"event: {event}\n" if event else "") + f"data: {payload}\n\n"
+        return Response(frames(), status=canned.status, headers={"Cache-Control": "no-cache", **canned.headers},
+                        content_type="text/event-stream; charset=utf-8")
+    body = canned.body
+    if isinstance(body, (dict, list)):
+        data, ctype = json.dumps(body).encode("utf-8"), "application/json"
+    elif isinstance(body, str):
+        data, ctype = body.encode("utf-8"), "text/plain; charset=utf-8"
+    elif isinstance(body, bytes):
+        data, ctype = body, "application/octet-stream"
+    else:
+        data, ctype = b"", "application/json"
+    return Response(data, status=canned.status, headers=canned.headers, content_type=canned.content_type or ctype)
 
 
 class FakeLLMServer:
-    """Threaded local server; use as a context manager or call start()/stop()."""
+    """pytest-httpserver's threaded server with one handler that answers from the FIFO queues;
+    use as a context manager or call start()/stop()."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._host = host
-        self._port = port
+        self._http = HTTPServer(host=host, port=port, threaded=True)
+        self._http.expect_request(re.compile(".*")).respond_with_handler(self._answer)
         self._lock = threading.Lock()
         self._queues: dict[str, deque[CannedLike]] = {"openai": deque(), "anthropic": deque()}
         self.requests: list[RecordedRequest] = []
         self.unexpected: list[RecordedRequest] = []
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle
     def start(self) -> "FakeLLMServer":
-        httpd = _Server((self._host, self._port), _Handler)
-        httpd.fake = self
-        self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-llm-server", daemon=True)
-        self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        if self._http.is_running():
+            self._http.stop()
 
     def __enter__(self) -> "FakeLLMServer":
         return self.start()
@@ -355,8 +273,8 @@ class FakeLLMServer:
     # -- addresses
     @property
     def port(self) -> int:
-        assert self._httpd is not None, "server not started"
-        return self._httpd.server_address[1]
+        assert self._http.is_running(), "server not started"
+        return self._http.port
 
     @property
     def openai_base_url(self) -> str:
@@ -393,6 +311,16 @@ class FakeLLMServer:
     def requests_for(self, endpoint: str) -> list[RecordedRequest]:
         with self._lock:
             return [r for r in self.requests if r.endpoint == endpoint]
+
+    # -- serving (in the server's threads)
+    def _answer(self, request: Request) -> Response:
+        req = RecordedRequest(method=request.method, path=request.path,
+                              headers={k.lower(): v for k, v in request.headers.items()}, raw=request.get_data(),
+                              endpoint=_ENDPOINTS.get(request.path))
+        canned = self._next(req)
+        if canned.delay:
+            time.sleep(canned.delay)
+        return _response(canned)
 
     def _next(self, req: RecordedRequest) -> Canned:
         with self._lock:

@@ -123,11 +123,13 @@ def create(*, organization_id, user_id, kind: str, steps: list[str], document_id
                                     "attempts": 0} for s in steps],
               document_id=document_id, case_id=case_id, params=params, idempotency_key=idempotency_key,
               created_at=utcnow(), updated_at=utcnow())
-    db.session.add(job)
     try:
         with db.session.begin_nested():
+            db.session.add(job)
             db.session.flush()
     except IntegrityError:
+        if job in db.session:  # still pending in the outer transaction: it would be inserted again
+            db.session.expunge(job)
         existing = db.session.execute(sa.select(Job).where(Job.idempotency_key == idempotency_key)).scalar_one()
         return existing
     events.emit(organization_id, "job", snapshot(job), job_id=job.id, user_id=user_id)
