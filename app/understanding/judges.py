@@ -45,6 +45,10 @@ _NOT_A_NAME = re.compile(r"\b(?:court|clerk|county|district|state|united|states|
                          r"case|the|of|for|none|unassigned|docket|judgment|notice|date|and|about|home|search|menu|per|curiam|"
                          r"before|present|panel|opinion|justices|judges)\b", re.I)
 
+_PARTY_TABLE = re.compile(r"^[ \t]*party[ \t]+party[ \t]?type[ \t]+representative[ \t]*$", re.I | re.M)
+_TABLE_END = re.compile(r"^[ \t]*(?:case[ \t]+documents|trial[ \t]+court[ \t]+information|court[ \t]+of[ \t]+appeals[ \t]+information)",
+                        re.I | re.M)
+
 
 def _clean(raw: str) -> str | None:
     s = _squash(raw)
@@ -70,7 +74,10 @@ def _split_panel(rest: str) -> list[str]:
 
 def _candidates(doc: _Doc):
     text = doc.text
+    tables = _party_tables(text)
     for m in _LABELLED.finditer(text):
+        if any(s <= m.start() < e for s, e in tables):
+            continue                                # "Hon. Thomas F. Nye" representing a party is a lawyer
         rest = re.split(r"[ \t]{3,}|\t|;", m.group("rest").strip())[0]
         yield rest, m.start("rest"), m.end("rest")
     for m in _PRESIDING.finditer(text):
@@ -87,6 +94,15 @@ def _candidates(doc: _Doc):
     for m in _NAME_WITH_SUFFIX.finditer(text):
         yield m.group("name"), m.start(), m.end()
     yield from _signatures(doc)
+
+
+def _party_tables(text: str) -> list[tuple[int, int]]:
+    """Where a docket's party table lists lawyers (Texas courts call them 'Hon.' too)."""
+    spans = []
+    for m in _PARTY_TABLE.finditer(text):
+        end = _TABLE_END.search(text, m.end())
+        spans.append((m.start(), end.start() if end else min(len(text), m.end() + 5000)))
+    return spans
 
 
 def _signatures(doc: _Doc):

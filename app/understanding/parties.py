@@ -70,6 +70,10 @@ _HEADINGS = re.compile(r"\b(?:court|case|no\.|number|summons|complaint|order|mot
                        r"re:|page|exhibit|plaintiffs?|defendants?|v\.|vs\.?)(?![\w])", re.I)
 
 
+_SOVEREIGN = re.compile(r"the\s+(?:state|people|commonwealth|united\s+states|city|county|town|village|district|territory|"
+                        r"government)\s+of\s+\w", re.I)    # "The State of Texas" is a party; "the above-named" is not
+
+
 def _clean_name(raw: str) -> str | None:
     s = _squash(raw)
     s = re.sub(r"\((?:[^()]*)\)", " ", s)            # (Arrendador), ("Midwest"), (BBO No. 1)
@@ -77,7 +81,7 @@ def _clean_name(raw: str) -> str | None:
     s = _squash(s)
     s = re.sub(r"^(?:and|&|to|c/o|attn:?|by:?|/s/|s/)\s+", "", s, flags=re.I)
     s = re.sub(r",?\s+et\s+al\.?.*$", "", s, flags=re.I)
-    s = re.sub(rf",?\s+(?:the\s+)?(?:{_ROLE_ALT})(?:\(s\)|s)?\.?\s*$", "", s, flags=re.I)
+    s = re.sub(rf"(?<!\bof),?\s+(?:the\s+)?(?:{_ROLE_ALT})(?:\(s\)|s)?\.?\s*$", "", s, flags=re.I)   # not "Board of Trustees"
     s = re.sub(r",\s+(?:an?|the)\s+[a-z][^,]*$", "", s)       # ", a Delaware corporation"
     s = re.sub(r",?\s+(?:individually|personally|pro\s+se)\b.*$", "", s, flags=re.I)
     s = re.sub(r"\s+(?:and|y)\s+(?:all\s+)?(?:other\s+|todos\s+los\s+dem[áa]s\s+)?(?:occupants|ocupantes|tenants).*$", "", s, flags=re.I)
@@ -98,7 +102,8 @@ def _clean_name(raw: str) -> str | None:
     if low in ("the above-named", "above-named respondents", "client", "clerk", "tenant", "landlord", "occupants",
                "all occupants", "name", "name of party", "unknown", "the court", "court staff"):
         return None
-    if re.match(r"^(?:the|a|an|this|your|my|our|all|any)\b", low) and not re.search(r"\b(?:inc|llc|corp|company|bank|trust)\b", low):
+    if re.match(r"^(?:the|a|an|this|your|my|our|all|any)\b", low) and not re.search(r"\b(?:inc|llc|corp|company|bank|trust)\b", low) \
+            and not _SOVEREIGN.match(low):
         return None
     return s
 

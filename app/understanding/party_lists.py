@@ -51,7 +51,14 @@ _FIRMISH = re.compile(r"\b(?:LLP|LLC|PLLC|P\.?C|P\.?A|Law|Office|Offices|Group|F
                       r"Department|Division|Street|Suite|Avenue|Floor|Box|Drawer|Center|Building|Plaza|Road|"
                       r"United|States|County|Court)\b", re.I)
 _TABLE_HEAD = re.compile(r"^[ \t]*party[ \t]+party[ \t]?type[ \t]+representative[ \t]*$", re.I | re.M)
-_TABLE_ROLE = re.compile(r"^(?P<name>.+?)(?:[ \t]{2,}|\t)(?P<role>[A-Za-z][A-Za-z \-]{2,40}?)(?:[ \t]{2,}|\t)(?P<rep>.*)$")
+# a party type cell: "Appellee", "Criminal - Appellant", "Criminal - State of Texas", "Real party in interest"
+_TABLE_TYPE = re.compile(r"^(?:(?:criminal|civil)[ \t]*-[ \t]*)?(?:appell(?:ant|ee)s?|relators?|applicants?|petitioners?|"
+                         r"respondents?|real[ \t]+part(?:y|ies)[ \t]+in[ \t]+interest|(?:the[ \t]+)?state(?:[ \t]+of[ \t]+[A-Z][a-z]+)?|"
+                         r"intervenors?|amicus(?:[ \t]+curiae)?|movants?|plaintiffs?|defendants?)$", re.I)
+# "Hitt, Jonathan Irving", "DRUMMER, SAMUEL GLENN", "B., W.", "Hernandez , Laura": a person written surname first
+_SURNAME_FIRST = re.compile(r"^(?P<surname>[A-Z][A-Za-z'’\-]*\.?)[ \t]*,[ \t]*(?P<given>(?:[A-Z][A-Za-z'’\-]*\.?[ \t]*){1,4})$")
+_ORG_WORDS = re.compile(r"\b(?:inc|llc|l\.l\.c|llp|ltd|corp|co|company|corporation|bank|trust|n\.a|p\.c|pllc|lp|group|"
+                        r"holdings|associates|partners)\b\.?", re.I)
 # Supreme Court docket: "Title:  Jeffrey Sterling, Petitioner / v. / Hilton Hall, Warden"
 _TITLE_CAPTION = re.compile(r"^[ \t]*Title:[ \t]*\n?\s*(?P<a>[^\n]{2,150}?),[ \t]*(?P<role>petitioners?|applicants?|appellants?|"
                             r"plaintiffs?)[ \t]*\n\s*v\.[ \t]*\n\s*(?P<b>[^\n]{2,150})$", re.I | re.M)
@@ -153,24 +160,63 @@ def _pacer_blocks(doc: _Doc):
 
 
 def _party_table(doc: _Doc):
+    """Texas appellate case pages: one row per party (name, party type, first lawyer), more lawyers below."""
     text, lines = doc.text, doc.lines
     for m in _TABLE_HEAD.finditer(text):
-        i = doc.line_index(m.start()) + 1
-        while i < len(lines):
-            ls, le = lines[i]
-            line = doc.line_text(i).rstrip()
-            i += 1
-            if not line.strip():
+        rows = list(_table_rows(doc, doc.line_index(m.start()) + 1))
+        types = [_table_role(r[1]) for r in rows if r[1] is not None]
+        for name, ptype, rs, re_ in rows:
+            if ptype is None:                       # a further lawyer of the party above
+                yield name, "ATTORNEY", rs, re_
                 continue
-            row = _TABLE_ROLE.match(line.strip())
-            if row and _role(row.group("role")) != "OTHER" or (row and _HEADER.match(row.group("role"))):
-                yield row.group("name"), _role(row.group("role")), ls, le
-                rep = _HONORIFIC.sub("", row.group("rep").strip())
-                if rep:
-                    yield rep, "ATTORNEY", ls, le
-                continue
-            cells = _cells(line)
-            if len(cells) == 1 and _HONORIFIC.match(cells[0]):
-                yield _HONORIFIC.sub("", cells[0]), "ATTORNEY", ls, le
-                continue
-            break
+            role = _table_role(ptype)
+            if role == "STATE":                     # "Criminal - State of Texas": the other side of the appellant
+                role = "APPELLEE" if "APPELLANT" in types else "OTHER"
+            yield _table_party_name(name), role, rs, re_
+
+
+def _table_rows(doc: _Doc, i: int):
+    """(name, party type or None for a lawyer-only line, start, end) for each row below the table's head."""
+    lines = doc.lines
+    while i < len(lines):
+        ls, le = lines[i]
+        cells = _cells(doc.line_text(i).replace("\f", ""))
+        i += 1
+        if not cells:
+            continue
+        if len(cells) >= 2 and _TABLE_TYPE.match(cells[1]):
+            yield cells[0], cells[1], ls, le
+            if len(cells) >= 3:
+                yield _lawyer_name(cells[2]), None, ls, le
+            continue
+        lawyer = _lawyer_name(cells[0]) if len(cells) == 1 else ""
+        if not _PERSON.match(_squash(lawyer)) or _FIRMISH.search(lawyer):
+            return                                  # "Case Documents, Opinions, Notices:", "No Party."
+        yield lawyer, None, ls, le
+
+
+def _lawyer_name(cell: str) -> str:
+    """'The Honorable Kim K Ogg' -> 'Kim K Ogg'; 'M. Alan Nash, District Attorney' -> 'M. Alan Nash'."""
+    cell = re.sub(r"^(?:the[ \t]+)?(?:hon(?:orable|\.)?[ \t]+)?(?:judge[ \t]+)?", "", cell.strip(), flags=re.I)
+    cell = _HONORIFIC.sub("", cell)
+    return re.sub(r",[ \t]*(?:(?:first|chief|assistant|deputy|county|district|criminal)[ \t]+)*(?:district|county|"
+                  r"criminal|general)?[ \t]*attorney\b.*$", "", cell, flags=re.I).strip()
+
+
+def _table_role(ptype: str) -> str:
+    key = re.sub(r"^(?:criminal|civil)[ \t]*-[ \t]*", "", ptype.strip().lower())
+    if re.match(r"(?:the[ \t]+)?state\b", key):
+        return "STATE"
+    if key in ("relator", "applicant", "relators", "applicants"):
+        return "PETITIONER"
+    return _role(key)
+
+
+def _table_party_name(name: str) -> str:
+    """'Hitt, Jonathan Irving' -> 'Jonathan Irving Hitt'; 'In Re Carl Williams, Pro Se' -> 'Carl Williams'."""
+    name = re.sub(r"^in[ \t]+re:?[ \t]+", "", name.strip(), flags=re.I)
+    name = re.sub(r",?[ \t]+pro[ \t]+se\.?$", "", name, flags=re.I)
+    m = _SURNAME_FIRST.match(name)
+    if m and not _ORG_WORDS.search(name):
+        return f"{m.group('given')} {m.group('surname')}"
+    return name
