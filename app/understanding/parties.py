@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from app.understanding.captions import counsel_paragraphs, versus_caption
 from app.understanding.party_lists import _docket_parties
 from app.understanding.text import MAX_ITEMS, _Doc, _squash
 
@@ -46,7 +47,7 @@ _CAPTION_LABEL = re.compile(r"^[ \t]*(?:case\s+name|short\s+title|caption|case\s
                             re.I | re.M)
 _SIGNAL = re.compile(r"(?:see|cf\.|e\.g\.|but\s+see|accord|compare|citing|quoting|in)\b", re.I)
 _V_SPLIT = re.compile(r"\s+(?:v\.?|vs\.?|versus|contra|c\.)\s+", re.I)
-_IN_RE = re.compile(r"^[ \t]*In\s+re:?\s+(?P<name>[A-Z][^\r\n]{1,80}?)(?=\s{2,}|\s+(?:No\.|Case|Docket|Bankr)|[ \t]*$)", re.M)
+_IN_RE = re.compile(r"^[ \t]*In\s+(?:re:?|the\s+(?:Matter|Interest)\s+of)\s+(?P<name>[A-Z][^\r\n]{1,80}?)(?=\s{2,}|\s+(?:No\.|Case|Docket|Bankr)|[ \t]*$)", re.M)
 _TO_FROM = re.compile(r"^[ \t]*(?P<which>To|TO|Para|PARA|From|FROM|De|DE|Landlord|Tenant)[ \t]*:[ \t]*(?:\((?P<paren>[^)]*)\)[ \t]*)?(?P<name>[^\r\n]{2,140})$",
                       re.M)
 _ATTY_FOR = re.compile(r"^[ \t]*(?:attorneys?|counsel|abogad[oa]s?)[ \t]+(?:of[ \t]+record[ \t]+)?(?:for|para|de)[ \t]+(?:the[ \t]+)?(?P<rest>[^\r\n]{0,100})",
@@ -80,6 +81,8 @@ def _clean_name(raw: str) -> str | None:
     s = re.sub(r"\[[^\]]*\]", " ", s)
     s = _squash(s)
     s = re.sub(r"^(?:and|&|to|c/o|attn:?|by:?|/s/|s/)\s+", "", s, flags=re.I)
+    s = re.sub(r"^in\s+(?:re:?|the\s+(?:matter|interest|estate)\s+of)\s+", "", s, flags=re.I)   # "In re J.W." names J.W.
+    s = re.sub(r",\s+(?:an?\s+)?(?:minor\s+)?child(?:ren)?\.?$", "", s, flags=re.I)
     s = re.sub(r",?\s+et\s+al\.?.*$", "", s, flags=re.I)
     s = re.sub(rf"(?<!\bof),?\s+(?:the\s+)?(?:{_ROLE_ALT})(?:\(s\)|s)?\.?\s*$", "", s, flags=re.I)   # not "Board of Trustees"
     s = re.sub(r",\s+(?:an?|the)\s+[a-z][^,]*$", "", s)       # ", a Delaware corporation"
@@ -121,7 +124,7 @@ def _display_name(name: str) -> str:
     for word in name.split(" "):
         core = word.rstrip(",;")
         tail = word[len(core):]
-        if core.upper() in _KEEP_UPPER or (len(core) <= 2 and core.endswith(".")):
+        if core.upper() in _KEEP_UPPER or (len(core) <= 2 and core.endswith(".")) or re.fullmatch(r"(?:[A-Z]\.)+", core):
             out.append(core + tail)
             continue
         w = core.lower()
@@ -161,20 +164,46 @@ def _left_column(line: str) -> tuple[str, int]:
 
 
 def _split_names(joined: str) -> list[str]:
-    parts = re.split(r";\s*|,?\s+and\s+(?=[A-Z])|,?\s+&\s+(?=[A-Z][A-Z]+\b(?!\s*(?:CO|COMPANY|SONS)\b))", joined)
-    return [p for p in parts if p.strip()]
+    parts = re.split(r";\s*|(,?\s+and\s+)(?=[A-Z])|,?\s+&\s+(?=[A-Z][A-Z]+\b(?!\s*(?:CO|COMPANY|SONS)\b))", joined)
+    out: list[str] = []
+    k = 0
+    while k < len(parts):
+        part = parts[k] or ""
+        joiner = parts[k + 1] if k + 1 < len(parts) else None
+        if joiner and k + 2 < len(parts) and _one_company(part, parts[k + 2] or ""):
+            parts[k + 2] = part + joiner + parts[k + 2]   # "Port Hamilton Refining and Transportation LLLP"
+        elif part.strip():
+            out.append(part)
+        k += 2
+    return out
+
+
+_COMPANY_END = re.compile(r"[ ,]+(?:inc|llc|l\.l\.c|lllp|llp|lp|corp|corporation|co|company|ltd|pllc|p\.c|n\.a)\.?$", re.I)
+
+
+def _one_company(left: str, right: str) -> bool:
+    """'X and Y LLC' is one company when Y is a single word before the suffix and X has no suffix of its own."""
+    left, right = left.strip(" ,;"), right.strip(" ,;")
+    return bool(_COMPANY_END.search(right)) and not _COMPANY_END.search(left) and \
+        len(_COMPANY_END.sub("", right).split()) == 1
 
 
 def _parties(doc: _Doc, ctx: dict) -> list[dict]:
     """Parties and lawyers, from captions, labelled fields, notices and signature blocks."""
     found: list[dict] = []
-    for finder in (_docket_parties, _caption_block_parties, _caption_line_parties, _labelled_parties,
+    for finder in (_docket_parties, _caption_block_parties, _versus_parties, _caption_line_parties, _labelled_parties,
                    _notice_parties, _body_parties, _lawyer_parties):
         for raw, role, qs, qe in finder(doc, ctx):
             name = _clean_name(raw)
             if name:
                 found.append({"name": _display_name(name), "role": role, "quote": doc.quote(qs, qe), "_pos": qs})
     return _drop_surnames(_merge_parties(found))
+
+
+def _versus_parties(doc: _Doc, ctx: dict):
+    """The heading's 'X, Plaintiff-Appellant, / v. / Y, Defendant-Respondent.' and a decision's counsel paragraph."""
+    yield from versus_caption(doc, ctx, _split_names, _caption_roles(ctx))
+    yield from counsel_paragraphs(doc)
 
 
 def _caption_block_parties(doc: _Doc, ctx: dict):

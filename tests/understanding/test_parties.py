@@ -70,3 +70,85 @@ def test_state_with_no_appellant_in_an_original_proceeding_has_no_invented_role(
             "The State of Texas\tCriminal - State of Texas\tNora Bell\n"
             "Quist, Adam\tRelator\tAdam Quist\n")
     assert roles(text) == {"The State of Texas": "OTHER", "Nora Bell": "ATTORNEY", "Adam Quist": "PETITIONER"}
+
+
+# ------------------------------------------------------------------ captions as blocks
+
+def test_decision_caption_with_dual_roles_takes_the_role_on_appeal():
+    text = ("HARLAN FEED SUPPLY, INC., Plaintiff-Appellant,†\nv.\nCOUNTY OF BRENNAN, Defendant-Respondent.\n\n"
+            "No. 2019AP1234.\n\nCourt of Appeals of Wisconsin.\n\nOpinion Filed June 2, 2020.\n")
+    assert roles(text) == {"Harlan Feed Supply, Inc.": "APPELLANT", "County of Brennan": "RESPONDENT"}
+
+
+def test_role_after_the_name_in_either_order_and_an_opposite_for_the_silent_side():
+    text = "Marcus T. RYLE, Appellant-Defendant,\nv.\nSTATE of Ohio.\n\nNo. 22A-CR-1.\n"
+    assert roles(text) == {"Marcus T. RYLE": "APPELLANT", "STATE of Ohio": "APPELLEE"}
+
+
+def test_caption_without_roles_takes_them_from_who_appeals():
+    text = ("Janet Lee ORTIZ\nv.\nPRAIRIE GLASS, INCORPORATED and Keystone Casualty Company.\n\n"
+            "Record No. 0101-19-2.\n\nCourt of Appeals of Virginia.\n\n"
+            "Janet Lee Ortiz (claimant) appeals from a decision of the commission denying benefits.\n")
+    assert roles(text) == {"Janet Lee ORTIZ": "APPELLANT", "Prairie Glass, Incorporated": "APPELLEE",
+                           "Keystone Casualty Company": "APPELLEE"}
+
+
+def test_a_company_name_with_and_is_one_party():
+    text = "Bay Dredging and Salvage LLC,\nPlaintiff,\nv.\nOrin Weeks and Dana Weeks,\nDefendants.\n"
+    assert roles(text) == {"Bay Dredging and Salvage LLC": "PLAINTIFF", "Orin Weeks": "DEFENDANT",
+                           "Dana Weeks": "DEFENDANT"}
+
+
+def test_a_docket_party_list_with_v_between_blocks_is_not_read_as_a_caption():
+    text = ("Plaintiff\nLena Ward\t represented by Omar Tate\nLEAD ATTORNEY\nATTORNEY TO BE NOTICED\n\nV.\n\n"
+            "Defendant\n\nQuill Freight Inc\n")
+    r = roles(text)
+    assert "Lead Attorney Attorney to Be Noticed" not in r and not any(n.startswith("Defendant") for n in r)
+    assert r.get("Quill Freight Inc") == "DEFENDANT"
+
+
+def test_in_re_and_in_the_interest_of_name_the_person_not_the_phrase():
+    assert roles("In re R.T., Appellant.\n\nNo. 14-FS-99.\n") == {"R.T.": "APPELLANT"}
+    assert roles("In the Interest of D.M.P. et al., children.\n\nNo. A05A0001.\n") == {"D.M.P.": "OTHER"}
+
+
+# ------------------------------------------------------------------ counsel paragraphs of decisions
+
+def test_counsel_paragraph_names_lawyers_and_firms_without_cities():
+    text = ("Ann Pike\nv.\nBo Pike.\n\n"
+            "*12Carla M. Diaz, Jr., Roanoke; Ed F. Moss, Salem (Moss, Diaz & Kerr, on brief), for appellant."
+            "Lyle B. Hart, III (Tom R. Vance Jr.; Blue Ridge Law Group, P.C., Bedford, on brief), for appellee.\n\n"
+            "Present: SMITH and JONES, JJ.\n")
+    r = roles(text)
+    for lawyer in ("Carla M. Diaz, Jr.", "Ed F. Moss", "Moss, Diaz & Kerr", "Lyle B. Hart, III", "Tom R. Vance Jr.",
+                   "Blue Ridge Law Group, P.C."):
+        assert r.get(lawyer) == "ATTORNEY", lawyer
+    assert not {"Roanoke", "Salem", "Bedford"} & set(r)
+
+
+def test_counsel_with_a_state_after_the_city_and_titles_between_names():
+    text = ("Rex A. COLE, Appellant-Defendant,\nv.\nSTATE of Indiana, Appellee-Plaintiff.\n\n"
+            "Dana W. Pratt, Fort Wayne, IN, Attorney for Appellant.\n\n"
+            "Hal T. Rooney, Attorney General of Indiana, Ivy Stone-Marsh, Deputy Attorney General, Indianapolis, IN, "
+            "Attorneys for Appellee.\n")
+    r = roles(text)
+    assert r["Dana W. Pratt"] == r["Hal T. Rooney"] == r["Ivy Stone-Marsh"] == "ATTORNEY"
+    assert "Fort Wayne" not in r and not any("General" in n for n in r)
+
+
+def test_counsel_submitted_on_the_briefs_of_and_the_client_named_after_for_appellee():
+    text = ("On behalf of the defendant-respondent, the cause was submitted on the brief of Kim R. Olds and "
+            "Pat Lowe Gray of Hart, Olds & Gray, S.C., Madison.\n\n"
+            "Jo E. Dunn was on the brief for appellant.\n\n"
+            "Al B. Cruz, Solicitor General, was on the brief for appellee District of Columbia.\n")
+    r = roles(text)
+    assert {n: r.get(n) for n in ("Kim R. Olds", "Pat Lowe Gray", "Hart, Olds & Gray, S.C.", "Jo E. Dunn", "Al B. Cruz")} == \
+        dict.fromkeys(("Kim R. Olds", "Pat Lowe Gray", "Hart, Olds & Gray, S.C.", "Jo E. Dunn", "Al B. Cruz"), "ATTORNEY")
+    assert r["District of Columbia"] == "APPELLEE"
+    assert "Madison" not in r
+
+
+def test_a_docket_entry_saying_for_appellee_is_not_a_counsel_paragraph():
+    text = ("03/08/2016\t 37 \tNotice of Appeal filed by Attorney Ray Q. Lin, Esquire for Appellee Nina L. Ross; "
+            "served on 03/08/2016.\n")
+    assert "Nina L" not in roles(text)
