@@ -22,9 +22,9 @@ CACHE = ROOT / "var" / "eval-text"
 
 # field: (precision, recall) floors
 FIELD_FLOORS = {
-    "parties": (0.75, 0.33),
-    "parties_roles": (0.65, 0.29),
-    "judges": (0.85, 0.80),
+    "parties": (0.86, 0.70),
+    "parties_roles": (0.80, 0.65),
+    "judges": (0.89, 0.83),
     "case_numbers": (0.88, 0.70),
     "courts": (0.68, 0.43),
     "dates": (0.97, 0.94),
