@@ -229,9 +229,11 @@ class DeadlineEngine:
             v = r.version_on(t)
             if v is None:
                 spans = "; ".join(x.span() for x in r.versions)
+                latest = max(r.versions, key=lambda x: x.effective_from)
+                known = f" Its notes for {latest.span()}: {latest.notes}" if latest.notes else ""
                 raise self._bad_input(jur, f"No version of {r.id} ({r.title}) is modelled for a trigger on "
-                                      f"{t.isoformat()}.", f"CaseOS models this rule for: {spans}. For other "
-                                      "dates read the rule in force then, or ask the clerk.", "trigger_date")
+                                      f"{t.isoformat()}.", f"CaseOS models this rule for: {spans}.{known} For "
+                                      "other dates read the rule in force then, or ask the clerk.", "trigger_date")
             if v.unit == "hours" and not isinstance(trigger_date, datetime):
                 raise self._bad_input(jur, f"Rule {r.id} is stated in hours and needs the time of the triggering "
                                       "event.", "Give the trigger as a date and time (ISO 8601, e.g. 2026-12-04T15:30, "

@@ -216,8 +216,11 @@ def test_texas_notice_to_vacate_after_sb38_is_shown_but_flagged_unverified():
     assert before.verified and before.due_date == date(2025, 12, 4)
     assert not after.verified and after.due_date == date(2026, 1, 8)
     assert "S.B. 38" in after.version["citation"] and any(line.startswith("NOT VERIFIED") for line in after.explanation)
-    with pytest.raises(DeadlineRuleUnknown):  # the amended trial-setting rule was not read: no date is invented
+    with pytest.raises(DeadlineRuleUnknown) as refused:  # the amended trial-setting rule was not read: no date is invented
         compute("US-TX", "eviction_petition_filed", date(2026, 1, 5))
+    # ...but the refusal still tells the person what to do, and which rule version that advice comes from
+    assert "2024-12-01 to 2025-12-31" in refused.value.guidance
+    assert "trial date is on your citation and controls" in refused.value.guidance
 
 
 # --------------------------------------------------------------------------- West Virginia answer period
