@@ -84,6 +84,7 @@ def from_config(cfg: Config) -> dict:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        "worker_pool": "workers.prefork:TaskPool",  # prefork whose stop cannot hang (workers/prefork.py)
         "task_time_limit": TASK_TIME_LIMIT,
         # A new pool process must report "up" within this or it is killed and forked again. Each one
         # loads the analyzer data at start (worker_process_init), which takes seconds on a busy host:

@@ -36,3 +36,31 @@ def test_sigterm_to_the_process_group_stops_the_worker_without_an_error_line(tmp
     assert "Warm shutdown" in log
     assert "ERROR" not in log, log[-2000:]
     assert "stopped by 'signal 15 (SIGTERM)' (a normal stop)" in log
+
+
+def test_the_pool_finishes_when_a_stopped_pool_process_kept_the_task_pipe_locked():
+    # The embedded broker runs billiard's blocking pool; a pool process ended by SIGTERM while reading
+    # its next task can leave the task pipe's lock held, and the stop then waited for it forever.
+    import os
+    import threading
+
+    from billiard import get_context
+
+    from workers.prefork import _BlockingPool
+
+    queue = get_context().SimpleQueue()
+    child = os.fork()
+    if child == 0:  # a pool process that takes the lock and is killed holding it
+        queue._rlock.acquire()
+        os.kill(os.getpid(), signal.SIGKILL)
+    os.waitpid(child, 0)
+    finished = threading.Event()
+    handler = threading.Thread(target=time.sleep, args=(0,))
+    handler.start()
+    handler.join()
+
+    def finish():
+        _BlockingPool._help_stuff_finish(queue, handler, [])
+        finished.set()
+    threading.Thread(target=finish, daemon=True).start()
+    assert finished.wait(30), "finishing the pool waited for a lock no live process holds"
