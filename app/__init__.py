@@ -16,6 +16,7 @@ from app.forms import library
 from app.pipelines import PIPELINES
 from app.platform import celery_app, engine, event_hub, events, jobs, keys, logging_setup, monitoring, rls, runtime
 from app.search import search
+from app.search import keys as search_keys
 from app.understanding import service as understanding
 from app.request import CaseOSRequest
 from config import Config
@@ -60,6 +61,7 @@ def register_hooks():
     keys.register(understanding.rewrap_ai_cache, understanding.ai_cache_under_old_key)
     keys.register(chat.rewrap_chat_messages, chat.chat_messages_under_old_key)
     keys.register(jobs.rewrap_job_results, jobs.results_under_old_key)
+    keys.register(search_keys.rewrap_search_keys, search_keys.search_keys_under_old_key)
     documents.on_delete(search.remove_document)     # out of the index while its pages still exist
     documents.on_delete(chat.scrub_document)   # its quotes leave the case's chat answers
     engine.register(PIPELINES)

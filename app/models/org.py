@@ -22,6 +22,8 @@ class Organization(UUIDPk, Timestamps, db.Model):
     personal: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
     # Whether documents may be sent to an external AI provider at all (off by default).
     allow_external_ai: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
+    # The search index's token key, sealed under the master key (app/search/keys.py); made on first use.
+    search_key: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
 
 
 class Membership(UUIDPk, Timestamps, db.Model):

@@ -1,13 +1,16 @@
 """Full-text search over document text and titles, scoped to what the caller may read.
 
-PostgreSQL: a weighted tsvector per page (title 'A' above body 'B'), a GIN index and
-websearch_to_tsquery. SQLite (embedded): a contentless FTS5 table with the same query
-syntax translated (quotes, OR, -word) and bm25 weights favouring the title. Either way the
-index holds lexemes only; snippets are cut from the decrypted text of the returned hits.
+The index is blind (app/search/blind.py): words become per-organization keyed tokens before they
+reach the database, and the query gets the same transformation, so the index holds neither words
+nor their order. Rows: one per document (``page_number`` 0: title tokens weighted 'A', every
+page's tokens 'B') that is matched and ranked, and one per page (its own tokens) that says which
+pages to show a snippet from. PostgreSQL keeps the tokens in a tsvector with a GIN index on the
+document rows; SQLite (embedded) in a contentless FTS5 table ranked by bm25. Snippets are cut from
+the decrypted text of the pages shown.
 
 Under row-level security (migration 0009) PostgreSQL may not use the GIN index for a plain
 query on search_entries (``@@`` is not LEAKPROOF), so the match runs in the SECURITY DEFINER
-function of migration 0010, which applies the policies' organization rule itself.
+function of migration 0019, which applies the policies' organization rule itself.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import html
 import re
 import shlex
 import uuid
+from collections import Counter
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -27,32 +31,51 @@ from app.documents import documents
 from app.platform.engine import StepRun
 from app.platform.errors import ValidationFailed
 from app.accounts.tenancy import Principal
+from app.search import blind, keys
 
-TITLE_PAGE = 0  # the row holding a document's title
+DOCUMENT_ROW = 0       # the row that stands for the whole document (title and every page)
+TOTAL_CAP = 1000       # counting stops here: "1,000+" costs what "12" costs
+MAX_DOCUMENT_TOKENS = 40_000  # a tsvector holds at most 1 MB; past this a document row keeps its words, not all pairs
 
 
 def _is_pg() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
+def _bags(doc: Document, key: bytes, pages: list[dict]) -> list[tuple[int, blind.Bag]]:
+    """(page number, tokens) of each index row of a document: the document row first."""
+    rows = [(p["number"], blind.Bag(body=blind.tokens(key, p["text"]))) for p in pages if p["text"].strip()]
+    body: Counter = Counter()
+    for _n, bag in rows:
+        body.update(bag.body)
+    if len(body) > MAX_DOCUMENT_TOKENS:
+        words = Counter({t: c for t, c in body.items() if c > 1})  # a pair seen once is the first to go
+        body = Counter(dict(body.most_common(MAX_DOCUMENT_TOKENS))) if len(words) > MAX_DOCUMENT_TOKENS else words
+    return [(DOCUMENT_ROW, blind.Bag(title=blind.tokens(key, doc.title or ""), body=body))] + rows
+
+
 def index_document(doc: Document) -> int:
     """(Re)write the index rows of one document; returns the number of pages indexed."""
     remove_document(doc)
-    pages = [p for p in documents.page_texts(doc) if p["text"].strip()]
-    rows = [(TITLE_PAGE, doc.title or "", "")] + [(p["number"], "", p["text"]) for p in pages]
-    for number, title, body in rows:
+    key = keys.search_key(doc.organization_id)
+    rows = _bags(doc, key, documents.page_texts(doc))
+    common = {"org": doc.organization_id, "case": doc.case_id, "doc": doc.id, "type": doc.document_type,
+              "date": doc.created_at}
+    if _is_pg():
+        db.session.execute(sa.text(
+            "INSERT INTO search_entries (organization_id, case_id, document_id, page_number, document_type, "
+            "document_date, tsv) VALUES (:org, :case, :doc, :n, :type, :date, CAST(:tsv AS tsvector))"),
+            [dict(common, n=n, tsv=bag.tsvector()) for n, bag in rows])
+        return len(rows) - 1
+    for number, bag in rows:
         entry = SearchEntry(organization_id=doc.organization_id, case_id=doc.case_id, document_id=doc.id,
                             page_number=number, document_type=doc.document_type, document_date=doc.created_at)
         db.session.add(entry)
         db.session.flush()
-        if _is_pg():
-            db.session.execute(sa.text(
-                "UPDATE search_entries SET tsv = setweight(to_tsvector('english', :t), 'A') || "
-                "setweight(to_tsvector('english', :b), 'B') WHERE id = :id"), {"t": title, "b": body, "id": entry.id})
-        else:
-            db.session.execute(sa.text("INSERT INTO search_fts(rowid, title, body) VALUES (:id, :t, :b)"),
-                               {"id": entry.id, "t": title, "b": body})
-    return len(pages)
+        title, body = bag.fts5()
+        db.session.execute(sa.text("INSERT INTO search_fts(rowid, title, body) VALUES (:id, :t, :b)"),
+                           {"id": entry.id, "t": title, "b": body})
+    return len(rows) - 1
 
 
 def index(run: StepRun) -> dict:
@@ -68,9 +91,10 @@ def remove_document(doc: Document):
         return
     if not _is_pg():
         # A contentless FTS5 row is deleted by replaying the exact values it was indexed with.
-        texts = {p["number"]: p["text"] for p in documents.page_texts(doc)}
+        key = keys.search_key(doc.organization_id, create=False)
+        bags = dict(_bags(doc, key, documents.page_texts(doc))) if key else {}
         for entry_id, number in entries:
-            title, body = (doc.title or "", "") if number == TITLE_PAGE else ("", texts.get(number, ""))
+            title, body = bags.get(number, blind.Bag()).fts5()
             db.session.execute(sa.text("INSERT INTO search_fts(search_fts, rowid, title, body) "
                                        "VALUES ('delete', :id, :t, :b)"), {"id": entry_id, "t": title, "b": body})
     db.session.execute(sa.delete(SearchEntry).where(SearchEntry.document_id == doc.id))
@@ -125,83 +149,82 @@ def parse_websearch(q: str) -> list[list[tuple[str, bool, bool]]]:
     return [g for g in groups if g]
 
 
-def _fts5_query(groups) -> str | None:
-    parts = []
-    for group in groups:
-        pos = ['"' + t.replace('"', "") + '"' for t, _p, n in group if not n]
-        if not pos:
-            continue  # a group of exclusions alone cannot be expressed in FTS5
-        expr = " AND ".join(pos)
-        for t, _p, n in group:
-            if n:
-                expr = f'({expr}) NOT "{t}"'
-        parts.append(f"({expr})")
-    return " OR ".join(parts) if parts else None
-
-
-SEARCH_FUNCTION = "caseos_search_pages"  # migration 0010
+SEARCH_FUNCTION = "caseos_search_documents"  # migration 0019
 
 
 def search(principal: Principal, q: str, *, case_id=None, document_type=None, date_from=None, date_to=None,
            page=1, per_page=20) -> tuple[list[dict], int]:
     """Documents of the selected organization matching q, best first, with highlighted snippets.
 
-    One statement finds the matching pages once (a materialized set of (document, page, rank))
-    and derives from it the number of matching documents, this page of documents and their
-    pages hit; a second loads those documents and a third only the hit pages shown as snippets.
+    The total counts matching documents up to TOTAL_CAP + 1 (more than TOTAL_CAP reads "1,000+").
+    One statement matches and ranks the document rows and gives the count and this page of
+    documents; a second finds, among those documents' page rows, the pages to show; a third
+    reads those pages' text for the snippets.
     """
     q = (q or "").strip()
     if not q:
         raise ValidationFailed(errors={"q": ["Type something to search for."]})
     clauses = parse_websearch(q)
+    key = keys.search_key(principal.org_id, create=False)
+    if key is None:  # nothing of this organization was ever indexed
+        return [], 0
+    bq = blind.query(key, clauses)
     dfrom = datetime.combine(date_from, datetime.min.time()) if date_from else None
     dto = datetime.combine(date_to, datetime.max.time()) if date_to else None
     filters = (principal.org_id, case_id, document_type, dfrom, dto)
-    matches = _pg_matches(q, *filters) if _is_pg() else _fts5_matches(clauses, *filters)
+    matches = _pg_matches(bq, *filters) if _is_pg() else _fts5_matches(bq, *filters)
     if matches is None:
         return [], 0
-    total_n, top_rows, pages_hit = _top_documents(matches, page, per_page)
+    total_n, top_rows = _top_documents(matches, page, per_page)
     if not top_rows:
         return [], total_n
     ids = [r.document_id for r in top_rows]
     docs = {d.id: d for d in db.session.execute(sa.select(Document).where(Document.id.in_(ids))).scalars()}
-    shown_pages = {d: [n for n in pages_hit[d] if n != TITLE_PAGE][:2] for d in ids}
+    shown_pages = _pages_hit(bq, ids)
     texts = _page_texts(docs, shown_pages)
     terms = [t for clause in clauses for t, _p, n in clause if not n]
     items = []
     for r in top_rows:
         doc = docs[r.document_id]
-        pages = shown_pages[doc.id]
+        pages = shown_pages.get(doc.id, [])
         items.append({"document_id": doc.id, "case_id": doc.case_id, "title": doc.title,
                       "document_type": doc.document_type, "score": round(float(r.score), 6),
                       "pages": pages, "snippets": _snippets(texts.get(doc.id, {}), pages, terms)})
     return items, total_n
 
 
-def _pg_matches(q: str, org_id, case_id, document_type, dfrom, dto):
-    """(document_id, page_number, rank) of every matching page, through the search function.
+def _pg_matches(bq: blind.Query, org_id, case_id, document_type, dfrom, dto):
+    """(document_id, rank) of every matching document, through the search function.
 
     Row-level security hides the GIN index from a plain query (ts_match_vq is not LEAKPROOF):
-    the SECURITY DEFINER function of migration 0010 applies the policies' rule itself, plus
-    the organization, and returns (document_id, page_number, rank) with the tsvector left behind."""
-    tsq = sa.func.websearch_to_tsquery("english", q)
+    the SECURITY DEFINER function of migration 0019 applies the policies' rule itself, plus
+    the organization, and returns (document_id, rank) with the tsvector left behind."""
+    match, rank = bq.tsquery(), bq.rank_tsquery()
+    if match is None:
+        return None
     hits_fn = getattr(sa.func, SEARCH_FUNCTION)(
-        tsq, sa.cast(sa.literal(org_id, sa.Uuid), sa.Uuid),
+        sa.cast(sa.literal(match, sa.Text), _TSQUERY), sa.cast(sa.literal(rank or match, sa.Text), _TSQUERY),
+        sa.cast(sa.literal(org_id, sa.Uuid), sa.Uuid),
         sa.cast(sa.literal(_uuid_or_none(case_id), sa.Uuid), sa.Uuid),
         sa.cast(sa.literal(document_type, sa.Text), sa.Text),
         sa.cast(sa.literal(dfrom, UTCDateTime), sa.DateTime(timezone=True)),
         sa.cast(sa.literal(dto, UTCDateTime), sa.DateTime(timezone=True)),
-    ).table_valued(sa.column("document_id", sa.Uuid), sa.column("page_number", sa.Integer),
-                   sa.column("rank", sa.Float)).alias("h")
-    return sa.select(hits_fn.c.document_id, hits_fn.c.page_number, hits_fn.c.rank)
+    ).table_valued(sa.column("document_id", sa.Uuid), sa.column("rank", sa.Float)).alias("h")
+    return sa.select(hits_fn.c.document_id, hits_fn.c.rank)
 
 
-def _fts5_matches(clauses, org_id, case_id, document_type, dfrom, dto):
-    """The same on SQLite's FTS5 (None when the query has nothing to look for)."""
-    fq = _fts5_query(clauses)
-    if fq is None:
-        return None
-    filters = [SearchEntry.organization_id == org_id]
+class _TSQueryType(sa.types.UserDefinedType):
+    cache_ok = True
+
+    def get_col_spec(self, **kw):
+        return "tsquery"
+
+
+_TSQUERY = _TSQueryType()
+
+
+def _fts5_filters(org_id, case_id, document_type, dfrom, dto) -> list:
+    filters = [SearchEntry.organization_id == org_id, SearchEntry.page_number == DOCUMENT_ROW]
     if case_id:
         filters.append(SearchEntry.case_id == case_id)
     if document_type:
@@ -210,49 +233,73 @@ def _fts5_matches(clauses, org_id, case_id, document_type, dfrom, dto):
         filters.append(SearchEntry.document_date >= dfrom)
     if dto:
         filters.append(SearchEntry.document_date < dto)
+    return filters
+
+
+def _fts5_ranked(fq: str, name: str):
     # bm25() only works in a plain FTS5 query: rank there (materialized), then join and filter.
     fts = sa.table("search_fts", sa.column("rowid"))
-    ranked = (sa.select(fts.c.rowid.label("rid"),
-                        (-sa.func.bm25(sa.literal_column("search_fts"), 10.0, 1.0)).label("rank"))
-              .where(sa.text("search_fts MATCH :fq").bindparams(fq=fq))
-              .cte("fts_ranked").prefix_with("MATERIALIZED"))
-    return (sa.select(SearchEntry.document_id, SearchEntry.page_number, ranked.c.rank)
-            .select_from(ranked).join(SearchEntry, SearchEntry.id == ranked.c.rid).where(*filters))
+    return (sa.select(fts.c.rowid.label("rid"), (-sa.func.bm25(sa.literal_column("search_fts"), 10.0, 1.0)).label("rank"))
+            .where(sa.text(f"search_fts MATCH :{name}").bindparams(**{name: fq}))
+            .cte(f"fts_{name}").prefix_with("MATERIALIZED"))
 
 
-def _top_documents(matches, page: int, per_page: int) -> tuple[int, list, dict]:
-    """The number of matching documents, this page of them (best first) and the pages each hit."""
-    # Every matching page once, rank included (the tsvector stays behind); then one row per
-    # document, and only then the check that the document and its case are not deleted (once per
-    # document rather than once per page).
+def _fts5_matches(bq: blind.Query, *filters):
+    """The same on SQLite's FTS5 (None when the query has nothing to look for)."""
+    fq = bq.fts5()
+    if fq is None:
+        return None
+    ranked = _fts5_ranked(fq, "fq")
+    return (sa.select(SearchEntry.document_id, ranked.c.rank)
+            .select_from(ranked).join(SearchEntry, SearchEntry.id == ranked.c.rid).where(*_fts5_filters(*filters)))
+
+
+def _top_documents(matches, page: int, per_page: int) -> tuple[int, list]:
+    """The number of matching documents (up to TOTAL_CAP + 1) and this page of them, best first."""
+    # The check that the document and its case are not deleted runs once per matching document.
     hits = matches.cte("hits").prefix_with("MATERIALIZED")
-    grouped = (sa.select(hits.c.document_id, sa.func.max(hits.c.rank).label("score"))
-               .group_by(hits.c.document_id).cte("grouped"))
-    live = sa.exists().where(Document.id == grouped.c.document_id, Document.deleted_at.is_(None),
+    live = sa.exists().where(Document.id == hits.c.document_id, Document.deleted_at.is_(None),
                              sa.exists().where(Case.id == Document.case_id, Case.deleted_at.is_(None)))
-    per_doc = sa.select(grouped.c.document_id, grouped.c.score).where(live).cte("per_doc").prefix_with("MATERIALIZED")
+    per_doc = (sa.select(hits.c.document_id, hits.c.rank.label("score")).where(live)
+               .cte("per_doc").prefix_with("MATERIALIZED"))
     top = (sa.select(per_doc.c.document_id, per_doc.c.score)
            .order_by(per_doc.c.score.desc(), per_doc.c.document_id)
            .limit(per_page).offset((page - 1) * per_page).cte("top"))
-    total = sa.select(sa.func.count()).select_from(per_doc).scalar_subquery()
+    capped = sa.select(per_doc.c.document_id).limit(TOTAL_CAP + 1).subquery("capped")
+    total = sa.select(sa.func.count()).select_from(capped).scalar_subquery()
     one = sa.select(sa.literal(1).label("one")).subquery("one")
-    shown = top.join(hits, hits.c.document_id == top.c.document_id)
-    # One row per (document of this page, page hit); a lone row of NULLs when the page is empty.
+    # One row per document of this page; a lone row of NULLs when the page is empty.
     rows = db.session.execute(
-        sa.select(total.label("total"), top.c.document_id, top.c.score, hits.c.page_number)
-        .select_from(one.outerjoin(shown, sa.true()))
-        .order_by(top.c.score.desc(), top.c.document_id, hits.c.rank.desc(), hits.c.page_number)).all()
+        sa.select(total.label("total"), top.c.document_id, top.c.score)
+        .select_from(one.outerjoin(top, sa.true()))
+        .order_by(top.c.score.desc(), top.c.document_id)).all()
     total_n = (rows[0].total if rows else 0) or 0
-    top_rows: list = []
-    pages_hit: dict = {}
-    for r in rows:
-        if r.document_id is None:
-            continue
-        if r.document_id not in pages_hit:
-            pages_hit[r.document_id] = []
-            top_rows.append(r)
-        pages_hit[r.document_id].append(r.page_number)
-    return total_n, top_rows, pages_hit
+    return total_n, [r for r in rows if r.document_id is not None]
+
+
+def _pages_hit(bq: blind.Query, ids: list) -> dict:
+    """{document_id: up to two page numbers}: the pages of these documents where the searched words
+    occur most, for the snippets."""
+    rank = bq.rank_tsquery()
+    if not rank:
+        return {}
+    if _is_pg():
+        tsq = sa.cast(sa.literal(rank, sa.Text), _TSQUERY)
+        tsv = sa.literal_column("search_entries.tsv")
+        score = sa.func.ts_rank(tsv, tsq)
+        q = (sa.select(SearchEntry.document_id, SearchEntry.page_number, score.label("rank"))
+             .where(SearchEntry.document_id.in_(ids), SearchEntry.page_number != DOCUMENT_ROW, tsv.op("@@")(tsq)))
+    else:
+        ranked = _fts5_ranked(" OR ".join(rank.split(" | ")), "rq")
+        q = (sa.select(SearchEntry.document_id, SearchEntry.page_number, ranked.c.rank)
+             .select_from(ranked).join(SearchEntry, SearchEntry.id == ranked.c.rid)
+             .where(SearchEntry.document_id.in_(ids), SearchEntry.page_number != DOCUMENT_ROW))
+    out: dict = {}
+    for r in db.session.execute(q.order_by(sa.desc("rank"), SearchEntry.page_number)):
+        pages = out.setdefault(r.document_id, [])
+        if len(pages) < 2:
+            pages.append(r.page_number)
+    return out
 
 
 def _uuid_or_none(value):
