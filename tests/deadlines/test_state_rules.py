@@ -266,3 +266,10 @@ def test_west_virginia_magistrate_appeal_quotes_50_5_12_and_moves_off_primary_el
     assert d.due_date == date(2026, 5, 13) and d.verified
     assert "not later than twenty days after such judgment is rendered" in d.quote
     assert any("motion to set aside" in line for line in d.explanation)
+
+
+def test_federal_answer_by_the_united_states_quotes_rule_12a2_and_rolls_past_a_weekend():
+    [d] = compute("US-FED", "service_of_complaint_us_party", date(2025, 8, 19))
+    # "within 60 days after service on the United States attorney": Sat 10-18, so Mon 2025-10-20.
+    assert d.due_date == date(2025, 10, 20) and d.verified
+    assert "within 60 days after service on the United States attorney" in d.quote
