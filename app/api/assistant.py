@@ -77,6 +77,8 @@ def _org_research_key():
 @limiter.limit(_org_research_limit, key_func=_org_research_key)
 @bp.arguments(ResearchIn)
 @bp.response(202, ResearchAccepted)
+@bp.alt_response(429, response="TOO_MANY_REQUESTS", description="The organization's research limit "
+                 "(RATELIMIT_ORG_RESEARCH) is reached: retry after Retry-After seconds.")
 def research(data):
     """Research a procedural topic for a jurisdiction in the background; the job's result holds the answer.
 

@@ -85,6 +85,8 @@ def _org_upload_key():
 @bp.response(202, UploadAccepted)
 @bp.alt_response(200, schema=UploadAccepted, description="The same bytes were already uploaded to this case "
                  "(including a deleted document, then marked deleted): the existing document, no new job.")
+@bp.alt_response(429, response="TOO_MANY_REQUESTS", description="The organization's upload limit "
+                 "(RATELIMIT_ORG_UPLOADS) is reached: retry after Retry-After seconds.")
 def upload(form, case_id):
     """Upload a PDF, image (PNG, JPEG, TIFF, HEIC, WebP), Word, HTML, e-mail or text file; it is encrypted
     as it streams in, then processed (an e-mail's attachments become documents of their own)."""

@@ -109,6 +109,9 @@ def test_uploads_beyond_the_organization_limit_get_429_with_retry_after(app, sen
     assert r.status_code == 429
     assert int(r.headers["Retry-After"]) > 0
     assert r.get_json()["code"] == "rate_limited"
+    spec = owner.get("/api/v1/openapi.json").get_json()
+    assert "429" in spec["paths"]["/api/v1/cases/{case_id}/documents"]["post"]["responses"]
+    assert "429" in spec["paths"]["/api/v1/research"]["post"]["responses"]
     # Another organization uploads as usual.
     other = make_user(name="Quiet Clinic")
     upload(other, other.create_case()["id"], "Letter")
