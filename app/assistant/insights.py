@@ -14,6 +14,7 @@ from app.cases import dashboard
 from app.extensions import db
 from app.forms.suggestions import suggest
 from app.models import Case, Deadline, Document, Party
+from app.platform.messages import N_, Catalogue
 
 RESPONSE_DEADLINE = re.compile(r"\b(answer|respond|response|appearance|appear)\b", re.I)
 
@@ -32,7 +33,7 @@ def case_insights(principal: Principal, case_id, *, now: datetime | None = None)
                   and RESPONSE_DEADLINE.search(f"{d.title} {d.rule or ''}")]
     forms = _forms(case, answer_due)
     return {"case_id": case.id, "today": today,
-            "next_due": dashboard.next_deadlines(principal, today, limit=5, case_id=case.id),
+            "next_due": dashboard.next_deadlines(principal, today, limit=5, case_id=case.id, now=now),
             "missing": _missing(case, today, deadlines, docs, parties, answer_due, forms),
             "to_confirm": {"deadlines": _suggested_deadlines(case, today, deadlines, docs),
                            "parties": _suggested_parties(parties, docs)},
@@ -40,44 +41,69 @@ def case_insights(principal: Principal, case_id, *, now: datetime | None = None)
             "processing": dashboard.processing_documents(principal, case_id=case.id)}
 
 
+INSIGHTS = Catalogue({  # the sentences below, as messages (app/platform/messages.py)
+    "insights.response_not_filed": N_("'{title}' is due {date} (in {count} days) and is not marked as done. File "
+                                      "your response with the court, then mark the deadline completed."),
+    "insights.response_not_filed_form": N_("'{title}' is due {date} (in {count} days) and is not marked as done. "
+                                           "File your response with the court, then mark the deadline completed. "
+                                           "A form that may fit: {form}."),
+    "insights.deadline_passed": N_("'{title}' was due {date} and is not marked as done. Ask the court clerk or a "
+                                   "legal aid office what you can still do."),
+    "insights.no_documents": N_("No papers are uploaded yet. Upload the notice, summons or letter you received: "
+                                "CaseOS reads the dates and deadlines from them."),
+    "insights.documents_failed": N_("{count} document(s) could not be read; open each to see why (a photo that is "
+                                    "too dark, a password-protected PDF ...)."),
+    "insights.no_deadlines": N_("No deadline is recorded for this case. Check the dates on your papers, or work one "
+                                "out from what happened (the deadline calculator)."),
+    "insights.no_case_number": N_("Add the case number from the court's papers: the clerk and every form ask for it."),
+    "insights.no_parties": N_("No parties are recorded. Add who is on each side: their names go on every form you "
+                              "file."),
+    "why.deadline_open": N_("the deadline '{title}' is still open"),
+    "why.passed_open": N_("its date has passed and it is still open"),
+    "why.passed_missed": N_("its date has passed and it is marked as missed"),
+    "why.no_documents": N_("the case has no documents"),
+    "why.processing_failed": N_("their processing failed"),
+    "why.no_deadlines": N_("every document is read and none gave a deadline"),
+    "why.no_case_number": N_("the case has no case number"),
+    "why.no_parties": N_("the case has no parties"),
+    "why.deadline_found": N_("found in '{title}'; confirm it if it is right, dismiss it if not"),
+    "why.deadline_computed": N_("computed from the court rules; confirm it if it is right, dismiss it if not"),
+    "why.party_named": N_("named as {role} in '{title}'; check the name and role"),
+})
+M = INSIGHTS
+
+
 def _missing(case: Case, today: date, deadlines, docs, parties, answer_due, forms) -> list[dict]:
     out = []
     answer_forms = [f["title"] for f in forms["forms"] if re.search(r"answer|appearance", f["title"], re.I)]
     for d in answer_due:
-        days = (d.due_date - today).days
-        out.append(_item("response_not_filed", f"'{d.title}' is due {d.due_date} (in {days} days) and is not "
-                         "marked as done. File your response with the court, then mark the deadline completed."
-                         + (f" A form that may fit: {answer_forms[0]}." if answer_forms else ""),
-                         f"the deadline '{d.title}' is still open", deadline_id=d.id))
+        said = {"title": d.title, "date": d.due_date.isoformat(), "count": (d.due_date - today).days}
+        message = (M("insights.response_not_filed_form", **said, form=answer_forms[0]) if answer_forms
+                   else M("insights.response_not_filed", **said))
+        out.append(_item("response_not_filed", message, M("why.deadline_open", title=d.title), deadline_id=d.id))
     for d in deadlines:
         if d.status == "MISSED" or (d.status == "PENDING" and d.due_date < today):
-            out.append(_item("deadline_passed", f"'{d.title}' was due {d.due_date} and is not marked as done. "
-                             "Ask the court clerk or a legal aid office what you can still do.",
-                             f"its date has passed and its status is {d.status}", deadline_id=d.id))
+            out.append(_item("deadline_passed", M("insights.deadline_passed", title=d.title, date=d.due_date.isoformat()),
+                             M("why.passed_missed" if d.status == "MISSED" else "why.passed_open"), deadline_id=d.id))
     live_docs = [doc for doc in docs if doc.deleted_at is None]
     if not live_docs:
-        out.append(_item("no_documents", "No papers are uploaded yet. Upload the notice, summons or letter you "
-                         "received: CaseOS reads the dates and deadlines from them.", "the case has no documents"))
+        out.append(_item("no_documents", M("insights.no_documents"), M("why.no_documents")))
     failed = [doc for doc in live_docs if doc.status == "FAILED"]
     if failed:
-        out.append(_item("documents_failed", f"{len(failed)} document(s) could not be read; open each to see why "
-                         "(a photo that is too dark, a password-protected PDF ...).",
-                         "their processing failed", document_ids=[doc.id for doc in failed]))
+        out.append(_item("documents_failed", M("insights.documents_failed", count=len(failed)),
+                         M("why.processing_failed"), document_ids=[doc.id for doc in failed]))
     if live_docs and not deadlines and all(doc.status == "PROCESSED" for doc in live_docs):
-        out.append(_item("no_deadlines", "No deadline is recorded for this case. Check the dates on your papers, "
-                         "or work one out from what happened (the deadline calculator).",
-                         "every document is read and none gave a deadline"))
+        out.append(_item("no_deadlines", M("insights.no_deadlines"), M("why.no_deadlines")))
     if not case.case_number:
-        out.append(_item("no_case_number", "Add the case number from the court's papers: the clerk and every form "
-                         "ask for it.", "the case has no case number"))
+        out.append(_item("no_case_number", M("insights.no_case_number"), M("why.no_case_number")))
     if not parties:
-        out.append(_item("no_parties", "No parties are recorded. Add who is on each side: their names go on "
-                         "every form you file.", "the case has no parties"))
+        out.append(_item("no_parties", M("insights.no_parties"), M("why.no_parties")))
     return out
 
 
-def _item(code: str, message: str, why: str, **refs) -> dict:
-    return {"code": code, "message": message, "why": why, **refs}
+def _item(code: str, message: dict, why: dict, **refs) -> dict:
+    return {"code": code, "message": message["text"], "why": why["text"], "i18n": {"message": message, "why": why},
+            **refs}
 
 
 def _suggested_deadlines(case: Case, today: date, deadlines, docs) -> list[dict]:
@@ -87,18 +113,22 @@ def _suggested_deadlines(case: Case, today: date, deadlines, docs) -> list[dict]
         if d.status == "SUGGESTED" and d.due_date >= today:
             item = dashboard.deadline_item(d, case, today, by_id.get(d.source_document_id))
             source = item["source_document"]
-            item["why"] = (f"found in '{source['title']}'" if source else "computed from the court rules") + \
-                "; confirm it if it is right, dismiss it if not"
-            out.append(item)
+            why = M("why.deadline_found", title=source["title"]) if source else M("why.deadline_computed")
+            out.append({**item, "why": why["text"], "i18n": {"why": why}})
     return out
 
 
 def _suggested_parties(parties, docs) -> list[dict]:
     by_id = {doc.id: doc for doc in docs if doc.deleted_at is None}
-    return [{"id": p.id, "name": p.name, "role": p.role,
-             "source_document": {"id": by_id[p.source_document_id].id, "title": by_id[p.source_document_id].title},
-             "why": f"named as {p.role.lower()} in '{by_id[p.source_document_id].title}'; check the name and role"}
-            for p in parties if p.source_document_id in by_id]
+    out = []
+    for p in parties:
+        if p.source_document_id in by_id:
+            source = by_id[p.source_document_id]
+            why = M("why.party_named", role=p.role, title=source.title)
+            out.append({"id": p.id, "name": p.name, "role": p.role,
+                        "source_document": {"id": source.id, "title": source.title},
+                        "why": why["text"], "i18n": {"why": why}})
+    return out
 
 
 def _forms(case: Case, answer_due) -> dict:

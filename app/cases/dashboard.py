@@ -13,15 +13,23 @@ from app.accounts.tenancy import Principal, scope_ids, scoped
 from app.cases.notifications import list_notifications
 from app.deadlines.reminders import get_zone
 from app.deadlines.service import user_zone
-from app.deadlines.zones import court_zone
+from app.deadlines.zones import court_zone, due_instant
 from app.extensions import db
 from app.models import Case, Deadline, Document, Job
 from app.models.base import utcnow
+from app.platform.messages import N_, Catalogue
 
 OPEN_DEADLINES = ("PENDING", "SUGGESTED")
 DUE_SOON_DAYS = 7
 # Most urgent first: what a person must act on today comes before what merely waits for them.
 ATTENTION_ORDER = ("deadline_passed", "due_soon", "documents_failed", "deadlines_to_confirm")
+ATTENTION = Catalogue({  # why a case needs the person (app/platform/messages.py)
+    "attention.deadline_passed": N_("{count} deadline(s) passed without being marked done (the first on {date})."),
+    "attention.due_soon": N_("{count} deadline(s) due within {days} days (the first on {date})."),
+    "attention.deadlines_to_confirm": N_("{count} deadline(s) found in your papers wait for you to confirm or "
+                                         "dismiss them."),
+    "attention.documents_failed": N_("{count} document(s) could not be read; open each one to see why."),
+})
 
 
 def today_for(principal: Principal, now: datetime | None = None) -> date:
@@ -34,37 +42,49 @@ def dashboard(principal: Principal, *, now: datetime | None = None, limit: int =
     today = today_for(principal, now)
     notifications, _ = list_notifications(principal, per_page=limit)
     unread = list_notifications(principal, unread=True, per_page=1)[1]
-    return {"today": today, "next_deadlines": next_deadlines(principal, today, limit=limit),
+    return {"today": today, "next_deadlines": next_deadlines(principal, today, limit=limit, now=now),
             "processing": processing_documents(principal, limit=limit * 2),
             "notifications": notifications, "unread_notifications": unread,
             "attention": cases_needing_attention(principal, today, limit=limit)}
 
 
-def deadline_item(deadline: Deadline, case: Case, today: date, document: Document | None) -> dict:
-    """One deadline as the dashboard and the case insights show it: when, how long, where it came from."""
-    return {"id": deadline.id, "case_id": case.id, "case_title": case.title, "title": deadline.title,
+def deadline_item(deadline: Deadline, case: Case, today: date, document: Document | None, *,
+                  viewer_zone: str | None = None, now: datetime | None = None) -> dict:
+    """One deadline as the dashboard and the case insights show it: when, how long, where it came from.
+
+    Days are counted on the court's calendar when ``now`` is given (its last day is 0 until the court's
+    day ends); a due time is also given as the moment in the viewer's zone (``due_at``)."""
+    court = court_zone(case.jurisdiction)
+    clock = court or viewer_zone
+    day = now.astimezone(get_zone(clock)).date() if now is not None and clock else today
+    item = {"id": deadline.id, "case_id": case.id, "case_title": case.title, "title": deadline.title,
             "due_date": deadline.due_date, "due_time": deadline.due_time,
-            "timezone": court_zone(case.jurisdiction) or None, "status": deadline.status,
-            "days_left": (deadline.due_date - today).days, "rule": deadline.rule, "citation": deadline.citation,
+            "timezone": court or None, "status": deadline.status,
+            "days_left": (deadline.due_date - day).days, "rule": deadline.rule, "citation": deadline.citation,
             "quote": deadline.quote,
             "source_document": {"id": document.id, "title": document.title} if document is not None else None}
+    if deadline.due_time is not None and clock and viewer_zone:
+        item["due_at"] = due_instant(deadline.due_date, deadline.due_time, clock).astimezone(get_zone(viewer_zone))
+    return item
 
 
-def next_deadlines(principal: Principal, today: date, *, limit: int = 10, case_id=None) -> list[dict]:
-    """Open deadlines from today on (past ones are not "next"), nearest first, each with its source."""
-    query = (scoped(principal, Deadline, all_orgs=True)
-             .where(Deadline.status.in_(OPEN_DEADLINES), Deadline.due_date >= today)
-             .order_by(Deadline.due_date, Deadline.due_time.is_(None), Deadline.due_time, Deadline.id).limit(limit))
+def next_deadlines(principal: Principal, today: date, *, limit: int = 10, case_id=None,
+                   now: datetime | None = None) -> list[dict]:
+    """Open deadlines not yet passed on their court's clock, nearest first, each with its source."""
+    now, zone = now or utcnow(), user_zone(principal.user)
+    query = (scoped(principal, Deadline, all_orgs=True)     # a court a day behind may still be on its due day
+             .where(Deadline.status.in_(OPEN_DEADLINES), Deadline.due_date >= today - timedelta(days=1))
+             .order_by(Deadline.due_date, Deadline.due_time.is_(None), Deadline.due_time, Deadline.id)
+             .limit(limit + 20))
     if case_id is not None:
         query = query.where(Deadline.case_id == case_id)
     deadlines = db.session.execute(query).scalars().all()
-    return _with_cases_and_sources(deadlines, today)
-
-
-def _with_cases_and_sources(deadlines: list[Deadline], today: date) -> list[dict]:
     cases = _by_id(Case, {d.case_id for d in deadlines})
-    documents = _by_id(Document, {d.source_document_id for d in deadlines if d.source_document_id})
-    return [deadline_item(d, cases[d.case_id], today, documents.get(d.source_document_id)) for d in deadlines]
+    ahead = [d for d in deadlines
+             if now < due_instant(d.due_date, d.due_time, court_zone(cases[d.case_id].jurisdiction) or zone)][:limit]
+    documents = _by_id(Document, {d.source_document_id for d in ahead if d.source_document_id})
+    return [deadline_item(d, cases[d.case_id], today, documents.get(d.source_document_id), viewer_zone=zone, now=now)
+            for d in ahead]
 
 
 def _by_id(model, ids: set) -> dict:
@@ -147,10 +167,7 @@ def _attention_rows(orgs: list, today: date):
 
 
 def _reason(code: str, count: int, first: date | None) -> dict:
-    messages = {
-        "deadline_passed": f"{count} deadline(s) passed without being marked done (the first on {first}).",
-        "due_soon": f"{count} deadline(s) due within {DUE_SOON_DAYS} days (the first on {first}).",
-        "deadlines_to_confirm": f"{count} deadline(s) found in your papers wait for you to confirm or dismiss them.",
-        "documents_failed": f"{count} document(s) could not be read; open each one to see why.",
-    }
-    return {"code": code, "count": count, "date": first, "message": messages[code]}
+    params = {"count": count, **({"date": first.isoformat()} if first else {}),
+              **({"days": DUE_SOON_DAYS} if code == "due_soon" else {})}
+    said = ATTENTION(f"attention.{code}", **params)
+    return {"code": code, "count": count, "date": first, "message": said["text"], "i18n": {"message": said}}

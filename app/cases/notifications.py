@@ -43,7 +43,7 @@ from app.accounts import audit
 from app.platform import events, runtime
 from app.deadlines.reminders import get_zone
 from app.deadlines.service import SKIP_AFTER, user_zone
-from app.deadlines.zones import court_zone
+from app.deadlines.zones import court_zone, due_instant
 from app.platform.errors import NotFound
 from app.platform.mail import MailPermanentError, MailTransientError, message_id_for, send_mail
 from app.accounts.tenancy import WRITE_ROLES, Principal
@@ -376,8 +376,12 @@ def reminder_text(deadline, case, user, now: datetime, *, org_name=_LOOKUP) -> t
     name = unlinked(" ".join(deadline.title.split()))
     due = deadline.due_date.strftime("%a %Y-%m-%d")
     if deadline.due_time:
-        # on the court's clock, like the calendar feeds
-        due += deadline.due_time.strftime(" at %H:%M") + f" ({court_zone(case.jurisdiction) or zone_name})"
+        # on the court's clock, like the calendar feeds, and on the reader's when that is another zone
+        court = court_zone(case.jurisdiction) or zone_name
+        due += deadline.due_time.strftime(" at %H:%M") + f" ({court})"
+        if court != zone_name:
+            yours = due_instant(deadline.due_date, deadline.due_time, court).astimezone(get_zone(zone_name))
+            due += yours.strftime(" = %a %Y-%m-%d at %H:%M") + f" your time ({zone_name})"
     if org_name is _LOOKUP:
         org = db.session.get(Organization, case.organization_id)
         org_name = org.name if org else None

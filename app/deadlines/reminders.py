@@ -51,12 +51,14 @@ def reminder_times(
     tz_name: str,
     offsets: list[int],
     morning: time = DEFAULT_MORNING,
+    court_tz: str | None = None,
 ) -> list[tuple[int, datetime]]:
     """``[(offset_days, aware_utc_datetime), ...]`` in chronological order.
 
-    If the deadline has a ``due_time`` at or before ``morning``, the offset-0
-    reminder would fire after the deadline; it is moved to one hour before the
-    due time (not earlier than local midnight of the due date).
+    ``due_time`` is on the court's clock (``court_tz``; the user's zone when None). If the deadline
+    passes at or before ``morning`` of the due date in the user's zone, the offset-0 reminder would fire
+    after the deadline; it is moved to one hour before the due time (not earlier than the court's
+    midnight of the due date).
     """
     if isinstance(due_date, datetime):
         due_date = due_date.date()
@@ -75,11 +77,11 @@ def reminder_times(
             raise ValueError(f"reminder offset {off} out of range 0..{MAX_OFFSET_DAYS}")
         if off in out:
             continue
-        day = due_date - timedelta(days=off)
-        wall = morning
-        if off == 0 and due_time is not None and due_time.replace(tzinfo=None) <= morning.replace(tzinfo=None):
-            due_dt = datetime.combine(due_date, due_time.replace(tzinfo=None))
-            earlier = max(due_dt - timedelta(hours=1), datetime.combine(due_date, time(0, 0)))
-            wall = earlier.time()
-        out[off] = localize(day, wall, zone).astimezone(timezone.utc)
+        at = localize(due_date - timedelta(days=off), morning, zone)
+        if off == 0 and due_time is not None:
+            court = get_zone(court_tz) if court_tz else zone
+            due_at = localize(due_date, due_time, court)
+            if due_at <= at:
+                at = max(due_at - timedelta(hours=1), localize(due_date, time(0, 0), court))
+        out[off] = at.astimezone(timezone.utc)
     return sorted(out.items(), key=lambda kv: (kv[1], -kv[0]))

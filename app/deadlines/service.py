@@ -19,7 +19,7 @@ from app.models.base import utcnow
 from app.accounts import audit
 from app.platform import runtime
 from app.deadlines.calendar import deadlines_ics
-from app.deadlines.zones import court_zone
+from app.deadlines.zones import court_zone, due_instant
 from app.deadlines import engine
 from app.deadlines.reminders import DEFAULT_OFFSETS, get_zone, reminder_times
 from app.platform.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -246,9 +246,12 @@ def schedule_reminders(deadline: Deadline, *, now: datetime | None = None):
         .with_for_update().execution_options(populate_existing=True)).scalars().all()
     wanted = {}
     if deadline.status == "PENDING":
+        case = db.session.get(Case, deadline.case_id)
+        court = court_zone(case.jurisdiction) if case is not None else None
         for user in reminder_recipients(deadline):
             offsets = list(deadline.reminders or [])
-            for offset, due_at in reminder_times(deadline.due_date, deadline.due_time, user_zone(user), offsets):
+            for offset, due_at in reminder_times(deadline.due_date, deadline.due_time, user_zone(user), offsets,
+                                                 court_tz=court):
                 for channel in channels():
                     wanted[(user.id, offset, channel)] = (user.id, offset, channel, due_at)
     taken = {(r.user_id, r.offset_days, r.channel) for r in rows if r.status in IN_FLIGHT}
@@ -277,20 +280,20 @@ def _initial_state(due_at: datetime, now: datetime) -> tuple[str, str | None]:
 
 
 def mark_missed(*, now: datetime | None = None) -> int:
-    """PENDING deadlines whose due date (and time) has passed in their owner's zone become MISSED."""
+    """PENDING deadlines whose due date (and time) has passed on the court's clock become MISSED.
+
+    The court's clock is its jurisdiction's zone (a federal case has none: its owner's zone). Never earlier:
+    a person in New York is not told a Los Angeles court's deadline was missed while that court's day runs."""
     now = now or utcnow()
     # No zone is more than a day ahead of UTC, so nothing later than tomorrow (UTC) can have passed.
     candidates = db.session.execute(
-        sa.select(Deadline).join(Case, Case.id == Deadline.case_id)
+        sa.select(Deadline, Case.jurisdiction).join(Case, Case.id == Deadline.case_id)
         .where(Deadline.status == "PENDING", Deadline.due_date <= now.date() + timedelta(days=1),
-               Case.deleted_at.is_(None))).scalars().all()
+               Case.deleted_at.is_(None))).all()
     missed = 0
-    for deadline in candidates:
-        zone = get_zone(user_zone(_owner(deadline)))
-        local = now.astimezone(zone)
-        passed = (local.date() > deadline.due_date if deadline.due_time is None
-                  else local.replace(tzinfo=None) > datetime.combine(deadline.due_date, deadline.due_time))
-        if not passed:
+    for deadline, jurisdiction in candidates:
+        zone = court_zone(jurisdiction) or user_zone(_owner(deadline))
+        if now <= due_instant(deadline.due_date, deadline.due_time, zone):
             continue
         changed = db.session.execute(
             sa.update(Deadline).where(Deadline.id == deadline.id, Deadline.status == "PENDING")

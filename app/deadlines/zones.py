@@ -8,7 +8,10 @@ court in the other zone is off by an hour until a case names its own. ``US-FED``
 """
 from __future__ import annotations
 
-__all__ = ["JURISDICTION_ZONES", "court_zone"]
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+__all__ = ["JURISDICTION_ZONES", "court_zone", "due_instant"]
 
 _EASTERN, _CENTRAL, _MOUNTAIN, _PACIFIC = "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"
 
@@ -36,3 +39,11 @@ JURISDICTION_ZONES: dict[str, str] = {
 def court_zone(jurisdiction: str | None) -> str | None:
     """The IANA zone a court of this jurisdiction keeps its clock in, or None (federal, unknown)."""
     return JURISDICTION_ZONES.get((jurisdiction or "").strip().upper())
+
+
+def due_instant(due_date: date, due_time: time | None, zone_name: str) -> datetime:
+    """The moment a deadline passes on the court's clock: its due time, or the end of its day (midnight)."""
+    zone = ZoneInfo(zone_name)
+    if due_time is None:
+        return datetime.combine(due_date + timedelta(days=1), time(0, 0), tzinfo=zone)
+    return datetime.combine(due_date, due_time.replace(tzinfo=None), tzinfo=zone)

@@ -2,6 +2,7 @@
 from marshmallow import fields
 
 from app.schemas.common import OutSchema
+from app.schemas.messages import MessageOut
 
 
 class _Quoted(OutSchema):
@@ -91,6 +92,12 @@ class AnalysisOut(OutSchema):
     key_concepts = fields.List(fields.String(), required=True)
     issues = fields.List(fields.String(), required=True)
     next_steps = fields.List(fields.String(), required=True)
+    summary_messages = fields.List(fields.Nested(MessageOut), metadata={
+        "description": "The summary's sentences as messages (local analyzer; absent for a model's analysis)."})
+    issue_messages = fields.List(fields.Nested(MessageOut), metadata={
+        "description": "`issues` as messages, in the same order (local analyzer)."})
+    next_step_messages = fields.List(fields.Nested(MessageOut), metadata={
+        "description": "`next_steps` as messages, in the same order (local analyzer)."})
     language = fields.String(allow_none=True)
     provider = fields.String(required=True)
     model = fields.String(allow_none=True)

@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 from app.models.deadline import DEADLINE_STATUSES
 from app.schemas.common import OutSchema
 from app.schemas.deadline import NotificationOut
+from app.schemas.messages import I18n
 
 
 class DocumentRef(OutSchema):
@@ -22,13 +23,17 @@ class UpcomingDeadline(OutSchema):
         "description": "The court's zone the due time is in (the jurisdiction's); null for a federal case."})
     status = fields.String(required=True, validate=validate.OneOf(DEADLINE_STATUSES),
                            metadata={"description": "PENDING (confirmed) or SUGGESTED (waiting for confirmation)."})
-    days_left = fields.Integer(required=True, metadata={"description": "Days from today (in your zone); 0 = today."})
+    days_left = fields.Integer(required=True, metadata={
+        "description": "Days left on the court's calendar (your zone's for a federal case); 0 = its last day."})
+    due_at = fields.DateTime(metadata={
+        "description": "With a due time: the moment it passes (on the court's clock), written in your time zone."})
     rule = fields.String(allow_none=True)
     citation = fields.String(allow_none=True)
     quote = fields.String(allow_none=True, metadata={"description": "The words of the document it was found in."})
     source_document = fields.Nested(DocumentRef, allow_none=True,
                                     metadata={"description": "The document the deadline was found in, if any."})
     why = fields.String(metadata={"description": "Why it waits for confirmation (insights only)."})
+    i18n = fields.Nested(I18n, metadata={"description": "The sentences as messages, to show them translated."})
 
 
 class ProcessingDocument(OutSchema):
@@ -48,6 +53,7 @@ class AttentionReason(OutSchema):
     count = fields.Integer(required=True)
     date = fields.Date(allow_none=True, metadata={"description": "The earliest date concerned."})
     message = fields.String(required=True)
+    i18n = fields.Nested(I18n, metadata={"description": "The sentences as messages, to show them translated."})
 
 
 class CaseAttention(OutSchema):
@@ -75,6 +81,7 @@ class MissingItem(OutSchema):
          "no_case_number", "no_parties")))
     message = fields.String(required=True)
     why = fields.String(required=True)
+    i18n = fields.Nested(I18n, metadata={"description": "The sentences as messages, to show them translated."})
     deadline_id = fields.UUID()
     document_ids = fields.List(fields.UUID())
 
@@ -85,6 +92,7 @@ class SuggestedParty(OutSchema):
     role = fields.String(required=True)
     source_document = fields.Nested(DocumentRef, required=True)
     why = fields.String(required=True)
+    i18n = fields.Nested(I18n, metadata={"description": "The sentences as messages, to show them translated."})
 
 
 class ToConfirm(OutSchema):

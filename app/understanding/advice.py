@@ -9,20 +9,12 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from app.understanding.deadlines import _ANCHOR_WORDS, _fmt
+from app.understanding.deadlines import _ANCHOR_WORDS
 from app.understanding.document_type import _is_title_like
+from app.understanding.messages import MESSAGES, dedupe, message
 
 # ------------------------------------------------------------------- advice & summary
 
-_TYPE_PHRASE = {
-    "complaint": "a complaint (the paper that starts a lawsuit)", "summons": "a court summons",
-    "notice": "a notice", "order": "a court order", "motion": "a motion (a request asking the judge to do something)",
-    "judgment": "a judgment (the court's decision)", "form": "a court form", "instructions": "a set of instructions",
-    "correspondence": "a letter", "other": "a document",
-    "opinion": "a court opinion (a decision with the court's reasons)", "docket": "a court docket (the case's list of filings)",
-    "notice_of_electronic_filing": "a notice of electronic filing (the court's e-mail that something was filed)",
-    "email": "an e-mail", "brief": "a brief (a party's written argument)",
-}
 # a paper about the reader's own safety (protective orders against abuse, harassment, stalking), not a
 # commercial restraining order (trade secrets, a non-compete) or a discovery protective order
 _SAFETY = re.compile(
@@ -56,19 +48,23 @@ class _Clock:
         d = date.fromisoformat(iso)
         return (self.today is not None and d < self.today) or (self.doc_date is not None and d < self.doc_date)
 
-    def why_past(self, iso: str) -> str:
+    def why_past(self, iso: str) -> dict:
         d = date.fromisoformat(iso)
         if self.doc_date is not None and d < self.doc_date:
-            return f"it is before the date of this paper, {_fmt(self.doc_date)}"
-        return f"it is before today, {_fmt(self.today)}" if self.today else "it is in the past"
+            return message("past.before_paper", date=self.doc_date.isoformat())
+        return message("past.before_today", date=self.today.isoformat()) if self.today else message("past.past")
 
 
-def _when(dl: dict) -> str:
+def _when(dl: dict) -> dict:
+    """"by March 3, 2026" or "within 20 days after service", as a message."""
     if dl.get("due_date"):
-        return f"by {_fmt(date.fromisoformat(dl['due_date']))}"
+        return message("when.by", date=dl["due_date"])
     r = dl.get("rule") or {}
-    unit = {"days": "days", "court_days": "court days", "hours": "hours", "months": "months"}.get(r.get("unit"), "days")
-    return f"within {r.get('period')} {unit} {r.get('direction', 'after')} {_ANCHOR_WORDS.get(r.get('anchor'), 'the event')}"
+    unit = r.get("unit") if f"unit.{r.get('unit')}" in MESSAGES else "days"
+    direction = "before" if r.get("direction") == "before" else "after"
+    anchor = r.get("anchor") if r.get("anchor") in _ANCHOR_WORDS else "event"
+    return message("when.within", period=r.get("period"), unit=message(f"unit.{unit}"),
+                   direction=message(f"direction.{direction}"), anchor=message(f"anchor.{anchor}"))
 
 
 def _first(deadlines: list[dict], *labels: str, prefix: str | None = None) -> dict | None:
@@ -76,188 +72,163 @@ def _first(deadlines: list[dict], *labels: str, prefix: str | None = None) -> di
 
 
 # --- what each kind of paper asks of the reader (only deadlines still ahead are offered as steps) ---
+# Each sentence is a message (app/understanding/messages.py): an id, its parameters and the English text.
+M = message
 
-def _summons(concepts: list[str], ahead: list[dict]) -> tuple[list[str], list[str]]:
+
+def _summons(concepts: list[str], ahead: list[dict]) -> tuple[list[dict], list[dict]]:
     answer = _first(ahead, "File an answer", "File a response")
-    step = (f"File a written answer with the court clerk {_when(answer)}." if answer
-            else "File a written answer with the court clerk before the deadline in the summons.")
-    return (["You may lose by default if you do not answer in time."],
-            [step, "Give (serve) a copy of your answer to the other side or their lawyer, and keep a copy."])
+    step = M("summons.answer_when", when=_when(answer)) if answer else M("summons.answer")
+    return [M("summons.default_risk")], [step, M("summons.serve")]
 
 
-def _complaint(concepts: list[str], ahead: list[dict]) -> tuple[list[str], list[str]]:
+def _complaint(concepts: list[str], ahead: list[dict]) -> tuple[list[dict], list[dict]]:
     answer = _first(ahead, "File an answer", "File a response")
-    steps = ["Read each numbered paragraph and write down what is true and what is not. Your answer must respond to each one.",
-             f"File your answer {_when(answer)}." if answer
-             else "Find your deadline to answer. It is usually on the summons that came with this complaint."]
-    return ["You are being sued. If you do not file an answer in time, the court can decide against you by default."], steps
+    steps = [M("complaint.paragraphs"),
+             M("complaint.answer_when", when=_when(answer)) if answer else M("complaint.find_deadline")]
+    return [M("complaint.sued")], steps
 
 
-def _notice(concepts: list[str], ahead: list[dict]) -> tuple[list[str], list[str]]:
+def _notice(concepts: list[str], ahead: list[dict]) -> tuple[list[dict], list[dict]]:
     if "eviction" not in concepts:
-        return [], ["Read the notice for anything you must do and the date to do it."]
-    issues = ["This notice is not an eviction order. Only a court can order you to move out."]
+        return [], [M("notice.read")]
+    issues = [M("eviction.not_an_order")]
     steps = []
     pay = _first(ahead, prefix="Pay")
     if pay:
-        issues.append("If you pay all the rent owed in time, you may be able to stop the eviction.")
-        steps.append(f"If you can, pay the rent owed {_when(pay)}. Get a receipt.")
-    steps.append("Do not ignore this notice. Write down the date you got it.")
-    steps.append("If you get court papers (a summons and complaint), file an answer on time and go to every hearing.")
+        issues.append(M("eviction.pay_stops"))
+        steps.append(M("eviction.pay_when", when=_when(pay)))
+    steps.append(M("eviction.keep_date"))
+    steps.append(M("eviction.court_papers"))
     return issues, steps
 
 
-def _order(concepts: list[str], ahead: list[dict]) -> tuple[list[str], list[str]]:
-    return (["An order is a command from the court. If you do not follow it, you could face penalties or lose your case."],
-            ["Do what the order says by the dates it gives." if ahead else "Do what the order says.",
-             "If you disagree with the order, ask the clerk or a lawyer right away about appeal or reconsideration "
-             "deadlines. They can be short."])
+def _order(concepts: list[str], ahead: list[dict]) -> tuple[list[dict], list[dict]]:
+    return ([M("order.command")],
+            [M("order.follow_dates") if ahead else M("order.follow"), M("order.disagree")])
 
 
-def _motion(concepts: list[str], ahead: list[dict]) -> tuple[list[str], list[str]]:
-    issues = ["If you do not respond, the judge may grant the motion without hearing your side."]
+def _motion(concepts: list[str], ahead: list[dict]) -> tuple[list[dict], list[dict]]:
+    issues = [M("motion.respond_risk")]
     if "motion to dismiss" in concepts:
-        issues.append("If this motion is granted, the case could be dismissed.")
+        issues.append(M("motion.dismissal"))
     resp = _first(ahead, "File a response", "File an answer")
-    return issues, [f"File a written response (opposition) {_when(resp)}." if resp else
-                    "Find out the deadline to file a written response (opposition). Ask the clerk if you are not sure."]
+    return issues, [M("motion.respond_when", when=_when(resp)) if resp else M("motion.find_deadline")]
 
 
-def _judgment(concepts: list[str], ahead: list[dict]) -> tuple[list[str], list[str]]:
-    issues = ["A judgment was entered. The other side can try to collect money or take other steps to enforce it."]
+def _judgment(concepts: list[str], ahead: list[dict]) -> tuple[list[dict], list[dict]]:
+    issues = [M("judgment.entered")]
     steps = []
     if "default judgment" in concepts:
-        issues.append("This was a default judgment. You may be able to ask the court to undo (vacate) it, but you must act fast.")
-        steps.append("Ask the clerk how to file a motion to vacate (undo) the default judgment.")
+        issues.append(M("judgment.default"))
+        steps.append(M("judgment.vacate"))
     appeal = _first(ahead, "File an appeal")
     if appeal:
-        steps.append(f"If you want to appeal, file a notice of appeal {_when(appeal)}.")
-    steps.append("Ask about payment plans, and which of your money and property is protected from collection.")
+        steps.append(M("judgment.appeal_when", when=_when(appeal)))
+    steps.append(M("judgment.collection"))
     return issues, steps
 
 
 _BY_TYPE = {
     "summons": _summons, "complaint": _complaint, "notice": _notice, "order": _order, "motion": _motion,
     "judgment": _judgment,
-    "correspondence": lambda c, a: (["This letter is not a court order. But it may mention real court deadlines."],
-                                    ["Keep this letter with your court papers.", "If you answer, do it in writing and keep a copy."]),
-    "form": lambda c, a: (["Leaving required parts of a form blank can delay your case."],
-                          ["Fill in every part that applies to you, then sign and date the form.",
-                           "File the form with the court clerk and keep a copy for yourself."]),
-    "instructions": lambda c, a: (["These are general instructions. The dates that apply to you are on your own court papers."],
-                                  ["Follow the steps in order and check your own papers for your dates."]),
+    "correspondence": lambda c, a: ([M("letter.not_an_order")], [M("letter.keep"), M("letter.in_writing")]),
+    "form": lambda c, a: ([M("form.blank_parts")], [M("form.fill"), M("form.file")]),
+    "instructions": lambda c, a: ([M("instructions.general")], [M("instructions.follow")]),
 }
-
-
-_EMERGENCY = ("If you are in danger right now, call 911. The National Domestic Violence Hotline (1-800-799-7233, "
-              "or text START to 88788) can help you make a safety plan.")
 
 
 def _advice(dtype: str, concepts: list[str], dates: list[dict], deadlines: list[dict], amounts: list[dict],
             reference_date: date | None, parties: list[dict], text: str = "",
-            doc_date: date | None = None) -> tuple[list[str], list[str]]:
+            doc_date: date | None = None) -> tuple[list[dict], list[dict]]:
+    """Issues and next steps, each a message ``{id, params, text}``."""
     clock = _Clock(reference_date, doc_date)
     ahead = [d for d in deadlines if not clock.past(d.get("due_date"))]
     issues, steps = _BY_TYPE.get(dtype, lambda c, a: ([], []))(concepts, ahead)
     protection = "protective order" in concepts or re.search(r"order\s+(?:of|for)\s+protection|protection\s+order", text, re.I)
     if protection and _about_safety(text):
-        steps.insert(0, _EMERGENCY)
+        steps.insert(0, M("safety.emergency"))
     more_issues, more_steps = _timing(clock, dates, deadlines)
     issues += more_issues
     steps += more_steps
     if amounts and dtype in ("complaint", "judgment", "notice", "summons", "correspondence"):
         top = max(amounts, key=lambda a: Decimal(a["value"]))
-        issues.append(f"The document mentions money: ${Decimal(top['value']):,.2f} ({top['label']}). Check that the amount is right.")
+        issues.append(M("money.check", amount=str(Decimal(top["value"])), amount_label=top["label"]))
     if "fee waiver" in concepts or dtype in ("summons", "complaint"):
-        steps.append("If you cannot afford court fees, ask the clerk for a fee waiver form.")
-    steps.append("Contact a legal aid office or a lawyer for advice about your situation.")
-    return _dedupe_strings(issues), _dedupe_strings(steps)
+        steps.append(M("fees.waiver"))
+    steps.append(M("legal_aid"))
+    return dedupe(issues), dedupe(steps)
 
 
-def _timing(clock: _Clock, dates: list[dict], deadlines: list[dict]) -> tuple[list[str], list[str]]:
+def _timing(clock: _Clock, dates: list[dict], deadlines: list[dict]) -> tuple[list[dict], list[dict]]:
     """Hearings and deadlines placed against today and the paper's date: what is past is said to be past."""
-    issues: list[str] = []
-    steps: list[str] = []
+    issues: list[dict] = []
+    steps: list[dict] = []
     hearings = sorted({d["date"] for d in dates if d["label"] == "hearing"})
     for h in [h for h in hearings if clock.past(h)][-3:]:
-        issues.append(f"The hearing date {_fmt(date.fromisoformat(h))} is past ({clock.why_past(h)}). "
-                      f"It is not a date to go to court.")
+        issues.append(M("hearing.past", date=h, why=clock.why_past(h)))
     upcoming = next((h for h in hearings if not clock.past(h)), None)
     if upcoming:
-        when = _fmt(date.fromisoformat(upcoming))
-        issues.append(f"If you miss the hearing on {when}, the court may decide against you.")
-        steps.append(f"Go to court on {when}. Arrive early and bring papers, photos, receipts and witnesses that support your side.")
+        issues.append(M("hearing.miss_risk", date=upcoming))
+        steps.append(M("hearing.go", date=upcoming))
     if any(dl.get("due_date") is None and (dl.get("rule") or {}).get("anchor") in ("service", "receipt") for dl in deadlines):
-        issues.append("Your deadline counts from the day you got these papers. Write that date down now.")
+        issues.append(M("deadline.from_receipt"))
     dated = sorted((dl for dl in deadlines if dl.get("due_date")), key=lambda dl: dl["due_date"])
     for dl in dated:
         due = date.fromisoformat(dl["due_date"])
         if clock.past(dl["due_date"]):
-            issues.append(f"The deadline of {_fmt(due)} ({dl['label'].lower()}) has passed ({clock.why_past(dl['due_date'])}). "
-                          f"If it was not done, contact the court clerk or legal aid right away.")
+            issues.append(M("deadline.passed", date=dl["due_date"], task=dl["label"], why=clock.why_past(dl["due_date"])))
         elif clock.today is not None and (due - clock.today).days <= 7:
-            issues.append(f"A deadline is coming up soon: {_fmt(due)} ({dl['label'].lower()}).")
+            issues.append(M("deadline.soon", date=dl["due_date"], task=dl["label"]))
     listed = {dl["due_date"] for dl in dated}
     gone = [d["date"] for d in dates if d["label"] == "due" and d["date"] not in listed and clock.past(d["date"])
             and (clock.doc_date is None or d["date"] >= clock.doc_date.isoformat())]
     for iso in sorted(gone)[-2:]:       # due dates that passed after the paper was written
-        issues.append(f"The paper gives {_fmt(date.fromisoformat(iso))} as a due date, and it has passed "
-                      f"({clock.why_past(iso)}). If it applied to you and was not done, contact the court clerk "
-                      f"or legal aid right away.")
+        issues.append(M("deadline.due_date_passed", date=iso, why=clock.why_past(iso)))
     for dl in [dl for dl in dated if not clock.past(dl["due_date"])][:3]:
-        steps.append(f"Mark {_fmt(date.fromisoformat(dl['due_date']))} on your calendar: {dl['label'].lower()}.")
+        steps.append(M("deadline.mark", date=dl["due_date"], task=dl["label"]))
     return issues, steps
-
-
-def _dedupe_strings(items: list[str]) -> list[str]:
-    seen, out = set(), []
-    for s in items:
-        if s not in seen:
-            seen.add(s)
-            out.append(s)
-    return out
 
 
 def _summary(text: str, dtype: str, concepts: list[str], parties: list[dict], courts: list[dict],
              case_numbers: list[dict], dates: list[dict], deadlines: list[dict],
-             reference_date: date | None = None, doc_date: date | None = None) -> str:
-    phrase = _TYPE_PHRASE[dtype]
-    if dtype == "notice" and "eviction" in concepts:
-        phrase = "an eviction notice"
-    first = f"This looks like {phrase}"
+             reference_date: date | None = None, doc_date: date | None = None) -> list[dict]:
+    """Up to three sentences (messages): what the paper is, who it names, and the date that matters most."""
+    kind = M("kind.eviction_notice" if dtype == "notice" and "eviction" in concepts else f"kind.{dtype}")
+    court = ""
     if courts:
         # a court named in the heading issued the paper; one named further down is only mentioned
         quote = courts[0]["quote"]
         pos = text.find(quote)
         heading = (0 <= pos < 3000 and _is_title_like(quote.splitlines()[0].strip())
                    and dtype not in ("correspondence", "instructions"))
-        first += f" from the {courts[0]['name']}" if heading else f" that mentions the {courts[0]['name']}"
-    if case_numbers:
-        first += f", case number {case_numbers[0]['value']}"
-    sentences = [first + "."]
+        court = "_from" if heading else "_mentions"
+    params = {"kind": kind, **({"court": courts[0]["name"]} if courts else {}),
+              **({"number": case_numbers[0]["value"]} if case_numbers else {})}
+    sentences = [M(f"summary.kind{court}{'_number' if case_numbers else ''}", **params)]
     main = [p for p in parties if p["role"] not in ("ATTORNEY", "OTHER")]
     if len(main) >= 2:
         a, b = main[0], next((p for p in main[1:] if p["role"] != main[0]["role"]), main[1])
-        sentences.append(f"It involves {a['name']} ({a['role'].lower()}) and {b['name']} ({b['role'].lower()}).")
+        sentences.append(M("summary.involves", name=a["name"], role=a["role"], other=b["name"], other_role=b["role"]))
     elif main:
-        sentences.append(f"It names {main[0]['name']} ({main[0]['role'].lower()}).")
-    sentences.append(_key_date(_Clock(reference_date, doc_date), dates, deadlines))
-    return " ".join(s for s in sentences[:3] if s)
+        sentences.append(M("summary.names", name=main[0]["name"], role=main[0]["role"]))
+    key = _key_date(_Clock(reference_date, doc_date), dates, deadlines)
+    return (sentences + ([key] if key else []))[:3]
 
 
-def _key_date(clock: _Clock, dates: list[dict], deadlines: list[dict]) -> str:
+def _key_date(clock: _Clock, dates: list[dict], deadlines: list[dict]) -> dict | None:
     """The one date the reader most needs: the nearest deadline or hearing still ahead, else what is past."""
     ahead = sorted((d for d in deadlines if d.get("due_date") and not clock.past(d["due_date"])), key=lambda d: d["due_date"])
     hearings = sorted(d["date"] for d in dates if d["label"] == "hearing")
     hearing = next((h for h in hearings if not clock.past(h)), None)
     if ahead:
-        return f"Key deadline: {ahead[0]['label'].lower()} by {_fmt(date.fromisoformat(ahead[0]['due_date']))}."
+        return M("summary.key_deadline", task=ahead[0]["label"], when=_when(ahead[0]))
     if hearing:
-        return f"Key date: a hearing on {_fmt(date.fromisoformat(hearing))}."
+        return M("summary.key_hearing", date=hearing)
     open_rules = [d for d in deadlines if not d.get("due_date")]
     if open_rules:
-        return f"Key deadline: {open_rules[0]['label'].lower()} {_when(open_rules[0])}."
+        return M("summary.key_deadline", task=open_rules[0]["label"], when=_when(open_rules[0]))
     past = [d["due_date"] for d in deadlines if d.get("due_date")] + hearings
     if past:
-        return f"The dates it sets are past (the last one is {_fmt(date.fromisoformat(max(past)))})."
-    return ""
+        return M("summary.dates_past", date=max(past))
+    return None

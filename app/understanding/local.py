@@ -38,6 +38,7 @@ from app.understanding.dates import _LABEL_PRIORITY, _date_label, _find_dates
 from app.understanding.deadlines import find_deadlines
 from app.understanding.document_type import _document_type
 from app.understanding.judges import _judges, _same_judge
+from app.understanding.messages import message, texts
 from app.understanding.parties import _parties
 from app.understanding.text import ANALYZER_VERSION, DISCLAIMER, DOCUMENT_TYPES, MAX_CHARS, MAX_ITEMS, MAX_QUOTE, ROLES, _Doc
 
@@ -170,13 +171,13 @@ def analyze(text: str, *, pages: list[str] | None = None, reference_date: date |
     issues, steps = _guard("advice", _advice, dtype, concepts, dates, deadlines, amounts, reference_date, parties,
                            text, doc_date, default=([], []))
     summary = _guard("summary", _summary, text, dtype, concepts, parties, courts, case_numbers, dates, deadlines,
-                     reference_date, doc_date, default="")
+                     reference_date, doc_date, default=[])
     if not text.strip():
-        summary = "The document has no readable text. If it is a scan, the text may not have been read yet."
+        summary = [message("summary.no_text")]
     return {
         "document_type": dtype,
         "document_type_confidence": conf,
-        "summary": summary,
+        "summary": " ".join(texts(summary)),
         "parties": parties,
         "case_numbers": _strip_private(case_numbers),
         "courts": _strip_private(courts),
@@ -186,10 +187,14 @@ def analyze(text: str, *, pages: list[str] | None = None, reference_date: date |
         "amounts": _strip_private(amounts),
         "citations": _strip_private(citations),
         "key_concepts": concepts,
-        "issues": issues,
-        "next_steps": steps,
+        "issues": texts(issues),
+        "next_steps": texts(steps),
         "language": language,
         "provider": "local",
         "model": ANALYZER_VERSION,
         "disclaimer": DISCLAIMER,
+        # the summary, issues and next steps again as messages, for clients that translate them
+        "summary_messages": summary,
+        "issue_messages": issues,
+        "next_step_messages": steps,
     }

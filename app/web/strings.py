@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from flask_babel import gettext, lazy_gettext as _l
 
+from app.assistant.insights import INSIGHTS
+from app.cases.dashboard import ATTENTION
+from app.understanding import messages as analysis_messages
+
 CASE_TYPES = {
     "LANDLORD_TENANT": _l("Housing or eviction"), "SMALL_CLAIMS": _l("Small claim (money)"),
     "FAMILY_LAW": _l("Family (divorce, custody, support)"), "CIVIL_LITIGATION": _l("Other lawsuit"),
@@ -56,7 +60,7 @@ _MESSAGES = {
     "no_parties": _l("No one yet. Confirm the people found in your papers above."), "no_notifications": _l("Nothing new."),
     "no_results": _l("Nothing found."), "loading": _l("Loading..."), "saved": _l("Saved."),
     "error": _l("Something went wrong: {message}"), "network": _l("We could not reach CaseOS. Check your internet."),
-    "due": _l("Due {date}"), "today": _l("Today"), "tomorrow": _l("Tomorrow"), "in_days": _l("In {count} days"), "from_document": _l("Found in: {title}"), "quote": _l("Where it says"),
+    "due": _l("Due {date}"), "your_time": _l("by {time} your time"), "your_time_on": _l("by {time} on {date}, your time"), "today": _l("Today"), "tomorrow": _l("Tomorrow"), "in_days": _l("In {count} days"), "from_document": _l("Found in: {title}"), "quote": _l("Where it says"),
     "not_advice": _l("This is not legal advice. CaseOS reads your papers to help you; check every date and "
                      "fact with the court or a lawyer."),
     "summary": _l("What this paper is"), "parties": _l("People and businesses named"),
@@ -111,48 +115,11 @@ RESOURCES = {
 }
 
 
-def N_(text: str) -> str:
-    """Marks a string for the catalogue without translating it here (it is translated per request)."""
-    return text
-
-
-# Fixed sentences of the analysis (issues and next steps, app/understanding/advice.py): shown translated when the
-# sentence is one of these; a sentence with its own dates or amounts is shown as the analyzer wrote it.
-ANALYSIS_SENTENCES = (
-    N_("A judgment was entered. The other side can try to collect money or take other steps to enforce it."),
-    N_("An order is a command from the court. If you do not follow it, you could face penalties or lose your case."),
-    N_("Ask about payment plans, and which of your money and property is protected from collection."),
-    N_("Ask the clerk how to file a motion to vacate (undo) the default judgment."),
-    N_("Contact a legal aid office or a lawyer for advice about your situation."),
-    N_("Do not ignore this notice. Write down the date you got it."),
-    N_("Do what the order says by the dates it gives."),
-    N_("Do what the order says."),
-    N_("File a written answer with the court clerk before the deadline in the summons."),
-    N_("File the form with the court clerk and keep a copy for yourself."),
-    N_("Fill in every part that applies to you, then sign and date the form."),
-    N_("Find out the deadline to file a written response (opposition). Ask the clerk if you are not sure."),
-    N_("Find your deadline to answer. It is usually on the summons that came with this complaint."),
-    N_("Follow the steps in order and check your own papers for your dates."),
-    N_("Give (serve) a copy of your answer to the other side or their lawyer, and keep a copy."),
-    N_("If this motion is granted, the case could be dismissed."),
-    N_("If you answer, do it in writing and keep a copy."),
-    N_("If you cannot afford court fees, ask the clerk for a fee waiver form."),
-    N_("If you do not respond, the judge may grant the motion without hearing your side."),
-    N_("If you get court papers (a summons and complaint), file an answer on time and go to every hearing."),
-    N_("If you pay all the rent owed in time, you may be able to stop the eviction."),
-    N_("Keep this letter with your court papers."),
-    N_("Leaving required parts of a form blank can delay your case."),
-    N_("Read each numbered paragraph and write down what is true and what is not. Your answer must respond to "
-       "each one."),
-    N_("Read the notice for anything you must do and the date to do it."),
-    N_("These are general instructions. The dates that apply to you are on your own court papers."),
-    N_("This letter is not a court order. But it may mention real court deadlines."),
-    N_("This notice is not an eviction order. Only a court can order you to move out."),
-    N_("This was a default judgment. You may be able to ask the court to undo (vacate) it, but you must act fast."),
-    N_("You are being sued. If you do not file an answer in time, the court can decide against you by default."),
-    N_("You may lose by default if you do not answer in time."),
-    N_("Your deadline counts from the day you got these papers. Write that date down now."),
-)
+# CaseOS's own sentences sent by the API as messages {id, params, text} (app/platform/messages.py): the
+# templates by id, and the labels a sentence may carry.
+MESSAGES = {**analysis_messages.MESSAGES, **INSIGHTS, **ATTENTION}
+# An analysis stored before messages existed has only its English sentences: the fixed ones are matched.
+ANALYSIS_SENTENCES = tuple(t for t in analysis_messages.MESSAGES.values() if "{" not in t and t.endswith("."))
 
 
 def client_strings() -> dict[str, str]:
@@ -164,5 +131,15 @@ def client_strings() -> dict[str, str]:
     out.update({f"doctype.{k}": str(v) for k, v in DOCUMENT_KINDS.items()})
     out.update({f"audit.{k}": str(v) for k, v in AUDIT_ACTIONS.items()})
     out.update({f"resource.{k}": str(v) for k, v in RESOURCES.items()})
-    out.update({f"sentence:{text}": gettext(text) for text in ANALYSIS_SENTENCES if gettext(text) != text})
+    out.update({f"date_label:{k}": str(gettext(v)) for k, v in analysis_messages.DATE_LABELS.items()})
+    out.update(_translated("sentence:", {text: text for text in ANALYSIS_SENTENCES}))
+    out.update(_translated("msg:", MESSAGES))
+    out.update(_translated("task:", {label: label for label in analysis_messages.TASKS}))
+    out.update(_translated("amount_label:", {label: label for label in analysis_messages.AMOUNT_LABELS}))
+    out.update(_translated("party:", analysis_messages.ROLES))
     return out
+
+
+def _translated(prefix: str, table: dict[str, str]) -> dict[str, str]:
+    """Only what the page's language says differently: the scripts show the API's English text otherwise."""
+    return {f"{prefix}{key}": gettext(text) for key, text in table.items() if gettext(text) != text}

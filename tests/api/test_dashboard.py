@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.accounts.tenancy import principal_for
+from app.cases import dashboard
 from app.cases.cases import normalize_name
 from app.extensions import db
-from app.models import Notification, Party
+from app.models import Notification, Party, User
 from app.models.base import utcnow
 from app.platform import engine
 from tests.factories import join
@@ -96,6 +99,9 @@ def test_dashboard_puts_cases_needing_attention_most_urgent_first_and_shows_noti
     assert attention == [("Deadline passed", ["deadline_passed"]), ("Due soon", ["due_soon"]),
                          ("To confirm", ["deadlines_to_confirm"])]
     assert "without being marked done" in board["attention"][0]["reasons"][0]["message"]
+    said = board["attention"][0]["reasons"][0]["i18n"]["message"]  # the sentence, for a client to translate
+    assert said["id"] == "attention.deadline_passed" and said["params"] == {"count": 1, "date": day(-3)}
+    assert said["text"] == board["attention"][0]["reasons"][0]["message"]
     assert board["attention"][0]["reasons"][0]["date"] == day(-3)
     assert [n["title"] for n in board["notifications"]] == ["Deadline in 2 days: Reply"]
     assert board["unread_notifications"] == 1
@@ -130,12 +136,19 @@ def test_insights_say_what_is_due_what_is_missing_what_to_confirm_and_which_form
     missing = {m["code"]: m for m in ins["missing"]}
     assert missing["response_not_filed"]["deadline_id"] == answer["id"]
     assert "Answer the complaint" in missing["response_not_filed"]["message"]
+    said = missing["response_not_filed"]["i18n"]["message"]
+    assert said["id"].startswith("insights.response_not_filed") and said["text"] == missing["response_not_filed"]["message"]
+    assert said["params"]["date"] == day(5) and said["params"]["count"] == 5
+    assert said["params"]["title"] == "Answer the complaint"
     assert "no_case_number" in missing and "no_documents" not in missing and "no_parties" not in missing
     [to_confirm] = ins["to_confirm"]["deadlines"]
     assert to_confirm["id"] == suggested["id"] and "Summons (UD-100)" in to_confirm["why"]
     [party] = ins["to_confirm"]["parties"]
     assert party["name"] == "Acme Rentals LLC" and party["source_document"]["id"] == doc_id
     assert "plaintiff" in party["why"]
+    assert party["i18n"]["why"]["params"] == {"role": "PLAINTIFF", "title": "Summons (UD-100)"}
+    assert to_confirm["i18n"]["why"] == {"id": "why.deadline_found", "params": {"title": "Summons (UD-100)"},
+                                         "text": to_confirm["why"]}
     assert ins["forms"], ins["notes"]
     first = ins["forms"][0]
     assert "answer" in first["title"].lower() and "Answer the complaint" in first["why"]
@@ -161,3 +174,28 @@ def test_passed_deadline_is_reported_without_saying_the_right_is_lost(alice):
 def test_insights_of_another_tenants_case_are_404(alice, mallory):
     case = alice.create_case()
     assert mallory.get(f"/api/v1/cases/{case['id']}/insights").status_code == 404
+
+
+def test_a_courts_due_time_is_also_said_on_the_persons_clock_and_counted_on_the_courts(app, make_user):
+    """A West Virginia court (Eastern time) and a person in Los Angeles: 5 PM there is 2 PM here, and when the
+    court's day is over its deadline is no longer listed, though the person's day runs on. The other way round,
+    a California deadline is still "today" for a person in New York after their midnight."""
+    west, east = make_user(), make_user()
+    west.patch("/api/v1/auth/me", json={"timezone": "America/Los_Angeles"})
+    east.patch("/api/v1/auth/me", json={"timezone": "America/New_York"})
+    wv = west.create_case(jurisdiction="US-WV")
+    timed = add_deadline(west, wv["id"], title="File an answer", due_date=day(9), due_time="17:00:00")
+    [item] = west.get("/api/v1/dashboard").get_json()["next_deadlines"]
+    assert item["id"] == timed["id"] and item["timezone"] == "America/New_York"
+    assert item["due_at"].startswith(f"{day(9)}T14:00:00-0")  # 14:00 in Los Angeles (PST or PDT)
+    wv_day = add_deadline(west, wv["id"], title="Pay the amount owed", due_date=day(3))
+    ca = east.create_case(jurisdiction="US-CA", court_type="STATE_TRIAL")
+    ca_day = add_deadline(east, ca["id"], title="Move out", due_date=day(3))
+    with app.app_context():
+        def listed(user, at):
+            person = principal_for(db.session.get(User, uuid.UUID(user.id)), None)
+            return {str(d["id"]): d["days_left"] for d in dashboard.dashboard(person, now=at)["next_deadlines"]}
+        la_evening = datetime.combine(TODAY + timedelta(days=3), time(22, 0), tzinfo=ZoneInfo("America/Los_Angeles"))
+        assert wv_day["id"] not in listed(west, la_evening)  # 1 AM the next day in West Virginia
+        assert listed(west, la_evening - timedelta(hours=4))[wv_day["id"]] == 0
+        assert listed(east, la_evening)[ca_day["id"]] == 0  # 1 AM the next day in New York, 10 PM in California

@@ -60,7 +60,7 @@ def _shape(result: dict) -> tuple:
 # (AnalysisOut) and drops `courts_db_id`.
 LOCAL_EXTENSIONS = {"deadlines": ("rule",), "courts": ("courts_db_id",), "case_numbers": ("primary",)}
 # served by the API (AnalysisOut), not asked of a model: judges (local analyzer), suggestions (forms to fill)
-LOCAL_FIELDS = {"judges", "suggestions"}
+LOCAL_FIELDS = {"judges", "suggestions", "summary_messages", "issue_messages", "next_step_messages"}
 
 
 def strip_local_extensions(result: dict) -> dict:

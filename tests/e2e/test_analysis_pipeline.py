@@ -47,6 +47,10 @@ def test_analysis_object_and_case_suggestions(worker, make_user):
                 "citations", "key_concepts", "issues", "next_steps", "provider", "disclaimer"):
         assert key in a, key
     assert a["provider"] == "local" and "legal advice" in a["disclaimer"].lower()
+    # the same sentences as messages a client can translate: English text, stable id, values (an ISO date)
+    assert [m["text"] for m in a["next_step_messages"]] == a["next_steps"]
+    assert [m["text"] for m in a["issue_messages"]] == a["issues"]
+    assert any(m["params"].get("date") == _DUE.isoformat() for m in a["next_step_messages"])
     assert a["document_type"] == "summons"
     # It suggests the federal rules' trigger for a summons, with why (the case is in federal court).
     assert a["suggestions"]["jurisdiction"] == "US-FED"

@@ -20,7 +20,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "analysis"
 ITEM_FIELDS = ("parties", "case_numbers", "courts", "judges", "dates", "deadlines", "amounts", "citations")
 TOP_KEYS = ["document_type", "document_type_confidence", "summary", "parties", "case_numbers", "courts", "judges", "dates",
             "deadlines", "amounts", "citations", "key_concepts", "issues", "next_steps", "language", "provider",
-            "model", "disclaimer"]
+            "model", "disclaimer", "summary_messages", "issue_messages", "next_step_messages"]
 
 
 @pytest.fixture(scope="module", autouse=True)

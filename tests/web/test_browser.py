@@ -220,13 +220,27 @@ def keyboard_sign_up(br, name: str):
     br.wait_css("#cases li")
 
 
-def spanish(br, due: date):
+MESES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+         "noviembre", "diciembre")
+
+
+def spanish(br, due: date, case_id: str, name: str):
+    """The Spanish client says CaseOS's own sentences in Spanish, dates included - not only its buttons."""
+    en_espanol = f"{due.day} de {MESES[due.month - 1]} de {due.year}"
     br.go("/app/dashboard?lang=es")
     br.wait_css("#cases li a")
-    br.wait_css("#next-deadlines li", str(due.year))  # the confirmed deadline is on the dashboard
+    item = br.wait_css("#next-deadlines li", en_espanol)  # the confirmed deadline is on the dashboard
+    assert "Presentar una respuesta a la demanda" in item.text, item.text  # its title, from the analyzer
     assert br.find("html").get_attribute("lang") == "es"
     assert "Mis casos" in br.find("h1").text
     br.look("dashboard-es")
+    br.go(f"/app/cases/{case_id}")
+    br.click(f"#document-list li[data-status=PROCESSED] button[aria-label$='{name}']")
+    steps = br.wait_css("#analysis-steps", "Marque el", timeout=30)
+    assert f"Marque el {en_espanol} en su calendario: presentar una respuesta a la demanda." in steps.text, steps.text
+    assert "Mark " not in steps.text and "File " not in steps.text
+    assert br.find("#analysis-body p:not(.meta)").text.startswith("Parece un citatorio judicial")
+    br.look("analysis-es")
     br.go("/app/dashboard?lang=en")
     br.wait_css("#cases li a")
 
@@ -250,7 +264,7 @@ def test_a_person_handles_a_case_on_a_desktop(open_browser, web_url, tmp_path):
     due = date.today() + timedelta(days=30)
     photo = summons_photo(tmp_path, due)
     sign_up(br, "Jordan Rivers")
-    start_case(br, "Eviction from Greenway Apartments")
+    case_id = start_case(br, "Eviction from Greenway Apartments")
     upload_and_watch(br, [photo, FIXTURES / "scanned" / "linn.png"])
     read_analysis(br, photo.name)
     confirm_deadline(br, due)
@@ -261,7 +275,7 @@ def test_a_person_handles_a_case_on_a_desktop(open_browser, web_url, tmp_path):
     ask(br)
     colleague = register_by_api(web_url)
     account_and_team(br, colleague, lambda: accept_by_api(web_url, colleague))
-    spanish(br, due)
+    spanish(br, due, case_id, photo.name)
     sign_out(br)
     assert_accessible(br)
 

@@ -4,7 +4,7 @@ import gettext
 import re
 from pathlib import Path
 
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract, extract_from_dir
 from babel.messages.pofile import read_po
 
 from app.web import strings
@@ -12,6 +12,8 @@ from app.web import strings
 WEB = Path(__file__).resolve().parents[2] / "app" / "web"
 TRANSLATIONS = WEB / "translations"
 PLACEHOLDER = re.compile(r"\{\w+\}|%\(\w+\)s")
+APP = WEB.parent
+MESSAGE_SOURCES = [APP / "understanding" / "messages.py", APP / "assistant" / "insights.py", APP / "cases" / "dashboard.py"]
 
 
 def catalog(lang="es"):
@@ -19,10 +21,17 @@ def catalog(lang="es"):
         return {m.id: m.string for m in read_po(f) if m.id}
 
 
+KEYWORDS = {"_": None, "gettext": None, "_l": None, "N_": None}
+
+
 def source_messages() -> set[str]:
+    """The web client's words, and the templates of the messages the API sends (scripts/translations)."""
     method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
-    found = extract_from_dir(str(WEB), method_map, keywords={"_": None, "gettext": None, "_l": None, "N_": None})
-    return {msg if isinstance(msg, str) else msg[0] for _file, _line, msg, _comments, _ctx in found}
+    found = list(extract_from_dir(str(WEB), method_map, keywords=KEYWORDS))
+    for path in MESSAGE_SOURCES:
+        with open(path, "rb") as f:
+            found += [(path, *item) for item in extract("python", f, keywords=KEYWORDS)]
+    return {msg if isinstance(msg, str) else msg[0] for _file, _line, msg, _comments, *_ctx in found}
 
 
 def test_every_message_of_the_web_client_is_in_the_spanish_catalogue_and_translated():
@@ -64,7 +73,25 @@ def test_the_scripts_get_their_words_and_the_analysis_sentences_in_spanish(app):
     with app.test_request_context("/app/signin?lang=en"):
         english = strings.client_strings()
     assert english["status.PROCESSED"] == "Ready"
-    assert not [k for k in english if k.startswith("sentence:")]  # English needs no lookup
+    assert not [k for k in english if k.startswith(("sentence:", "msg:", "task:"))]  # English shows the API's text
+
+
+def test_every_message_the_api_sends_has_its_spanish_template_with_the_same_values(app):
+    """The analysis, insights and dashboard sentences: each id has a Spanish template in the page, using the
+    same named values (a date, an amount, a task), and every label a sentence can carry is translated."""
+    from app.understanding import messages
+    with app.test_request_context("/app/case?lang=es"):
+        words = strings.client_strings()
+    for msg_id, english in strings.MESSAGES.items():
+        spanish = words.get(f"msg:{msg_id}")
+        assert spanish and spanish != english, msg_id
+        assert sorted(PLACEHOLDER.findall(spanish)) == sorted(PLACEHOLDER.findall(english)), msg_id
+    assert words["msg:deadline.mark"] == "Marque el {date} en su calendario: {task}."
+    assert words["task:File an answer"] == "Presentar una respuesta a la demanda"
+    assert all(f"task:{label}" in words for label in messages.TASKS)
+    assert all(f"amount_label:{label}" in words for label in messages.AMOUNT_LABELS)
+    assert all(f"party:{code}" in words for code in messages.ROLES)
+    assert words["date_label:hearing"] == "Audiencia"
 
 
 def _syllables(word: str) -> int:

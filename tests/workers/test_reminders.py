@@ -80,8 +80,11 @@ def smtp(app, monkeypatch):
         yield sink
 
 
-def new_deadline(user, due: date, reminders, **kw) -> uuid.UUID:
-    case = user.create_case()
+FEDERAL = {"jurisdiction": "US-FED", "court_type": "FEDERAL_DISTRICT", "case_type": "CIVIL_LITIGATION"}
+
+
+def new_deadline(user, due: date, reminders, case_kw=None, **kw) -> uuid.UUID:
+    case = user.create_case(**(case_kw or {}))
     r = user.post(f"/api/v1/cases/{case['id']}/deadlines",
                   json={"title": "File the answer", "due_date": due.isoformat(), "reminders": reminders, **kw})
     assert r.status_code == 201, r.get_json()
@@ -236,12 +239,13 @@ def test_reminders_of_a_completed_deadline_or_too_late_are_not_sent(app, alice, 
         assert smtp.about(done, late) == [] and notes(late) == []
 
 
-def test_mark_missed_uses_the_owners_time_zone(app, make_user):
+def test_mark_missed_uses_the_owners_time_zone_for_a_federal_case(app, make_user):
+    """A federal court has no one zone: its deadlines pass on their owner's clock."""
     tokyo = make_user()
     tokyo.patch("/api/v1/auth/me", json={"timezone": "Asia/Tokyo"})
     day = DUE + timedelta(days=10)
-    all_day = new_deadline(tokyo, day, [1, 0])
-    timed = new_deadline(tokyo, day, [0], due_time="17:00:00")
+    all_day = new_deadline(tokyo, day, [1, 0], case_kw=FEDERAL)
+    timed = new_deadline(tokyo, day, [0], case_kw=FEDERAL, due_time="17:00:00")
     jst = ZoneInfo("Asia/Tokyo")
     with app.app_context():
         service.mark_missed(now=datetime.combine(day, time(16, 59), tzinfo=jst))
@@ -267,6 +271,46 @@ def test_mark_missed_uses_the_owners_time_zone(app, make_user):
     assert r.status_code == 200
     with app.app_context():
         assert set(rows(all_day)) == {(1, "inapp"), (0, "inapp")}
+
+
+def test_a_state_courts_deadline_is_missed_on_the_courts_clock_not_its_owners(app, make_user):
+    """West Virginia's courts keep Eastern time: a person in Tokyo, 14 hours ahead, is not told the 5 PM
+    deadline was missed while the court's day still runs - nor the all-day one before the court's midnight."""
+    tokyo = make_user()
+    tokyo.patch("/api/v1/auth/me", json={"timezone": "Asia/Tokyo"})
+    day = DUE + timedelta(days=10)
+    timed = new_deadline(tokyo, day, [0], due_time="17:00:00")   # the factory's case is in US-WV
+    all_day = new_deadline(tokyo, day, [0])
+    eastern = ZoneInfo("America/New_York")
+    with app.app_context():
+        service.mark_missed(now=datetime.combine(day, time(17, 1), tzinfo=ZoneInfo("Asia/Tokyo")))
+        service.mark_missed(now=datetime.combine(day, time(16, 59), tzinfo=eastern))
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(Deadline, timed).status == "PENDING"
+        service.mark_missed(now=datetime.combine(day, time(17, 1), tzinfo=eastern))
+        service.mark_missed(now=datetime.combine(day, time(23, 59), tzinfo=eastern))
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(Deadline, timed).status == "MISSED"
+        assert db.session.get(Deadline, all_day).status == "PENDING"
+        service.mark_missed(now=datetime.combine(day + timedelta(days=1), time(0, 1), tzinfo=eastern))
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(Deadline, all_day).status == "MISSED"
+
+
+def test_the_last_reminder_comes_before_a_morning_deadline_on_the_courts_clock(app, make_user):
+    """9 AM in a West Virginia court is 6 AM in Los Angeles: the due-day reminder cannot wait for 8 AM there."""
+    west = make_user()
+    west.patch("/api/v1/auth/me", json={"timezone": "America/Los_Angeles"})
+    day = DUE + timedelta(days=10)
+    d = new_deadline(west, day, [1, 0], due_time="09:00:00")
+    with app.app_context():
+        due = datetime.combine(day, time(9, 0), tzinfo=ZoneInfo("America/New_York"))
+        assert rows(d)[(0, "inapp")].due_at == due - timedelta(hours=1)
+        day_before = datetime.combine(day - timedelta(days=1), time(8, 0), tzinfo=ZoneInfo("America/Los_Angeles"))
+        assert rows(d)[(1, "inapp")].due_at == day_before  # the other reminders: the reader's morning
 
 
 def test_mark_missed_task_marks_a_past_deadline(app, alice, monkeypatch):

@@ -1,14 +1,57 @@
 // The one way the web client talks to CaseOS: the public API with the session cookie and its CSRF token.
 const STRINGS = JSON.parse(document.getElementById("strings").textContent);
+// Dates and dollars as written in the United States, in the page's language ("3 de marzo de 2026", "$2,350.00").
+const LOCALE = document.documentElement.lang === "es" ? "es-US" : "en-US";
 
 export function t(key, vars = {}) {
   const text = STRINGS[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
-// A sentence the API wrote (analysis issues and next steps): translated when the catalogue has it.
+// A sentence the API wrote without a message id (an analysis stored before messages existed): translated when
+// it is one of the fixed sentences.
 export function tr(sentence) {
   return STRINGS[`sentence:${sentence}`] ?? sentence;
+}
+
+// One of CaseOS's own sentences sent as a message {id, params, text} (docs/API.md): in the page's language
+// when the catalogue has its id, with each value formatted for the reader; else the API's English text.
+export function say(m) {
+  if (!m) return "";
+  const template = STRINGS[`msg:${m.id}`];
+  if (template === undefined) return m.text;
+  const params = m.params || {};
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? param(name, params[name]) : whole));
+}
+
+function param(name, value) {
+  if (value && typeof value === "object") return say(value);
+  if (name === "date") return formatDate(value);
+  if (name === "amount") return formatMoney(value);
+  if (name === "task") return taskName(value).toLowerCase();
+  if (name === "title") return taskName(value);
+  if (name === "amount_label") return STRINGS[`amount_label:${value}`] ?? value;
+  if (name === "role" || name === "other_role") return STRINGS[`party:${value}`] ?? String(value).toLowerCase();
+  if (typeof value === "number") return value.toLocaleString(LOCALE);
+  return String(value);
+}
+
+// What must be done by a deadline ("File an answer", also a deadline's title): translated when CaseOS wrote it.
+export function taskName(label) {
+  return STRINGS[`task:${label}`] ?? label;
+}
+
+export function amountLabel(label) {
+  return STRINGS[`amount_label:${label}`] ?? label;
+}
+
+export function dateLabel(label) {
+  return STRINGS[`date_label:${label}`] ?? label;
+}
+
+// Analysis sentences: from their messages when the API sent them, else the English text.
+export function sentences(texts, messages) {
+  return messages ? messages.map(say) : (texts || []).map(tr);
 }
 
 export class ApiError extends Error {
@@ -109,7 +152,17 @@ export function showError(box, err) {
 export function formatDate(iso) {
   if (!iso) return "";
   const [y, m, d] = iso.slice(0, 10).split("-").map(Number);
-  return new Date(y, m - 1, d).toLocaleDateString(document.documentElement.lang, { year: "numeric", month: "long", day: "numeric" });
+  return new Date(y, m - 1, d).toLocaleDateString(LOCALE, { year: "numeric", month: "long", day: "numeric" });
+}
+
+// "2027-01-06T14:00:00-08:00" -> "2:00 PM" (the time as the API wrote it, in the zone it chose).
+export function formatClock(isoDateTime) {
+  const [h, m] = isoDateTime.slice(11, 16).split(":").map(Number);
+  return new Date(Date.UTC(2000, 0, 1, h, m)).toLocaleTimeString(LOCALE, { hour: "numeric", minute: "2-digit", timeZone: "UTC" });
+}
+
+export function formatMoney(decimal) {
+  return Number(decimal).toLocaleString(LOCALE, { style: "currency", currency: "USD" });
 }
 
 // replaceChildren would write null as the text "null": leave out what is not there.

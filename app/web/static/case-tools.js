@@ -1,5 +1,5 @@
 // The case page's tools: deadlines to check, the deadline calculator, forms, search and chat.
-import { api, el, t, showError, formatDate, replaceList, announce, ApiError } from "./api.js";
+import { api, el, t, say, taskName, showError, formatDate, replaceList, announce, ApiError } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 let caseId = null;
@@ -9,21 +9,21 @@ let hooks = {};
 async function setDeadline(d, status) {
   try {
     await api("PATCH", `/api/v1/deadlines/${d.id}`, { status });
-    announce(`${d.title}: ${t(`deadline.${status}`)}`);
+    announce(`${taskName(d.title)}: ${t(`deadline.${status}`)}`);
     await loadDeadlines();
   } catch (err) { showError($("page-error"), err); }
 }
 
 function deadlineItem(d, actions) {
   return el("li", { "data-deadline-id": d.id, "data-status": d.status },
-    el("strong", { text: formatDate(d.due_date) }), " ", el("span", { text: d.title }),
+    el("strong", { text: formatDate(d.due_date) }), " ", el("span", { text: taskName(d.title) }),
     el("span", { class: `badge ${d.status.toLowerCase()}`, text: t(`deadline.${d.status}`) }),
     d.quote ? el("blockquote", {}, el("q", { text: d.quote })) : null,
     d.citation ? el("p", { class: "meta", text: d.citation }) : null,
     actions ? el("span", { class: "actions" },
-      el("button", { type: "button", class: "small primary", text: t("confirm"), "aria-label": `${t("confirm")}: ${d.title}`,
+      el("button", { type: "button", class: "small primary", text: t("confirm"), "aria-label": `${t("confirm")}: ${taskName(d.title)}`,
         onclick: () => setDeadline(d, "PENDING") }),
-      el("button", { type: "button", class: "small", text: t("dismiss"), "aria-label": `${t("dismiss")}: ${d.title}`,
+      el("button", { type: "button", class: "small", text: t("dismiss"), "aria-label": `${t("dismiss")}: ${taskName(d.title)}`,
         onclick: () => setDeadline(d, "DISMISSED") })) : null);
 }
 
@@ -69,8 +69,9 @@ async function loadInsights() {
   try { data = await api("GET", `/api/v1/cases/${caseId}/insights`); }
   catch (err) { if (err.status === 404 || err.status === 405) return; throw err; }
   fittingForms = data.forms || [];
-  const items = [...data.missing.map((m) => el("li", {}, el("strong", { text: m.message }), " ",
-    el("span", { class: "meta", text: m.why }))), ...data.notes.map((n) => el("li", { text: n }))];
+  const items = [...data.missing.map((m) => el("li", { "data-code": m.code },
+    el("strong", { text: m.i18n ? say(m.i18n.message) : m.message }), " ",
+    el("span", { class: "meta", text: m.i18n ? say(m.i18n.why) : m.why }))), ...data.notes.map((n) => el("li", { text: n }))];
   $("insights").hidden = !items.length;
   $("insight-list").replaceChildren(...items);
 }

@@ -1,5 +1,6 @@
 // The case page: papers with live progress, their summaries, and what to check.
-import { api, upload, el, t, tr, fill, showError, formatDate, replaceList, announce } from "./api.js";
+import { api, upload, el, t, fill, showError, formatDate, formatMoney, replaceList, announce, sentences, taskName,
+  amountLabel, dateLabel } from "./api.js";
 import { initTools, refresh } from "./case-tools.js";
 
 const $ = (id) => document.getElementById(id);
@@ -153,16 +154,16 @@ async function showAnalysis(d) {
     fill(box,
       el("h3", { text: t("analysis_of", { title: d.title }) }),
       el("p", { class: "meta", text: t("doc_type", { type: kindOf(a.document_type) }) }),
-      el("h3", { text: t("summary") }), el("p", { text: a.summary }),
+      el("h3", { text: t("summary") }), el("p", { text: a.summary_messages ? sentences([], a.summary_messages).join(" ") : a.summary }),
       section("parties", a.parties, (p) => el("span", { text: `${p.name} - ${t(`role.${p.role}`)}` })),
-      section("deadlines", a.deadlines, (x) => el("span", { text: `${x.label}${x.due_date ? " - " + formatDate(x.due_date) : ""}` })),
-      section("dates", a.dates, (x) => el("span", { text: `${x.label} - ${formatDate(x.date)}` })),
-      section("amounts", a.amounts, (x) => el("span", { text: `$${x.value}${x.label ? " - " + x.label : ""}` })),
+      section("deadlines", a.deadlines, (x) => el("span", { text: `${taskName(x.label)}${x.due_date ? " - " + formatDate(x.due_date) : ""}` })),
+      section("dates", a.dates, (x) => el("span", { text: `${dateLabel(x.label)} - ${formatDate(x.date)}` })),
+      section("amounts", a.amounts, (x) => el("span", { text: `${formatMoney(x.value)}${x.label ? " - " + amountLabel(x.label) : ""}` })),
       section("citations", a.citations, (x) => el("span", { text: x.text })),
       a.issues.length ? el("div", {}, el("h3", { text: t("issues") }),
-        el("ul", {}, ...a.issues.map((s) => el("li", { text: tr(s) })))) : null,
+        el("ul", { id: "analysis-issues" }, ...sentences(a.issues, a.issue_messages).map((s) => el("li", { text: s })))) : null,
       a.next_steps.length ? el("div", {}, el("h3", { text: t("next_steps") }),
-        el("ul", {}, ...a.next_steps.map((s) => el("li", { text: tr(s) })))) : null,
+        el("ul", { id: "analysis-steps" }, ...sentences(a.next_steps, a.next_step_messages).map((s) => el("li", { text: s })))) : null,
       (text.pages || []).length ? el("details", {}, el("summary", { text: t("quote") }), markedText(text.pages, quotes)) : null,
     );
     $("h-analysis").focus();

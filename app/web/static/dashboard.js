@@ -1,13 +1,18 @@
-import { api, el, t, showError, formatDate, replaceList, announce } from "./api.js";
+import { api, el, t, say, taskName, showError, formatDate, formatClock, replaceList, announce } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 
 function deadlineItem(d, caseId, caseTitle) {
   const when = d.days_left === undefined ? null : d.days_left === 0 ? t("today") : d.days_left === 1 ? t("tomorrow")
     : t("in_days", { count: d.days_left });
+  // a due time is the court's; the person reads it on their own clock (their account's zone)
+  const sameDay = d.due_at && d.due_at.slice(0, 10) === d.due_date;
+  const yours = d.due_at ? t(sameDay ? "your_time" : "your_time_on", { time: formatClock(d.due_at), date: formatDate(d.due_at) })
+    : null;
   return el("li", {},
     el("strong", { text: formatDate(d.due_date) }), when ? el("span", { class: "meta", text: when }) : " ",
-    el("a", { href: `/app/cases/${caseId}#deadlines`, text: d.title }),
+    yours ? el("span", { class: "meta", text: yours }) : null,
+    el("a", { href: `/app/cases/${caseId}#deadlines`, text: taskName(d.title) }),
     el("span", { class: `badge ${d.status.toLowerCase()}`, text: t(`deadline.${d.status}`) }),
     caseTitle ? el("span", { class: "meta", text: caseTitle }) : null);
 }
@@ -27,7 +32,7 @@ async function loadDashboard() {
   $("attention-card").hidden = !data.attention.length;
   replaceList($("attention"), data.attention.map((c) => el("li", {},
     el("a", { href: `/app/cases/${c.case_id}`, text: c.title }),
-    el("ul", {}, ...c.reasons.map((r) => el("li", { text: r.message }))))), "");
+    el("ul", {}, ...c.reasons.map((r) => el("li", { text: r.i18n ? say(r.i18n.message) : r.message }))))), "");
   renderNotifications(data.notifications);
   return true;
 }
