@@ -26,7 +26,7 @@ FIELD_FLOORS = {
     "parties_roles": (0.80, 0.65),
     "judges": (0.89, 0.83),
     "case_numbers": (0.88, 0.70),
-    "courts": (0.68, 0.43),
+    "courts": (0.93, 0.87),
     "dates": (0.97, 0.94),
     "deadlines": (0.95, 0.75),
     "amounts": (0.95, 0.75),

@@ -1,0 +1,101 @@
+"""Courts, case numbers, deadlines, document types and citations read the way a careful reader reads them.
+
+Each test is a short synthetic paper of a kind of real court paper (not a copy of an evaluation item).
+"""
+from __future__ import annotations
+
+from app.understanding import local
+
+
+def court_names(text: str) -> list[str]:
+    return [c["name"] for c in local.analyze(text)["courts"]]
+
+
+# ----------------------------------------------------------------------------- courts
+
+def test_a_caption_court_keeps_its_county_and_division_lines():
+    text = ("SUPERIOR COURT OF NEW JERSEY\nCAMDEN COUNTY – CHANCERY DIVISION\nGENERAL EQUITY PART\n"
+            "DOCKET NO.: CAM-C-000123-26\nCIVIL ACTION\n\nORDER\n")
+    assert court_names(text) == ["Superior Court of New Jersey, Camden County – Chancery Division, General Equity Part"]
+
+
+def test_a_division_line_above_the_court_and_a_two_column_caption():
+    above = " ESSEX COUNTY LAW DIVISION\n SUPERIOR COURT OF NEW JERSEY\n 50 WEST MARKET ST\n TRACK ASSIGNMENT NOTICE\n"
+    assert court_names(above) == ["Superior Court of New Jersey, Essex County Law Division"]
+    columns = ("JANE ROE,  :  SUPERIOR COURT OF NEW JERSEY\nPLAINTIFF:  :\n:  BERGEN COUNTY\n"
+               "v.  :  Docket No. BER-L-1234-26\n")
+    assert court_names(columns) == ["Superior Court of New Jersey, Bergen County"]
+
+
+def test_an_address_line_under_the_court_is_not_part_of_its_name():
+    text = "SUPERIOR COURT OF NEW JERSEY\n1201 MAIN STREET\nAPPELLATE DIVISION\n"
+    assert court_names(text) == ["Superior Court of New Jersey"]
+
+
+def test_texas_numbered_courts_of_appeals_and_the_court_below():
+    text = ("Case Detail\n\nFourth Court of Appeals\n\nCase: 04-26-00123-CV\n\nTransfer From:\n\n"
+            "13th Court of Appeals - Corpus Christi\n\nTrial Court Information\n\nCourt\n\n73rd District Court\n\n"
+            "Court Judge\n\nHonorable Judge 73rd District Court\n\nReporter\n\nCourt Reporter 73rd District Court\n\n"
+            "Appeal from County Criminal Court at Law No. 4 and the Court of Criminal Appeals.\n")
+    assert court_names(text) == ["Fourth Court of Appeals", "13th Court of Appeals - Corpus Christi",
+                                 "73rd District Court", "County Criminal Court at Law No. 4", "Court of Criminal Appeals"]
+
+
+def test_a_web_pages_menu_of_courts_names_no_court_of_the_paper():
+    menu = "\n\n".join(["Supreme Court", "Court of Criminal Appeals"] + [f"{n} Court of Appeals" for n in
+                                                                       ("1st", "2nd", "3rd", "4th", "5th")])
+    text = f"Case Detail\n\nSecond Court of Appeals\n\nAbout Texas Courts\n\n{menu}\n\nCase: 02-26-00001-CV\n"
+    assert court_names(text) == ["Second Court of Appeals"]
+
+
+def test_supreme_court_named_in_prose_and_its_rules_are_not_a_court():
+    text = ("Our Supreme Court has held otherwise. The Court of Appeals reversed. Under Illinois Supreme Court "
+            "Rule 137, a signature certifies the filing. The Juvenile Court Act of 1987 does not apply.\n")
+    assert court_names(text) == ["Supreme Court", "Court of Appeals"]
+
+
+def test_a_short_name_is_dropped_when_the_paper_names_that_court_in_full():
+    text = ("Supreme Court of Ohio\n\nThe Ohio Supreme Court reviews the judgment. The Supreme Court declined.\n"
+            "CM/ECF District of Oregon Version 7\nU.S. District Court\nDistrict of Oregon (Portland)\n")
+    assert court_names(text) == ["Supreme Court of Ohio", "United States District Court for the District of Oregon"]
+
+
+def test_pacer_names_a_district_court_by_its_district():
+    text = "Appeal From: Western District of Texas\nCase Handler: Doe, Jane\n"
+    assert court_names(text) == ["Western District of Texas"]
+
+
+def test_a_court_that_is_a_party_in_a_cited_case_or_an_unticked_choice_is_not_named():
+    text = ("State ex rel. Roe v. Circuit Court for Polk County, 2010 WI 12, 320 Wis. 2d 1.\n"
+            "In the [ ] District [ ] Justice Court of Utah\n")
+    assert court_names(text) == []
+
+
+def test_a_form_names_its_court_with_the_county_filled_in():
+    text = ("IN THE STATE OF ILLINOIS, CIRCUIT COURT\nCOUNTY: ______________________ Peoria\n"
+            "County Where You Are Filing the Case\n")
+    assert court_names(text) == ["State of Illinois, Circuit Court, Peoria County"]
+
+
+def test_a_bankruptcy_form_heading_with_its_field_colons():
+    text = "United States Bankruptcy Court for the:\nSouthern District of: Ohio\nCase number (if known):\n"
+    assert court_names(text) == ["United States Bankruptcy Court for the Southern District of Ohio"]
+
+
+def test_a_place_named_circuit_court_and_a_numbered_federal_circuit():
+    text = "The award was sent to the Lynchburg Circuit Court. Notice of appeal to the Fifth Circuit Court of Appeals.\n"
+    assert court_names(text) == ["Lynchburg Circuit Court", "Fifth Circuit Court of Appeals"]
+
+
+def test_a_bilingual_form_names_its_court_once():
+    text = ("Superior Court of New Jersey\nLaw Division, Special Civil Part\n\n"
+            "Tribunal Superior de Nueva Jersey\nDivisión de Derecho, Parte Civil Especial\n")
+    assert court_names(text) == ["Superior Court of New Jersey, Law Division, Special Civil Part"]
+
+
+def test_a_texas_caption_column_gives_the_court_its_precinct_and_county():
+    text = ("CAUSE NO. 26-CV-0042\n\nACME LLC,            §      IN THE JUSTICE COURT\n     Plaintiff,      §\n"
+            "                     §      PRECINCT TWO\nv.                   §\n                     §\n"
+            "JOHN ROE,            §      BEXAR COUNTY, TEXAS\n")
+    assert court_names(text) == ["Justice Court, Precinct Two, Bexar County, Texas"]
+    assert court_names("IN THE JUSTICE COURT\nThe tenant must answer.\n") == []     # no place: no court named
