@@ -210,11 +210,10 @@ def admit(org_id, kind: str) -> list:
             jobs.mark_enqueued(job.id)
             sent.append(job.id)
         db.session.commit()
-    except Exception as exc:
+    except Exception as exc:  # the job row stays (the outbox): never fail the upload that was accepted
         _rollback()
-        if not is_transient(exc):
-            raise
-        log.warning("admission failed; the sweeper will admit", extra={"error": type(exc).__name__})
+        log.log(logging.WARNING if is_transient(exc) else logging.ERROR, "admission failed; the sweeper will admit",
+                extra={"error": type(exc).__name__})  # the type only: a database error may quote a value
     return sent
 
 
