@@ -74,7 +74,9 @@ def _org_research_key():
 
 
 @bp.post("/research")
-@limiter.limit(_org_research_limit, key_func=_org_research_key)
+@limiter.limit(_org_research_limit, key_func=_org_research_key,
+               error_message="Your organization has asked many research questions in a short time; "
+                             "wait Retry-After seconds, then ask again.")
 @bp.arguments(ResearchIn)
 @bp.response(202, ResearchAccepted)
 @bp.alt_response(429, response="TOO_MANY_REQUESTS", description="The organization's research limit "

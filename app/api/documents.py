@@ -70,6 +70,10 @@ def _discard_sinks(exc):
         sink.discard()
 
 
+ORG_UPLOAD_LIMIT = ("Your organization has uploaded many files in a short time; wait Retry-After seconds, "
+                    "then send the rest (nothing of this upload was kept).")
+
+
 def _org_upload_limit():
     return current_app.config.get("RATELIMIT_ORG_UPLOADS", "120 per minute;2000 per hour")
 
@@ -80,7 +84,7 @@ def _org_upload_key():
 
 
 @bp.post("/cases/<uuid:case_id>/documents")
-@limiter.limit(_org_upload_limit, key_func=_org_upload_key)
+@limiter.limit(_org_upload_limit, key_func=_org_upload_key, error_message=ORG_UPLOAD_LIMIT)
 @bp.arguments(UploadIn, location="multipart")
 @bp.response(202, UploadAccepted)
 @bp.alt_response(200, schema=UploadAccepted, description="The same bytes were already uploaded to this case "

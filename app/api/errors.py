@@ -128,8 +128,9 @@ def _http(err: HTTPException):
     if status == 429:
         retry = getattr(err, "retry_after", None)
         headers["Retry-After"] = str(int(retry)) if retry else "60"
-        return problem(429, "Too many requests", "Too many attempts; wait before trying again.",
-                       code="rate_limited", headers=headers)
+        limit = getattr(err, "limit", None)
+        detail = err.description if getattr(limit, "error_message", None) else "Too many attempts; wait before trying again."
+        return problem(429, "Too many requests", detail, code="rate_limited", headers=headers)
     detail = err.description if status != 500 else None
     return problem(status, err.name, detail, headers=headers)
 

@@ -108,7 +108,7 @@ def test_uploads_beyond_the_organization_limit_get_429_with_retry_after(app, sen
                    data={"file": (io.BytesIO(b"one too many"), "letter.txt")})
     assert r.status_code == 429
     assert int(r.headers["Retry-After"]) > 0
-    assert r.get_json()["code"] == "rate_limited"
+    assert r.get_json()["code"] == "rate_limited" and "uploaded many files" in r.get_json()["detail"]
     spec = owner.get("/api/v1/openapi.json").get_json()
     assert "429" in spec["paths"]["/api/v1/cases/{case_id}/documents"]["post"]["responses"]
     assert "429" in spec["paths"]["/api/v1/research"]["post"]["responses"]
