@@ -107,15 +107,20 @@ def versus_caption(doc: _Doc, ctx: dict, split_names, default_roles: tuple[str, 
 
 
 def _appeal_roles(text: str, a: str, b: str, start: int) -> tuple[str, str] | None:
-    """'Darlee Frith Shelton Fowlkes (wife) appeals an equitable distribution award' names the appellant."""
+    """'Darlee Frith Shelton Fowlkes (wife) appeals an equitable distribution award' names the appellant.
+
+    The full name is tried first, then the surname alone when the two sides do not share it."""
     head = text[start:start + 6000]
-    for side, roles in ((a, ("APPELLANT", "APPELLEE")), (b, ("APPELLEE", "APPELLANT"))):
-        words = re.findall(r"[A-Za-z][A-Za-z'’\-]{2,}", side)
+    names = [re.findall(r"[A-Za-z][A-Za-z'’\-]+", side) for side in (a, b)]
+    shared = bool(names[0] and names[1] and names[0][-1].lower() == names[1][-1].lower())
+    for words, roles in ((names[0], ("APPELLANT", "APPELLEE")), (names[1], ("APPELLEE", "APPELLANT"))):
         if not words:
             continue
-        last = re.escape(words[-1] if len(words) < 4 else words[0])
-        if re.search(rf"\b{last}\b(?:[ \t]+\([a-z ]+\))?[ \t]+appeals[ \t]+(?:from|the|an?|his|her|its|their)\b", head, re.I):
-            return roles
+        tries = [r"[\s,.]+".join(map(re.escape, words))] + ([] if shared else [re.escape(words[-1])])
+        for pattern in tries:
+            if re.search(rf"\b{pattern}\b(?:[ \t]+\([a-z ]+\))?[ \t]+appeals[ \t]+(?:from|the|an?|his|her|its|their)\b",
+                         head, re.I):
+                return roles
     return None
 
 

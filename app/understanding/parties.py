@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from app.understanding.captions import counsel_paragraphs, versus_caption
-from app.understanding.party_lists import _docket_parties
+from app.understanding.party_lists import COMPANY_END, _docket_parties, split_on_and
 from app.understanding.text import MAX_ITEMS, _Doc, _squash
 
 # ---------------------------------------------------------------------------- parties
@@ -75,6 +75,11 @@ _SOVEREIGN = re.compile(r"the\s+(?:state|people|commonwealth|united\s+states|cit
                         r"government)\s+of\s+\w", re.I)    # "The State of Texas" is a party; "the above-named" is not
 
 
+def _numbered_company(s: str) -> bool:
+    return bool(COMPANY_END.search(s)) and \
+        not re.search(r"\d{4,}|\d+[ \t]+(?:[A-Z][a-z]+[ \t]+)?(?:st|street|ave|avenue|road|rd|suite|blvd)\b", s, re.I)
+
+
 def _clean_name(raw: str) -> str | None:
     s = _squash(raw)
     s = re.sub(r"\((?:[^()]*)\)", " ", s)            # (Arrendador), ("Midwest"), (BBO No. 1)
@@ -93,8 +98,8 @@ def _clean_name(raw: str) -> str | None:
         s = s[:-1].rstrip()
     if not (2 <= len(s) <= 100):
         return None
-    if re.search(r"\d|@|_{2,}|https?:|www\.", s):
-        return None
+    if re.search(r"@|_{2,}|https?:|www\.", s) or re.search(r"\d", s) and not _numbered_company(s):
+        return None                                  # "336 LLC" and "Rainbow Station 7 Inc." are names; "Apt 4" is not
     letters = re.findall(r"[^\W\d_]", s)
     if len(letters) < 2:
         return None
@@ -164,28 +169,10 @@ def _left_column(line: str) -> tuple[str, int]:
 
 
 def _split_names(joined: str) -> list[str]:
-    parts = re.split(r";\s*|(,?\s+and\s+)(?=[A-Z])|,?\s+&\s+(?=[A-Z][A-Z]+\b(?!\s*(?:CO|COMPANY|SONS)\b))", joined)
     out: list[str] = []
-    k = 0
-    while k < len(parts):
-        part = parts[k] or ""
-        joiner = parts[k + 1] if k + 1 < len(parts) else None
-        if joiner and k + 2 < len(parts) and _one_company(part, parts[k + 2] or ""):
-            parts[k + 2] = part + joiner + parts[k + 2]   # "Port Hamilton Refining and Transportation LLLP"
-        elif part.strip():
-            out.append(part)
-        k += 2
+    for piece in re.split(r";\s*|,?\s+&\s+(?=[A-Z][A-Z]+\b(?!\s*(?:CO|COMPANY|SONS)\b))", joined):
+        out.extend(split_on_and(piece))
     return out
-
-
-_COMPANY_END = re.compile(r"[ ,]+(?:inc|llc|l\.l\.c|lllp|llp|lp|corp|corporation|co|company|ltd|pllc|p\.c|n\.a)\.?$", re.I)
-
-
-def _one_company(left: str, right: str) -> bool:
-    """'X and Y LLC' is one company when Y is a single word before the suffix and X has no suffix of its own."""
-    left, right = left.strip(" ,;"), right.strip(" ,;")
-    return bool(_COMPANY_END.search(right)) and not _COMPANY_END.search(left) and \
-        len(_COMPANY_END.sub("", right).split()) == 1
 
 
 def _parties(doc: _Doc, ctx: dict) -> list[dict]:
@@ -281,10 +268,13 @@ def _caption_line_parties(doc: _Doc, ctx: dict):
         if not _V_SPLIT.search(value):
             continue
         a, b = _V_SPLIT.split(value, maxsplit=1)
+        sa, sb = _stated_role(text, a), _stated_role(text, b)     # "filed by Appellee Apple Inc."
+        side_a = sa or _OPPOSITE.get(sb or "", ra)
+        side_b = sb or _OPPOSITE.get(sa or "", rb)
         for part in _split_names(a):
-            yield part, ra, vs, ve
+            yield part, side_a, vs, ve
         for part in _split_names(b):
-            yield part, rb, vs, ve
+            yield part, side_b, vs, ve
     for i in range(min(len(lines), 60)):
         ls, le = lines[i]
         if ls > 6000:
@@ -294,11 +284,29 @@ def _caption_line_parties(doc: _Doc, ctx: dict):
                 re.search(r"\d+\s+[A-Z][\w.]*\s+\d+|\(\d{4}\)|_{3,}", line):
             continue                                # a citation ("550 U.S. 544"), a blank form, a wrapped line
         mm = re.match(r"^(?P<a>[A-Z][^\r\n]{1,80}?)\s+(?:v\.?|vs\.?|versus)\s+(?P<b>[A-Z][^\r\n]{1,80}?)$", line)
-        if mm and not re.search(r"\d", mm.group("a")):       # a schedule row: "TXW 1 19-00877 Milton v. Bard"
+        prose = mm and re.search(r"\b[a-z]+\s+[a-z]+\s+[a-z]+\b", mm.group("a") + " " + mm.group("b"))
+        if mm and not prose and not re.search(r"\d", mm.group("a")):   # not a schedule row "TXW 1 19-00877 Milton v. Bard"
             yield mm.group("a"), ra, ls, le
             yield mm.group("b"), rb, ls, le
     for m in _IN_RE.finditer(text, 0, min(len(text), 8000)):
         yield m.group("name"), "OTHER", m.start(), m.end()
+
+
+_OPPOSITE = {"APPELLANT": "APPELLEE", "APPELLEE": "APPELLANT", "PETITIONER": "RESPONDENT", "RESPONDENT": "PETITIONER"}
+_STATED = re.compile(r"\b(?P<role>Appellants?|Appellees?|Petitioners?|Respondents?)[ \t]+(?P<rest>[^\n.;\[]{2,120})")
+
+
+def _stated_role(text: str, side: str) -> str | None:
+    """The role a notice gives one side of its caption: 'on behalf of Appellee Commissioner Pennsylvania State Police'."""
+    words = re.findall(r"[A-Za-z0-9][\w'’&-]*", re.sub(r",?\s+et\s+al\.?.*$", "", side, flags=re.I))
+    if not words:
+        return None
+    first, last = words[0].lower(), words[-1].lower()
+    for m in _STATED.finditer(text, 0, min(len(text), 60_000)):
+        rest = [w.lower() for w in re.findall(r"[A-Za-z0-9][\w'’&-]*", m.group("rest"))][:12]
+        if rest and rest[0] == first and last in rest:
+            return _ROLE_WORDS.get(m.group("role").lower())
+    return None
 
 
 def _labelled_parties(doc: _Doc, ctx: dict):
@@ -479,6 +487,9 @@ def _merge_parties(found: list[dict]) -> list[dict]:
             out.append(p)
             keys.append(key)
             exact[key] = p
-        elif dup["role"] == "OTHER" and p["role"] != "OTHER":
-            dup["role"] = p["role"]
+        else:
+            if dup["role"] == "OTHER" and p["role"] != "OTHER":
+                dup["role"] = p["role"]
+            if _CORP_SUFFIX.search(key) and not _CORP_SUFFIX.search(_name_key(dup["name"])):
+                dup["name"], dup["quote"] = p["name"], p["quote"]   # "CP Marine Services, L.L.C." over "CP Marine Services"
     return out

@@ -66,11 +66,15 @@ _OPPOSITE = {"PETITIONER": "RESPONDENT", "APPELLANT": "APPELLEE", "PLAINTIFF": "
 _COUNSEL_FOR = re.compile(r"^[ \t]*attorneys?[ \t]+for[ \t]+(?:petitioners?|respondents?|appellants?|appellees?|applicants?|"
                           r"amicus[^\n:]*|[A-Za-z ]{2,40}):[ \t]*$", re.I | re.M)
 # a notice's docket text: who filed, for whom, and the filer's signature
-_DOCKET_TEXT = re.compile(r"^[ \t]*docket[ \t]+text:[ \t]*\n?(?P<body>(?:[^\n]+\n?){1,6})", re.I | re.M)
+_DOCKET_TEXT = re.compile(r"^[ \t]*docket[ \t]+text:\s*(?P<body>(?:[^\n]+\n?){1,6})", re.I | re.M)
 _NAME_RX = r"[A-Z][A-Za-z'’\-]+(?:[ \t]+(?:[A-Z][A-Za-z'’\-]+|[A-Z]\.)){1,4}(?:[ \t]+(?:Jr\.?|Sr\.?|II|III|IV))?"
 _FILED_BY_LAWYER = re.compile(rf"\bfiled[ \t]+by[ \t]+(?:Mr\.|Ms\.|Mrs\.|Attorney)[ \t]+(?P<name>{_NAME_RX})")
-_FILED_FOR_PARTY = re.compile(r"\b(?:filed[ \t]+by|on[ \t]+behalf[ \t]+of)[ \t]+(?P<role>appellants?|appellees?|petitioners?|respondents?)"
-                              r"[ \t]+(?P<names>[^\n\[]{2,200}?)(?=[ \t]+(?:for|to|in|requesting)\b|\.[ \t]|\.$|\[)")
+_FILED_FOR_PARTY = re.compile(r"\b(?:filed[ \t]+by|on[ \t]+behalf[ \t]+of)[ \t]+(?P<role>(?i:appellants?|appellees?|petitioners?|respondents?))"
+                              r"[ \t]+(?P<names>[^\n\[]{2,300}?)(?=[ \t]+(?:for|to|in|requesting)\b|(?<!\b[A-Z])\.[ \t]|\.$|\[|,[ \t]+FILED\b)")
+# a notice's sentence: "added for Okello T. Chatrie, Petitioner v. United States." / "GenBioPro, Inc., Applicant v. Louisiana, et al.."
+_INLINE_CAPTION = re.compile(r"\b(?:for|in)[ \t]+(?P<a>[A-Z][^,\n]{1,80}?(?:,[ \t]*(?:Inc|LLC|L\.L\.C|Ltd|Corp|Co)\.?)?),[ \t]+"
+                             r"(?P<role>Petitioners?|Applicants?|Appellants?|Plaintiffs?)[ \t]+v\.[ \t]+"
+                             r"(?P<b>[A-Z][^\n]{1,80}?)(?:,[ \t]+et[ \t]+al)?\.+(?=\s|$)")
 _FILER_SIGNATURE = re.compile(rf"\[[\w-]+\][ \t]*(?:\((?:ECF:[ \t]*)?(?P<a>{_NAME_RX})\)|(?P<b>{_NAME_RX}))[ \t]*$", re.M)
 _ATTORNEYS_FOR = re.compile(r"attorneys?[ \t]+for[ \t]+(?:appellants?|appellees?|petitioners?|respondents?):[ \t]*(?P<names>[^;\[\n]{2,120})", re.I)
 _HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Dr|Hon)\.?[ \t]+")
@@ -86,6 +90,32 @@ def _cells(line: str) -> list[str]:
     return [c.strip() for c in re.split(r"[ \t]{3,}|\t", line.strip()) if c.strip()]
 
 
+COMPANY_END = re.compile(r"[ ,]+(?:inc|llc|l\.l\.c|lllp|llp|lp|corp|corporation|co|company|ltd|pllc|p\.c|n\.a)\.?$", re.I)
+
+
+def one_company(left: str, right: str) -> bool:
+    """'X and Y LLC' is one company when Y is a single word before the suffix and X has no suffix of its own."""
+    left, right = left.strip(" ,;"), right.strip(" ,;")
+    return bool(COMPANY_END.search(right)) and not COMPANY_END.search(left) and \
+        len(COMPANY_END.sub("", right).split()) == 1
+
+
+def split_on_and(names: str, extra: str = "") -> list[str]:
+    """'A Inc. and B LLC' -> two names; 'Port Refining and Transportation LLLP' stays one."""
+    parts = re.split(rf"(,?[ \t]+and[ \t]+)(?=[A-Z]){extra}", names)
+    out: list[str] = []
+    k = 0
+    while k < len(parts):
+        part = parts[k] or ""
+        joiner = parts[k + 1] if k + 1 < len(parts) else None
+        if joiner and k + 2 < len(parts) and one_company(part, parts[k + 2] or ""):
+            parts[k + 2] = part + joiner + parts[k + 2]
+        elif part.strip():
+            out.append(part)
+        k += 2
+    return out
+
+
 def _docket_parties(doc: _Doc, ctx: dict):
     yield from _pacer_blocks(doc)
     yield from _party_table(doc)
@@ -99,8 +129,8 @@ def _notice_filers(doc: _Doc):
         for f in _FILED_BY_LAWYER.finditer(body):
             yield f.group("name"), "ATTORNEY", start + f.start(), start + f.end()
         for f in _FILED_FOR_PARTY.finditer(body):
-            role = _role(f.group("role"))
-            for name in re.split(r",?[ \t]+and[ \t]+(?=[A-Z])", f.group("names")):
+            role = _role(f.group("role"))      # "Appellant A Inc., Appellant B Inc." / "Appellants A, L.L.C. and B, L.L.C."
+            for name in split_on_and(f.group("names"), r"|,[ \t]+(?i:appellants?|appellees?|petitioners?|respondents?)[ \t]+"):
                 yield name, role, start + f.start(), start + f.end()
         for f in _FILER_SIGNATURE.finditer(body):
             yield f.group("a") or f.group("b"), "ATTORNEY", start + f.start(), start + f.end()
@@ -111,6 +141,10 @@ def _notice_filers(doc: _Doc):
 
 def _title_caption(doc: _Doc):
     text = doc.text
+    for m in _INLINE_CAPTION.finditer(text, 0, min(len(text), 20_000)):
+        role = "PETITIONER" if m.group("role").lower().startswith(("petition", "applicant")) else _role(m.group("role"))
+        yield m.group("a"), role, m.start("a"), m.end("a")
+        yield m.group("b"), _OPPOSITE.get(role, "OTHER"), m.start("b"), m.end("b")
     for m in _TITLE_CAPTION.finditer(text, 0, min(len(text), 60_000)):
         role = m.group("role").lower().rstrip("s")
         role = "PETITIONER" if role in ("petitioner", "applicant") else role.upper()

@@ -152,3 +152,48 @@ def test_a_docket_entry_saying_for_appellee_is_not_a_counsel_paragraph():
     text = ("03/08/2016\t 37 \tNotice of Appeal filed by Attorney Ray Q. Lin, Esquire for Appellee Nina L. Ross; "
             "served on 03/08/2016.\n")
     assert "Nina L" not in roles(text)
+
+
+def test_shared_surname_the_full_name_says_who_appeals():
+    text = ("Nora Jean Vale PIKE\nv.\nOwen Lee PIKE.\n\nRecord No. 0202-20-1.\n\n"
+            "Nora Jean Vale Pike (wife) appeals the trial court's equitable distribution award to Owen Lee Pike.\n")
+    assert roles(text) == {"Nora Jean Vale PIKE": "APPELLANT", "Owen Lee PIKE": "APPELLEE"}
+
+
+# ------------------------------------------------------------------ notices of docket activity
+
+def test_appellate_notice_gives_the_caption_the_roles_its_docket_text_states():
+    text = ("United States Court of Appeals for the Fourth Circuit\nNotice of Docket Activity\n"
+            "Case Name: \tWren Mills v. Harbor Glass Co.\nCase Number: \t23-1188\nDocket Text:\n"
+            "MOTION filed by Appellee Harbor Glass Co. to extend time. [1234-1] [23-1188] (ECF: Ada Price)\n")
+    r = roles(text)
+    assert r["Wren Mills"] == "APPELLANT" and r["Harbor Glass Co."] == "APPELLEE"
+
+
+def test_docket_text_lists_several_parties_of_one_side_and_keeps_numbered_companies():
+    text = ("United States Court of Appeals for the Second Circuit\nCase Name: 18 West LLC v. Town of Ayer\n"
+            "Docket Text:\n\nBRIEF, on behalf of Appellant 18 West LLC, Appellant Dock Nine Video, Inc., FILED. "
+            "Service date 01/02/2025.\n")
+    r = roles(text)
+    assert r["18 West LLC"] == "APPELLANT" and r["Dock Nine Video, Inc."] == "APPELLANT"
+    assert r["Town of Ayer"] == "APPELLEE"
+
+
+def test_docket_text_company_names_with_and_and_their_full_suffix():
+    text = ("Court of Appeals\nCase Name: \tLake Oil v. Reed Tug Services\nDocket Text:\n"
+            "MOTION filed by Appellants Reed Tug Services, L.L.C. and Gulf Sand and Gravel LLC for leave to file.\n")
+    r = roles(text)
+    assert r == {"Lake Oil": "APPELLEE", "Reed Tug Services, L.L.C.": "APPELLANT", "Gulf Sand and Gravel LLC": "APPELLANT"}
+
+
+def test_supreme_court_notice_sentence_with_an_inline_caption():
+    text = ("A new docket entry, \"Petition DENIED.\" has been added for Dara K. Voss, Petitioner v. Ohio. "
+            "You have been signed up to receive email notifications for No. 25-1010.\n")
+    assert roles(text) == {"Dara K. Voss": "PETITIONER", "Ohio": "RESPONDENT"}
+    text = "A new docket entry has been added for Medica, Inc., Applicant v. Iowa, et al.. You have been signed up.\n"
+    assert roles(text) == {"Medica, Inc.": "PETITIONER", "Iowa": "RESPONDENT"}
+
+
+def test_an_address_is_not_a_numbered_company():
+    text = "Plaintiff: 1200 Main Street Holdings LLC\nDefendant: Apt 4 Co\n"
+    assert "1200 Main Street Holdings LLC" not in roles(text)
