@@ -1,5 +1,7 @@
 """Sign-in with Google, LinkedIn or any OpenID Connect provider; linked providers of the signed-in user."""
-from flask import current_app, redirect, session, url_for
+import functools
+
+from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -7,7 +9,7 @@ from app.accounts import oidc
 from app.accounts import users as accounts
 from app.api.auth import start_session
 from app.extensions import db, limiter
-from app.platform.errors import Unauthorized, ValidationFailed
+from app.platform.errors import DomainError, Unauthorized, ValidationFailed
 from app.schemas.oidc import CallbackArgs, IdentityList, ProviderList, StartArgs
 
 bp = Blueprint("oidc", __name__, url_prefix="/api/v1/auth", description="Sign-in with Google, LinkedIn, OpenID Connect")
@@ -24,6 +26,22 @@ def _callback_url(provider: str) -> str:
     return base + url_for("oidc.callback", provider=provider)
 
 
+def _page_for_browsers(view):
+    """A sign-in that fails in a person's browser ends on a page that says why (the web client's sign-in or
+    account page, with the error's code); an API client, which asks for JSON, keeps the problem document."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except DomainError as err:
+            if request.accept_mimetypes.best_match(("application/json", "text/html")) != "text/html":
+                raise
+            db.session.rollback()
+            page = "web.account" if current_user.is_authenticated else "web.signin"
+            return redirect(url_for(page, error=err.extra.get("code") or err.code), code=303)
+    return wrapped
+
+
 @bp.get("/oidc/providers")
 @bp.response(200, ProviderList)
 def providers():
@@ -36,6 +54,7 @@ def providers():
 @limiter.limit(_auth_limit)
 @bp.arguments(StartArgs, location="query")
 @bp.response(302, description="To the provider's sign-in page")
+@_page_for_browsers
 def start(args, provider):
     """Start signing in (or, with link=true while signed in, linking) with a provider."""
     p = oidc.provider(provider)
@@ -55,6 +74,7 @@ def start(args, provider):
 @limiter.limit(_auth_limit)
 @bp.arguments(CallbackArgs, location="query", unknown="exclude")
 @bp.response(302, description="Signed in: to the page asked for, or to the API client's redirect URI with a token")
+@_page_for_browsers
 def callback(args, provider):
     """Where the provider sends the person back: checks everything, signs in, and redirects."""
     p = oidc.provider(provider)

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_babel import get_locale
 from flask_login import current_user
 
-from app.web.strings import CASE_TYPES, COURT_TYPES, PARTY_ROLES, STATES, client_strings
+from app.web.strings import CASE_TYPES, COURT_TYPES, PARTY_ROLES, SIGNIN_ERRORS, SIGNIN_FAILED, STATES, client_strings
 
 HERE = Path(__file__).resolve().parent
 LANGUAGES = ("en", "es")
@@ -43,8 +43,15 @@ def _language_url(code: str) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **{**request.args.to_dict(), "lang": code})
 
 
+def _signin_error() -> str | None:
+    """?error=<code> from a provider sign-in that failed: what went wrong, in the page's language."""
+    code = request.args.get("error")
+    return str(SIGNIN_ERRORS.get(code, SIGNIN_FAILED)) if code else None
+
+
 def _page(template: str, **context):
     return render_template(f"web/{template}", lang=str(get_locale() or "en"), strings=client_strings(),
+                           signin_error=_signin_error(),
                            language_url=_language_url,
                            case_types=CASE_TYPES, court_types=COURT_TYPES, party_roles=PARTY_ROLES, states=STATES,
                            **context)

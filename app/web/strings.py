@@ -80,6 +80,23 @@ _MESSAGES = {
     "unlink": _l("Stop using {name}"), "password_way": _l("Your e-mail and password"), "link_with": _l("Also sign in with {name}"), "forms_fit": _l("Forms for this case"), "forms_other": _l("Other forms"), "choose": _l("Choose..."), "page": _l("page {number}"),
 }
 
+# Why a sign-in with a provider failed, by the API's error code (shown on the sign-in or account page the
+# browser is sent back to; a code not listed gets the general sentence, never words from the address).
+SIGNIN_ERRORS = {
+    "oidc_state_invalid": _l("This sign-in was too old, already used, or started in another browser. Please "
+                             "try again."),
+    "oidc_cancelled": _l("The sign-in was stopped at the provider. Try again, or use your e-mail and password."),
+    "oidc_token_invalid": _l("We could not check who you are with the provider, so you are not signed in. "
+                             "Please try again."),
+    "oidc_email_unverified": _l("The provider does not say your e-mail address is verified, so it cannot sign "
+                                "you in. Verify it with the provider, or use your e-mail and password."),
+    "oidc_identity_taken": _l("This provider account already signs in to another CaseOS account."),
+    "forbidden": _l("This account cannot sign in. Ask the person who runs CaseOS for help."),
+    "dependency_down": _l("The sign-in provider did not answer. Please try again in a few minutes."),
+}
+SIGNIN_FAILED = _l("The sign-in did not work. Please try again, or use your e-mail and password.")
+
+
 # What the audit trail's action codes mean, as the team page shows them (tests/web/test_pages.py checks that
 # every action the code records has one).
 AUDIT_ACTIONS = {

@@ -67,6 +67,18 @@ def test_a_replayed_state_is_refused(app, provider):
     assert replay.status_code == 400 and replay.get_json()["code"] == "oidc_state_invalid"
 
 
+def test_a_refused_sign_in_in_a_browser_ends_on_a_page_that_says_why(app, provider):
+    """A browser (it asks for HTML) is sent to the sign-in page with the reason; JSON stays for API clients."""
+    html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    callback = go_to_provider(app.test_client())
+    r = app.test_client().get(callback, headers=html)
+    assert r.status_code == 303 and r.headers["Location"] == "/app/signin?error=oidc_state_invalid"
+    page = app.test_client().get(r.headers["Location"]).get_data(as_text=True)
+    assert "started in another browser. Please try again." in page
+    forged = app.test_client().get("/app/signin?error=<script>you+won</script>").get_data(as_text=True)
+    assert "you won" not in forged and "The sign-in did not work." in forged  # never words from the address
+
+
 def test_a_callback_in_another_browser_is_refused(app, provider):
     callback = go_to_provider(app.test_client())
     r = app.test_client().get(callback)  # an attacker's code and state sent to someone else's browser
