@@ -1,6 +1,8 @@
 """Every job kind on one screen: its steps in order, the queue each runs on and its share of the
 progress bar. The job engine (app/platform/engine.py) runs them all; the Celery tasks, their queues
-and routes, and the sweeper are derived from this table. Adding a step is one line here plus its
+and routes, and the sweeper are derived from this table. A step runs in the delivery of the step
+before it when they share a queue, or when the job does not need its queue (`needs_queue`): a
+born-digital PDF analysed locally goes from extract to notify in one delivery. Adding a step is one line here plus its
 function; a job's `steps` in the API carry these names.
 """
 from app.assistant import research
@@ -13,8 +15,10 @@ from app.understanding import service as understanding
 PIPELINES = {
     "document.process": Pipeline("document.process", task="documents.{step}", with_document=True, steps=(
         Step("extract", processing.extract,   queue="default", weight=0.10),  # text layer; pages without one marked for OCR
-        Step("ocr",     processing.ocr,       queue="ocr",     weight=0.60),  # tesseract on those pages, in parallel
-        Step("analyse", understanding.analyse, queue="ai",     weight=0.15),  # type, parties, dates, deadlines, citations
+        Step("ocr",     processing.ocr,       queue="ocr",     weight=0.60,   # tesseract on those pages, in parallel
+             needs_queue=processing.has_pages_to_ocr),
+        Step("analyse", understanding.analyse, queue="ai",     weight=0.15,   # type, parties, dates, deadlines, citations
+             needs_queue=understanding.uses_model),
         Step("index",   search.index,         queue="default", weight=0.10),  # full-text search rows
         Step("notify",  processing.notify,    queue="default", weight=0.05),  # document PROCESSED, event to the owner
     )),

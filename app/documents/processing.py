@@ -80,6 +80,7 @@ def extract(run: StepRun):
                    p.confidence, p.needs_ocr)
     doc.page_count = len(pages)
     out = {"pages": len(pages), "pages_needing_ocr": sum(1 for p in pages if p.needs_ocr)}
+    run.carry["pages_needing_ocr"] = out["pages_needing_ocr"]
     if attached:
         out["attachments"] = [str(d.id) for d in attached]
     return out
@@ -106,6 +107,11 @@ def _split_attachments(run: StepRun, path: str, lim: extraction.Limits) -> list[
     # The jobs exist once this step commits; a lost message is re-sent by the sweeper.
     run.scratch.callback(lambda: [engine.send(task, *args, job_id=job_id) for task, args, job_id in messages])
     return added
+
+
+def has_pages_to_ocr(run: StepRun) -> bool:
+    """Whether the OCR step needs the OCR queue: some page had no text layer (unknown: it does)."""
+    return run.carry.get("pages_needing_ocr", 1) > 0
 
 
 def ocr(run: StepRun):

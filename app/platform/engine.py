@@ -15,13 +15,19 @@ holds the lease; the lease is renewed while the step runs (jobs.LeaseKeeper) and
 committed only if this attempt still owns it (fencing), so a redelivered, duplicated or
 resurrected message never runs a step twice or out of order. Messages carry ids only.
 
-Hand-on: the next step's message is sent after the commit; a next step served by the same task
-(a form's fill -> store) runs in the same delivery and may reuse what the first left in
-`StepRun.scratch`. The sweeper (`requeue_stale`) re-sends any job whose message was lost.
+Hand-on: after the commit, the next step runs in the same delivery when it is served by the same
+task or the same queue as the message being run (a form's fill -> store; a document's index ->
+notify), or when this job does not need the next step's own queue (`Step.needs_queue`: no page to
+OCR, no external model to call); it may reuse what the steps before it left in `StepRun.scratch`
+and `StepRun.carry`. Each such step is still claimed, leased, fenced and committed on its own, and
+publishes its own progress. Otherwise the next step's message is sent after the commit. A message
+whose step is already done resumes the job from its next step (a delivery redelivered after its
+process died half-way through), and the sweeper (`requeue_stale`) re-sends any job whose message was lost.
 """
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import random
@@ -74,6 +80,9 @@ class Step:
     queue: str = "default"
     weight: float = 1.0
     task: str = ""          # the Celery task name; Pipeline fills it in from its pattern
+    # Whether this job needs the step's own queue (asked after the step before it committed, with
+    # that step's StepRun); when it does not, the step runs in the same delivery. None: always.
+    needs_queue: Callable[["StepRun"], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,7 @@ class Pipeline:
     failures: Failures = Failures()
 
     def __post_init__(self):
-        named = tuple(Step(s.name, s.fn, s.queue, s.weight, self.task.format(step=s.name)) for s in self.steps)
+        named = tuple(dataclasses.replace(s, task=self.task.format(step=s.name)) for s in self.steps)
         object.__setattr__(self, "steps", named)
 
     def step(self, name: str) -> Step:
@@ -282,7 +291,8 @@ def _entry(p: Pipeline, task_name: str):
 # --- the runner --------------------------------------------------------------------------------
 
 def run_delivery(task, p: Pipeline, task_name: str, job_id) -> str:
-    """Run the step this message stands for, and the following ones served by the same task."""
+    """Run the step this message stands for (or, when it is done, the job's next one: _resume), and
+    the following ones that run here (_runs_here)."""
     job_id = uuid.UUID(str(job_id))  # messages carry strings; SQLite's UUID type needs UUIDs
     try:
         step = _step_for(p, task_name, job_id)
@@ -293,13 +303,15 @@ def run_delivery(task, p: Pipeline, task_name: str, job_id) -> str:
         raise task.retry(exc=exc, countdown=backoff(task.request.retries), max_retries=None) from None
     carry: dict = {}
     with contextlib.ExitStack() as scratch:
-        while True:
-            outcome, nxt = _run_step(task, p, step, job_id, scratch, carry)
-            if outcome != "done" or nxt is None:
-                return outcome
-            if p.step(nxt).task != task_name:
-                return outcome
-            step = nxt  # served by this task: run it now, with what the last step left in scratch
+        outcome, nxt = _run_step(task, p, step, job_id, scratch, carry, origin=step)
+        while outcome == "resume":  # each resumption is a later step: this ends
+            outcome, nxt = _run_step(task, p, nxt, job_id, scratch, carry, origin=step)
+        while outcome == "done" and nxt is not None:
+            # runs here (see _runs_here): now, with what the steps before it left in scratch and carry
+            later, nxt = _run_step(task, p, nxt, job_id, scratch, carry, origin=step, first=False)
+            if later != "noop":
+                outcome = later
+        return outcome
 
 
 def _step_for(p: Pipeline, task_name: str, job_id) -> str:
@@ -312,7 +324,11 @@ def _step_for(p: Pipeline, task_name: str, job_id) -> str:
     return nxt if nxt in names else names[0]
 
 
-def _run_step(task, p: Pipeline, step: str, job_id, scratch, carry) -> tuple[str, str | None]:
+def _run_step(task, p: Pipeline, step: str, job_id, scratch, carry, origin: str,
+              first: bool = True) -> tuple[str, str | None]:
+    """Claim and run one step. origin: the step this delivery's message stands for. first: the
+    delivery's own step (not claimable: retried or resumed as the outcome says); a later one that is
+    not claimable belongs to another delivery, so this one just stops."""
     lease = p.lease_seconds or lease_seconds()
     try:
         claimed = jobs.claim_step(job_id, step, lease)
@@ -324,6 +340,10 @@ def _run_step(task, p: Pipeline, step: str, job_id, scratch, carry) -> tuple[str
         log.warning("claim failed; retrying", extra={"step": step, "job_id": job_id, "error": type(exc).__name__})
         raise task.retry(exc=exc, countdown=backoff(task.request.retries), max_retries=None) from None
     if claimed.job is None:
+        if not first:
+            return "noop", None
+        if claimed.outcome == "done":
+            return _resume(task, p, step, job_id)
         return _not_claimed(task, claimed, step, job_id), None
     # The claim committed: the job row reloads on first use, inside the runner's error handling.
     run = StepRun(claimed.job, job_id, step, claimed.attempt, lease, (p.progress_before(step), p.step(step).weight),
@@ -331,7 +351,7 @@ def _run_step(task, p: Pipeline, step: str, job_id, scratch, carry) -> tuple[str
     keeper = jobs.LeaseKeeper(job_id, step, claimed.attempt, lease).start()
     hold = SigtermHold()
     try:
-        return _run_claimed(task, p, run, hold)
+        return _run_claimed(task, p, run, hold, origin)
     finally:
         hold.release()
         keeper.stop()
@@ -351,7 +371,48 @@ def _not_claimed(task, claimed: jobs.ClaimResult, step: str, job_id) -> str:
     return "noop"  # final, already done, or not this step's turn
 
 
-def _run_claimed(task, p: Pipeline, run: StepRun, hold: "SigtermHold") -> tuple[str, str | None]:
+def _resume(task, p: Pipeline, step: str, job_id) -> tuple[str, str | None]:
+    """This message's step is done: the job goes on from its next step if nobody is running it (the
+    delivery that ran the steps after this one in-process died half-way through, and the broker
+    delivered its message again). Served here: ("resume", next step). On another queue: its message
+    is sent. Held by a lease: this message looks again when the lease lapses (a live holder renews
+    it, so a duplicate of a running delivery stays a no-op)."""
+    job = db.session.get(Job, job_id, populate_existing=True)
+    names = [s.name for s in p.steps]
+    nxt = jobs.next_step(job) if job is not None and job.status not in jobs.FINAL_JOB_STATUSES else None
+    document_id = job.document_id if job is not None else None
+    held = jobs.lease_remaining(job_id) if nxt is not None else None
+    _rollback()
+    if nxt is None or names.index(nxt) <= names.index(step):
+        return "noop", None
+    if held:
+        raise task.retry(countdown=min(held + 1, MAX_COUNTDOWN), max_retries=None)
+    here, there = p.step(step), p.step(nxt)
+    if there.task == here.task or there.queue == here.queue:
+        return "resume", nxt
+    send(there.task, *p.message_args(job_id, document_id), job_id=job_id)
+    return "noop", None
+
+
+def _runs_here(p: Pipeline, origin: str, nxt: str, run: StepRun) -> bool:
+    """Whether the next step runs in this delivery: it is served by the task or the queue of the
+    message being run, or this job does not need its queue (asked after the commit; if the question
+    fails, the step goes to its queue)."""
+    here, there = p.step(origin), p.step(nxt)
+    if there.task == here.task or there.queue == here.queue:
+        return True
+    if there.needs_queue is None:
+        return False
+    try:
+        return not there.needs_queue(run)
+    except Exception as exc:
+        _rollback()
+        log.warning("could not tell where the next step runs; it goes to its queue",
+                    extra={"step": nxt, "job_id": run.job_id, "error": type(exc).__name__})
+        return False
+
+
+def _run_claimed(task, p: Pipeline, run: StepRun, hold: "SigtermHold", origin: str) -> tuple[str, str | None]:
     job, step, job_id = run.job, run.step, run.job_id
     try:
         run.document_id, run.transient_failures = job.document_id, jobs.transient_failures(job, step)
@@ -390,10 +451,11 @@ def _run_claimed(task, p: Pipeline, run: StepRun, hold: "SigtermHold") -> tuple[
             raise  # the queue and the logs must see a bug
         return _retry_transient(task, p, run, exc)
     log.info("step done", extra={"step": step, "job_id": job_id})
-    if nxt is not None and p.step(nxt).task != p.step(step).task:
-        # Ids captured before the commit: the hand-on needs no database (the sweeper covers a failed send).
-        send(p.step(nxt).task, *p.message_args(job_id, run.document_id), job_id=job_id)
-    return "done", nxt
+    if nxt is None or _runs_here(p, origin, nxt, run):
+        return "done", nxt
+    # Ids captured before the commit: the hand-on needs no database (the sweeper covers a failed send).
+    send(p.step(nxt).task, *p.message_args(job_id, run.document_id), job_id=job_id)
+    return "done", None
 
 
 def _refusal(p: Pipeline, run: StepRun) -> str | None:

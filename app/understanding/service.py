@@ -112,6 +112,12 @@ def apply_to_case(doc: Document, result: dict):
         confirmed.add((due_date, title))
 
 
+def uses_model(run: StepRun) -> bool:
+    """Whether analysing this document calls a model provider (the AI queue's slow calls); the local
+    analyzer runs wherever the step before it ran."""
+    return provider_config(db.session.get(Organization, run.doc.organization_id)) is not None
+
+
 def analyse(run: StepRun):
     """Pipeline step: understand the document (type, parties, dates, deadlines...), seal the analysis,
     apply what it found to the case, and record the document's language and type."""

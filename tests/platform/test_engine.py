@@ -187,3 +187,86 @@ def test_a_connection_lost_inside_the_transaction_hook_is_transient():
     assert engine.is_transient(psycopg2.InterfaceError("connection already closed"))
     assert not engine.is_transient(psycopg2.ProgrammingError("syntax error"))
     assert not engine.is_transient(KeyError("a bug"))
+
+
+# --- where the next step runs: same queue or not needed -> this delivery; else its queue's message ---
+
+@pytest.fixture()
+def queued(app_ctx, monkeypatch):
+    """A three-step kind, one task per step: a and b on the default queue, c on the OCR queue,
+    which c needs only when a step before it said so (carry["c_needs_queue"]). Sent messages are
+    recorded instead of going to a broker."""
+    real = engine.pipeline(KIND)
+    calls, sent, needs = [], [], {"c": False}
+
+    def step(name):
+        def fn(run):
+            calls.append(name)
+            run.carry["c_needs_queue"] = needs["c"]
+            return {f"{name}_ran": True}
+        return fn
+
+    p = engine.Pipeline(KIND, task="test-engine-q.{step}", steps=(
+        engine.Step("a", step("a"), weight=0.2), engine.Step("b", step("b"), weight=0.3),
+        engine.Step("c", step("c"), queue="ocr", weight=0.5, needs_queue=lambda run: run.carry["c_needs_queue"])))
+    engine.register({KIND: p})
+    tasks = engine.make_tasks(celery, {KIND: p})
+    monkeypatch.setattr(engine, "send", lambda task_name, *args, job_id=None: sent.append(task_name) or True)
+    yield tasks, calls, sent, needs
+    engine.register({KIND: real})
+
+
+@pytest.fixture()
+def job3(app_ctx, alice):
+    j = jobs.create(organization_id=uuid.UUID(alice.org_id), user_id=uuid.UUID(alice.id), kind=KIND,
+                    steps=["a", "b", "c"])
+    db.session.commit()
+    return j.id
+
+
+def test_steps_on_the_same_queue_and_a_queue_the_job_does_not_need_run_in_one_delivery(queued, job3):
+    tasks, calls, sent, _ = queued
+    assert tasks["test-engine-q.a"].apply(args=[str(job3)]).get() == "done"
+    assert calls == ["a", "b", "c"] and sent == []
+    j = row(job3)
+    assert j.status == "SUCCEEDED" and j.progress == 1.0 and j.lease_until is None
+    # each step was still claimed and committed on its own
+    assert {n: (s["status"], s["attempts"]) for n, s in steps_of(job3).items()} == {
+        "a": ("done", 1), "b": ("done", 1), "c": ("done", 1)}
+    assert j.result == {"a_ran": True, "b_ran": True, "c_ran": True}
+
+
+def test_a_step_whose_queue_the_job_needs_is_sent_to_that_queue(queued, job3):
+    tasks, calls, sent, needs = queued
+    needs["c"] = True
+    assert tasks["test-engine-q.a"].apply(args=[str(job3)]).get() == "done"
+    assert calls == ["a", "b"] and sent == ["test-engine-q.c"]
+    assert row(job3).status == "RUNNING" and jobs.next_step(row(job3)) == "c"
+    assert tasks["test-engine-q.c"].apply(args=[str(job3)]).get() == "done"
+    assert calls == ["a", "b", "c"] and row(job3).status == "SUCCEEDED"
+
+
+def test_a_message_redelivered_after_its_process_died_half_way_resumes_the_job(queued, job3):
+    """The delivery of a ran a and died before b (no lease held): the broker delivers a's message
+    again; a is not run twice and the job goes on from b."""
+    tasks, calls, sent, _ = queued
+    claimed = jobs.claim_step(job3, "a", 60)
+    jobs.finish_step(claimed.job, "a", 0.2, {"a_ran": True})
+    db.session.commit()
+    assert tasks["test-engine-q.a"].apply(args=[str(job3)]).get() == "done"
+    assert calls == ["b", "c"] and sent == []
+    assert row(job3).status == "SUCCEEDED"
+    assert {n: s["attempts"] for n, s in steps_of(job3).items()} == {"a": 1, "b": 1, "c": 1}
+    # and once the job is finished, another copy changes nothing
+    assert tasks["test-engine-q.a"].apply(args=[str(job3)]).get() == "noop"
+    assert calls == ["b", "c"]
+
+
+def test_a_redelivered_message_sends_the_next_step_to_its_own_queue_when_it_needs_it(queued, job3):
+    tasks, calls, sent, _ = queued
+    for name in ("a", "b"):
+        claimed = jobs.claim_step(job3, name, 60)
+        jobs.finish_step(claimed.job, name, None, None)
+        db.session.commit()
+    assert tasks["test-engine-q.a"].apply(args=[str(job3)]).get() == "noop"
+    assert calls == [] and sent == ["test-engine-q.c"]
