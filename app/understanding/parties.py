@@ -29,8 +29,13 @@ _ROLE_LINE = re.compile(rf"^(?:and\s+)?(?P<role>{_ROLE_ALT})(?:\(s\)|s)?(?:\s*[/
 _APPELLATE_ROLE = re.compile(r"\b(?:appellees?|appellants?|petitioners?|respondents?)\b(?![\s\S]*\b(?:appellees?|appellants?)\b)", re.I)
 _INLINE_ROLE = re.compile(rf"^(?P<name>.{{2,90}}?),\s+(?P<role>{_ROLE_ALT})(?:\(s\)|s)?\s*[.,;]?$", re.I)
 _LABELED_PARTY = re.compile(
-    rf"^[ \t]*(?:[A-Z][a-z]+[ \t]+)?(?P<role>{_ROLE_ALT})(?:[ \t]*/[ \t]*(?:{_ROLE_ALT}))?(?:[ \t]*\d)?(?:\(s\))?(?:'s\s+name)?[ \t]*:[ \t]*"
+    rf"^[ \t]*(?:[A-Z][a-z]+[ \t]+)?(?P<role>{_ROLE_ALT})(?:[ \t]*/[ \t]*(?:{_ROLE_ALT}))?(?:[ \t]*\d)?(?:\(s\))?(?:'s\s+name)?(?:[ \t]+or[ \t]+in[ \t]+re)?[ \t]*:[ \t]*"
     rf"(?P<name>[^\r\n]{{2,140}})$", re.I | re.M)
+# a self-help form's caption: the name, a hint line under it, then the role ("Petitioner, (Enter your full legal name above)")
+_HINT_LINE = re.compile(r"^[ \t]*\([^)\n]*\bname\b", re.I)
+_HINTED_ROLE = re.compile(rf"^[ \t]*(?P<role>{_ROLE_ALT})[ \t]*[.,;]?[ \t]*\(", re.I)
+# a flattened form's value after the blank it filled: "____________ Prairie Ridge Apartments LLC" or "Jerome K. Whitfield ______"
+_FILLED_VALUE = re.compile(r"^[ \t]*(?:_{3,}[ \t]*(?P<a>[A-Z][^_\n]{1,80}?)|(?P<b>[A-Z][^_\n]{1,80}?)[ \t]*_{3,})[ \t]*$")
 # "NOTICE TO DEFENDANT: (AVISO AL DEMANDADO):" with the name on the next line
 _ROLE_LABEL_LINE = re.compile(
     rf"^[ \t]*(?:notice\s+to|you\s+are\s+being\s+sued\s+by)[ \t]+(?P<role>{_ROLE_ALT})(?:\(s\))?[ \t]*:[ \t]*(?:\([^)\r\n]*\)[ \t]*:?[ \t]*)?$",
@@ -178,7 +183,8 @@ def _split_names(joined: str) -> list[str]:
 def _parties(doc: _Doc, ctx: dict) -> list[dict]:
     """Parties and lawyers, from captions, labelled fields, notices and signature blocks."""
     found: list[dict] = []
-    for finder in (_docket_parties, _caption_block_parties, _versus_parties, _caption_line_parties, _labelled_parties,
+    for finder in (_docket_parties, _caption_block_parties, _versus_parties, _hinted_parties, _caption_line_parties,
+                   _labelled_parties,
                    _notice_parties, _body_parties, _lawyer_parties):
         for raw, role, qs, qe in finder(doc, ctx):
             name = _clean_name(raw)
@@ -313,14 +319,43 @@ def _labelled_parties(doc: _Doc, ctx: dict):
     """'Plaintiff: Brian O'Connell, 18 Hancock Street' and 'NOTICE TO DEFENDANT:' with the name below."""
     text, lines = doc.text, doc.lines
     for m in _LABELED_PARTY.finditer(text):
-        raw = re.split(r",\s*(?=\d)|\s{3,}|\t", m.group("name"))[0]
-        yield raw, _ROLE_WORDS.get(m.group("role").lower(), "OTHER"), m.start(), m.end()
+        role = _ROLE_WORDS.get(m.group("role").lower(), "OTHER")
+        value = re.sub(r"^_{3,}[ \t]*", "", m.group("name").strip())
+        if re.fullmatch(r"[_\s]*", value):        # the value was written below the blank
+            filled = _filled_below(doc, doc.line_index(m.start()))
+            if filled:
+                yield filled[0], role, filled[1], filled[2]
+            continue
+        raw = re.split(r",\s*(?=\d)|\s{3,}|\t", value)[0]
+        yield raw, role, m.start(), m.end()
     for m in _ROLE_LABEL_LINE.finditer(text):
         li = doc.line_index(m.start())
         if li + 1 < len(lines):
             ns, ne = lines[li + 1]
             for part in re.split(r";\s*", text[ns:ne]):
                 yield part, _ROLE_WORDS.get(m.group("role").lower(), "OTHER"), ns, ne
+
+
+def _filled_below(doc: _Doc, li: int) -> tuple[str, int, int] | None:
+    """The first filled blank in the 4 lines under a label whose own blank is empty."""
+    for k in range(li + 1, min(len(doc.lines), li + 5)):
+        m = _FILLED_VALUE.match(doc.line_text(k))
+        if m:
+            s, _e = doc.lines[k]
+            return (m.group("a") or m.group("b")), s, doc.lines[k][1]
+    return None
+
+
+def _hinted_parties(doc: _Doc, ctx: dict):
+    """'Tamara Lynn Hostetler  Case' / '(First Name) (Middle Name) (Last Name)' / 'Petitioner, (Enter your ... name above)'."""
+    for i in range(2, min(len(doc.lines), 200)):
+        m = _HINTED_ROLE.match(doc.line_text(i))
+        if not m or not _HINT_LINE.match(doc.line_text(i - 1)):
+            continue
+        name = re.split(r"[ \t]{2,}|\t", doc.line_text(i - 2).strip())[0]
+        name = re.sub(r"[ \t]+(?:case|number|division|no\.?)$", "", name, flags=re.I)
+        if not _HEADINGS.search(name):
+            yield name, _ROLE_WORDS.get(m.group("role").lower(), "OTHER"), doc.lines[i - 2][0], doc.lines[i][1]
 
 
 def _notice_parties(doc: _Doc, ctx: dict):
@@ -330,7 +365,12 @@ def _notice_parties(doc: _Doc, ctx: dict):
     for m in _TO_FROM.finditer(text, 0, min(len(text), 8000)):
         which = m.group("which").lower()
         raw = re.sub(r"<[^<>@\s]+@[^<>\s]+>", "", m.group("name")).strip()   # "Megan Fitch <megan@x.com>"
+        raw = re.sub(r"^_{3,}[ \t]*", "", raw)
         if "@" in raw or not raw:
+            continue
+        lawyer = re.match(r"(?P<n>[^,]{3,60}),[ \t]+attorneys?[ \t]+for\b", raw, re.I)
+        if lawyer:                                  # "To: Marla J. Vance, attorney for Prairie Ridge Apartments LLC"
+            yield lawyer.group("n"), "ATTORNEY", m.start(), m.end()
             continue
         paren = (m.group("paren") or "").lower()
         tail = re.search(rf"[,(]\s*(?P<r>{_ROLE_ALT})\s*\)?\s*$", raw, re.I)

@@ -197,3 +197,25 @@ def test_supreme_court_notice_sentence_with_an_inline_caption():
 def test_an_address_is_not_a_numbered_company():
     text = "Plaintiff: 1200 Main Street Holdings LLC\nDefendant: Apt 4 Co\n"
     assert "1200 Main Street Holdings LLC" not in roles(text)
+
+
+# ------------------------------------------------------------------ filled self-help forms
+
+def test_self_help_form_caption_with_hint_lines_under_the_names():
+    text = ("IN THE CIRCUIT COURT OF Boone , MISSOURI\nIn re:\n"
+            "Lena Marie Okoro  Case\n(First Name)  (Middle Name) (Last Name)  (Jr./Sr./III) Number 2611-DR00001\n"
+            "Petitioner, (Enter your full legal name above)  (Use number from pending case)\n-and-\nDivision\n"
+            "Samuel Ade Okoro  Number\n(First Name)  (Middle Name) (Last Name)  (Jr./Sr./III)\n"
+            "Respondent. (Enter the other party’s full legal name above)\nNotice of Hearing\n")
+    assert roles(text) == {"Lena Marie Okoro": "PETITIONER", "Samuel Ade Okoro": "RESPONDENT"}
+
+
+def test_flattened_form_values_after_their_blanks_and_below_an_empty_label():
+    text = ("PLAINTIFF/PETITIONER OR IN RE: ________________________ Lakeview Homes LLC\n"
+            "Who started the case.  First, Middle, and Last Name, or Business Name\n"
+            "DEFENDANTS/RESPONDENTS: __________________________\nWho the case was filed against.\n"
+            "__________________________\nNadia P. Frost __________________________\n"
+            "First, Middle, and Last Name, or Business Name\n"
+            "To: ______________________________ Owen R. Platt, attorney for Lakeview Homes LLC\n"
+            "Full Name or Law Firm Name\n")
+    assert roles(text) == {"Lakeview Homes LLC": "PLAINTIFF", "Nadia P. Frost": "DEFENDANT", "Owen R. Platt": "ATTORNEY"}
