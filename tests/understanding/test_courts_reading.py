@@ -99,3 +99,42 @@ def test_a_texas_caption_column_gives_the_court_its_precinct_and_county():
             "JOHN ROE,            §      BEXAR COUNTY, TEXAS\n")
     assert court_names(text) == ["Justice Court, Precinct Two, Bexar County, Texas"]
     assert court_names("IN THE JUSTICE COURT\nThe tenant must answer.\n") == []     # no place: no court named
+
+
+# ----------------------------------------------------------------------------- case numbers
+
+def case_numbers(text: str) -> list[tuple[str, bool]]:
+    return [(c["value"], c["primary"]) for c in local.analyze(text)["case_numbers"]]
+
+
+def test_a_new_jersey_number_written_two_ways_is_one_case_in_its_fuller_form():
+    text = ("SUPERIOR COURT OF NEW JERSEY\nDOCKET NO: BER-L-415-26\nORDER\n"
+            " BER-L-000415-26  03/02/2026  Pg 1 of 1  Trans ID: LCV2026123456\nMOTION NO.: M-000111-26\n"
+            "Our File No.: 5521-09\n")
+    assert case_numbers(text) == [("BER-L-000415-26", True)]
+    assert case_numbers(" DOCKET: ESX L -001234 26\n THE ABOVE CASE HAS BEEN ASSIGNED TO: TRACK 2.\n") == [
+        ("ESX L -001234 26", True)]
+
+
+def test_state_numbers_known_by_their_shape_on_forms():
+    assert case_numbers("2027SC000123 ____________________\nCase Number\n") == [("2027SC000123", True)]
+    assert case_numbers("(Jr./Sr./III) Number 2622-FC00417\n") == [("2622-FC00417", True)]
+    assert case_numbers("Kent COUNTY  MOTION REGARDING SUPPORT  26-001234-DM\n") == [("26-001234-DM", True)]
+
+
+def test_numbers_written_with_letters_after_no():
+    assert case_numbers("No. A26A0123.\n") == [("A26A0123", True)]
+    assert case_numbers("You will be notified for No. 26A301.\n") == [("26A301", True)]
+    assert case_numbers("Case: WR-12,345-02\n") == [("WR-12,345-02", True)]
+
+
+def test_the_court_below_and_cited_cases_numbers_are_not_this_papers():
+    text = ("Docket No. 170001.\n\nCOA No. 361234.\n\nSupreme Court of Michigan.\n"
+            "See Roe v. Doe, 500 Mich. 1, 900 N.W.2d 1 (2017) (Docket # 155555); "
+            "review denied, 2019 WI 1, 380 Wis.2d 1 (No. 2018AP1234).\n")
+    assert case_numbers(text) == [("170001", True), ("361234", False)]
+
+
+def test_a_form_approval_order_is_not_the_case_of_the_form():
+    text = "© Form Approved by the Supreme Court of Texas by order in Misc. Docket No. 15-9001 (May 1, 2015)\n"
+    assert case_numbers(text) == []

@@ -25,14 +25,14 @@ FIELD_FLOORS = {
     "parties": (0.88, 0.76),
     "parties_roles": (0.84, 0.73),
     "judges": (0.89, 0.83),
-    "case_numbers": (0.88, 0.70),
+    "case_numbers": (0.96, 0.91),
     "courts": (0.93, 0.87),
     "dates": (0.97, 0.94),
     "deadlines": (0.95, 0.75),
     "amounts": (0.95, 0.75),
     "citations": (0.57, 0.69),
 }
-ACCURACY_FLOORS = {"document_type_accuracy": 0.80, "primary_case_number_accuracy": 0.70}
+ACCURACY_FLOORS = {"document_type_accuracy": 0.80, "primary_case_number_accuracy": 0.92}
 MAX_PAST_NEXT_STEPS = 0
 
 
