@@ -311,10 +311,51 @@ def bare_work(files: list[str], repeat: int = 5) -> dict:
 
 def main():
     name = sys.argv[1]
+    if name == "--serve":
+        return serve()
     kwargs = json.loads(sys.stdin.read() or "{}")
     result = globals()[name](**kwargs)
     sys.stdout.write("RESULT " + json.dumps(result, default=str) + "\n")
     sys.stdout.flush()
+
+
+def serve():
+    """``python -m bench.apptask --serve``: import the app once, then run each task asked for on stdin
+    (one JSON ``{"name", "kwargs"}`` a line) in a child forked for it - a fresh process, as
+    ``python -m bench.apptask NAME`` gives, without paying the app's import every time. Answers one
+    JSON line per task: the child's exit code, its output (with the ``RESULT`` line) and its errors."""
+    import tempfile
+    import traceback
+
+    import app  # noqa: F401 - the slow part of a task's start, done once; nothing connects at import
+    while line := sys.stdin.readline():
+        req = json.loads(line)
+        out_fd, out_path = tempfile.mkstemp(prefix="caseos-apptask-")
+        err_fd, err_path = tempfile.mkstemp(prefix="caseos-apptask-")
+        pid = os.fork()
+        if pid == 0:
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            os.dup2(out_fd, 1)
+            os.dup2(err_fd, 2)
+            try:
+                sys.argv[1:] = [req["name"]]
+                result = globals()[req["name"]](**req["kwargs"])
+                sys.stdout.write("RESULT " + json.dumps(result, default=str) + "\n")
+                sys.stdout.flush()
+                os._exit(0)
+            except BaseException:
+                traceback.print_exc()
+                sys.stderr.flush()
+                os._exit(1)
+        os.close(out_fd)
+        os.close(err_fd)
+        rc = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        with open(out_path, errors="replace") as out, open(err_path, errors="replace") as err:
+            reply = {"rc": rc, "stdout": out.read(), "stderr": err.read()[-8000:]}
+        os.unlink(out_path)
+        os.unlink(err_path)
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

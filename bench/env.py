@@ -14,6 +14,7 @@ import base64
 import json
 import os
 import secrets
+import select
 import shutil
 import signal
 import subprocess
@@ -110,6 +111,7 @@ class Stack:
         self._moto_stop = None
         self._lock_token = secrets.token_hex(8)
         self._redis = None
+        self._servers: dict[tuple, Proc] = {}
         self.env: dict = {}
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -345,17 +347,44 @@ class Stack:
         return r.json()["case"]["id"]
 
     def app_task(self, name: str, timeout: float = 1800, as_owner: bool = False, **kwargs):
-        """Run ``bench.apptask.<name>(**kwargs)`` in a subprocess with the bench environment; its JSON result.
+        """Run ``bench.apptask.<name>(**kwargs)`` in a process of its own with the bench environment (forked
+        by an app-task server that imported the app once); its JSON result.
         as_owner: connect as the superuser instead of the application role (no row-level security)."""
         env = dict(self.env, DATABASE_URL=self.admin_db_url) if as_owner else self.env
-        res = subprocess.run([PY, "-m", "bench.apptask", name], input=json.dumps(kwargs), cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=timeout)
-        if res.returncode != 0:
-            raise RuntimeError(f"apptask {name} failed ({res.returncode}):\n{res.stderr[-4000:]}")
-        lines = [ln for ln in res.stdout.splitlines() if ln.startswith("RESULT ")]
+        server = self._app_task_server(env)
+        server.popen.stdin.write(json.dumps({"name": name, "kwargs": kwargs}) + "\n")
+        server.popen.stdin.flush()
+        ready, _, _ = select.select([server.popen.stdout], [], [], timeout)
+        line = server.popen.stdout.readline() if ready else ""
+        if not line:
+            server.stop()
+            self._servers.pop(self._server_key(env), None)
+            raise RuntimeError(f"apptask {name} gave no answer in {timeout:.0f}s:\n{server.log()}")
+        res = json.loads(line)
+        if res["rc"] != 0:
+            raise RuntimeError(f"apptask {name} failed ({res['rc']}):\n{res['stderr'][-4000:]}")
+        lines = [ln for ln in res["stdout"].splitlines() if ln.startswith("RESULT ")]
         if not lines:
-            raise RuntimeError(f"apptask {name} printed no result:\n{res.stdout[-2000:]}\n{res.stderr[-2000:]}")
+            raise RuntimeError(f"apptask {name} printed no result:\n{res['stdout'][-2000:]}\n{res['stderr'][-2000:]}")
         return json.loads(lines[-1][len("RESULT "):])
+
+    @staticmethod
+    def _server_key(env: dict) -> tuple:
+        return tuple(sorted(env.items()))
+
+    def _app_task_server(self, env: dict) -> Proc:
+        """The app-task server for this environment (one per environment: the app role, the superuser)."""
+        key = self._server_key(env)
+        server = self._servers.get(key)
+        if server is None or not server.alive():
+            log_path = os.path.join(self.var, f"apptask-server-{len(self.procs)}.log")
+            fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            popen = subprocess.Popen([PY, "-m", "bench.apptask", "--serve"], cwd=ROOT, env=env, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=fd, text=True, start_new_session=True)
+            os.close(fd)
+            server = self._servers[key] = Proc("apptask-server", popen, log_path)
+            self.procs.append(server)
+        return server
 
     def popen_app_task(self, name: str, **kwargs) -> subprocess.Popen:
         """Start ``bench.apptask.<name>`` without waiting (stdin carries the arguments, stdout the result)."""

@@ -27,16 +27,28 @@ TEST_ONLY = ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "STORAGE_BACKEND"
              "ENCRYPTION_KEY", "LOG_LEVEL")
 
 
+def free_redis_db() -> int:
+    """The first Redis database from 6 up that no bench run holds (bench.env.Stack's lock key)."""
+    import redis
+    for db in range(6, 16):
+        server = redis.Redis(host=os.environ.get("BENCH_REDIS_HOST", "127.0.0.1"),
+                             port=int(os.environ.get("BENCH_REDIS_PORT", "6379")), db=db)
+        if not server.exists("caseos-bench:lock"):
+            return db
+    pytest.fail("every Redis database from 6 to 15 is held by a bench run")
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not all(shutil.which(t) for t in ("wrk", "tesseract", "ocrmypdf")),
                     reason="the benchmarks need wrk, tesseract and ocrmypdf (apt-get install wrk ocrmypdf)")
 def test_every_benchmark_runs_in_quick_mode(tmp_path):
     out = tmp_path / "quick.json"
     env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY}
-    # Its own Redis database, so a full run (db 5) may go on at the same time.
-    env.setdefault("BENCH_REDIS_DB", "6")
+    # A Redis database of its own, so a full run (db 5) or another quick run may go on at the same time.
+    env.setdefault("BENCH_REDIS_DB", str(free_redis_db()))
+    # Bounded (a hang fails), with room for a busy machine: the figures are not judged here.
     proc = subprocess.run([sys.executable, "-m", "bench.run", "--quick", "--json", str(out)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=420)
+                          capture_output=True, text=True, timeout=1200)
     tail = proc.stdout[-6000:] + "\n" + proc.stderr[-4000:]
     assert out.exists(), tail
     data = json.loads(out.read_text())
@@ -50,5 +62,7 @@ def test_every_benchmark_runs_in_quick_mode(tmp_path):
         assert fig["goal"], key
         assert fig["figure"] in proc.stdout, f"{key} not printed\n{tail}"
         if fig["baseline"] != "-":
-            assert fig["baseline_value"] and fig["ratio"] is not None, key
+            assert fig["baseline_value"] is not None, f"{key}: its baseline was not measured\n{tail}"
+            # no ratio only when the figure itself is nil (e.g. requests failed under load: the notes say so)
+            assert fig["ratio"] is not None or not fig["value"], key
     assert proc.returncode == 0, tail
