@@ -12,8 +12,12 @@ from datetime import date, datetime
 from app.accounts.tenancy import Principal, get_visible, scoped
 from app.cases import dashboard
 from app.extensions import db
+from app.deadlines.reminders import get_zone
+from app.deadlines.service import user_zone
+from app.deadlines.zones import court_zone
 from app.forms.suggestions import suggest
 from app.models import Case, Deadline, Document, Party
+from app.models.base import utcnow
 from app.platform.messages import N_, Catalogue
 
 RESPONSE_DEADLINE = re.compile(r"\b(answer|respond|response|appearance|appear)\b", re.I)
@@ -29,13 +33,16 @@ def case_insights(principal: Principal, case_id, *, now: datetime | None = None)
                               ).scalars().all()
     parties = db.session.execute(scoped(principal, Party, all_orgs=True).where(Party.case_id == case.id)
                                  .order_by(Party.created_at, Party.id)).scalars().all()
-    answer_due = [d for d in deadlines if d.status in dashboard.OPEN_DEADLINES and d.due_date >= today
+    now, zone = now or utcnow(), user_zone(principal.user)
+    passed = {d.id for d in deadlines if dashboard.has_passed(d, case, now, zone)}  # on the court's clock
+    court_today = now.astimezone(get_zone(court_zone(case.jurisdiction) or zone)).date()
+    answer_due = [d for d in deadlines if d.status in dashboard.OPEN_DEADLINES and d.id not in passed
                   and RESPONSE_DEADLINE.search(f"{d.title} {d.rule or ''}")]
     forms = _forms(case, answer_due)
     return {"case_id": case.id, "today": today,
             "next_due": dashboard.next_deadlines(principal, today, limit=5, case_id=case.id, now=now),
-            "missing": _missing(case, today, deadlines, docs, parties, answer_due, forms),
-            "to_confirm": {"deadlines": _suggested_deadlines(case, today, deadlines, docs),
+            "missing": _missing(case, court_today, deadlines, docs, parties, answer_due, forms, passed),
+            "to_confirm": {"deadlines": _suggested_deadlines(case, today, deadlines, docs, passed),
                            "parties": _suggested_parties(parties, docs)},
             "forms": forms["forms"], "notes": forms["notes"],
             "processing": dashboard.processing_documents(principal, case_id=case.id)}
@@ -73,7 +80,7 @@ INSIGHTS = Catalogue({  # the sentences below, as messages (app/platform/message
 M = INSIGHTS
 
 
-def _missing(case: Case, today: date, deadlines, docs, parties, answer_due, forms) -> list[dict]:
+def _missing(case: Case, today: date, deadlines, docs, parties, answer_due, forms, passed: set) -> list[dict]:
     out = []
     answer_forms = [f["title"] for f in forms["forms"] if re.search(r"answer|appearance", f["title"], re.I)]
     for d in answer_due:
@@ -82,7 +89,7 @@ def _missing(case: Case, today: date, deadlines, docs, parties, answer_due, form
                    else M("insights.response_not_filed", **said))
         out.append(_item("response_not_filed", message, M("why.deadline_open", title=d.title), deadline_id=d.id))
     for d in deadlines:
-        if d.status == "MISSED" or (d.status == "PENDING" and d.due_date < today):
+        if d.status == "MISSED" or (d.status == "PENDING" and d.id in passed):
             out.append(_item("deadline_passed", M("insights.deadline_passed", title=d.title, date=d.due_date.isoformat()),
                              M("why.passed_missed" if d.status == "MISSED" else "why.passed_open"), deadline_id=d.id))
     live_docs = [doc for doc in docs if doc.deleted_at is None]
@@ -106,11 +113,11 @@ def _item(code: str, message: dict, why: dict, **refs) -> dict:
             **refs}
 
 
-def _suggested_deadlines(case: Case, today: date, deadlines, docs) -> list[dict]:
+def _suggested_deadlines(case: Case, today: date, deadlines, docs, passed: set) -> list[dict]:
     by_id = {doc.id: doc for doc in docs if doc.deleted_at is None}
     out = []
     for d in deadlines:
-        if d.status == "SUGGESTED" and d.due_date >= today:
+        if d.status == "SUGGESTED" and d.id not in passed:
             item = dashboard.deadline_item(d, case, today, by_id.get(d.source_document_id))
             source = item["source_document"]
             why = M("why.deadline_found", title=source["title"]) if source else M("why.deadline_computed")

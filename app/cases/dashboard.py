@@ -68,6 +68,11 @@ def deadline_item(deadline: Deadline, case: Case, today: date, document: Documen
     return item
 
 
+def has_passed(deadline: Deadline, case: Case, now: datetime, viewer_zone: str) -> bool:
+    """True once the deadline has passed on its court's clock (the viewer's zone for a federal case)."""
+    return now >= due_instant(deadline.due_date, deadline.due_time, court_zone(case.jurisdiction) or viewer_zone)
+
+
 def next_deadlines(principal: Principal, today: date, *, limit: int = 10, case_id=None,
                    now: datetime | None = None) -> list[dict]:
     """Open deadlines not yet passed on their court's clock, nearest first, each with its source."""
@@ -80,8 +85,7 @@ def next_deadlines(principal: Principal, today: date, *, limit: int = 10, case_i
         query = query.where(Deadline.case_id == case_id)
     deadlines = db.session.execute(query).scalars().all()
     cases = _by_id(Case, {d.case_id for d in deadlines})
-    ahead = [d for d in deadlines
-             if now < due_instant(d.due_date, d.due_time, court_zone(cases[d.case_id].jurisdiction) or zone)][:limit]
+    ahead = [d for d in deadlines if not has_passed(d, cases[d.case_id], now, zone)][:limit]
     documents = _by_id(Document, {d.source_document_id for d in ahead if d.source_document_id})
     return [deadline_item(d, cases[d.case_id], today, documents.get(d.source_document_id), viewer_zone=zone, now=now)
             for d in ahead]
@@ -148,8 +152,10 @@ def _attention_rows(orgs: list, today: date):
     live = sa.exists().where(Case.id == Deadline.case_id, Case.deleted_at.is_(None))
     in_orgs = Deadline.organization_id.in_(orgs)
     queries = {
+        # MISSED is set on the court's clock; a PENDING one is surely past only before yesterday (a court
+        # behind the person may still be on yesterday), so it is never called passed while its day runs
         "deadline_passed": sa.and_(in_orgs, live, sa.or_(Deadline.status == "MISSED", sa.and_(
-            Deadline.status == "PENDING", Deadline.due_date < today))),
+            Deadline.status == "PENDING", Deadline.due_date < today - timedelta(days=1)))),
         "due_soon": sa.and_(in_orgs, live, Deadline.status == "PENDING", Deadline.due_date >= today,
                             Deadline.due_date <= today + timedelta(days=DUE_SOON_DAYS)),
         "deadlines_to_confirm": sa.and_(in_orgs, live, Deadline.status == "SUGGESTED", Deadline.due_date >= today),

@@ -60,7 +60,7 @@ _MESSAGES = {
     "no_parties": _l("No one yet. Confirm the people found in your papers above."), "no_notifications": _l("Nothing new."),
     "no_results": _l("Nothing found."), "loading": _l("Loading..."), "saved": _l("Saved."),
     "error": _l("Something went wrong: {message}"), "network": _l("We could not reach CaseOS. Check your internet."),
-    "due": _l("Due {date}"), "your_time": _l("by {time} your time"), "your_time_on": _l("by {time} on {date}, your time"), "today": _l("Today"), "tomorrow": _l("Tomorrow"), "in_days": _l("In {count} days"), "from_document": _l("Found in: {title}"), "quote": _l("Where it says"),
+    "due": _l("Due {date}"), "your_time": _l("by {time} your time"), "choose_state": _l("Please choose the state where the court is."), "your_time_on": _l("by {time} on {date}, your time"), "today": _l("Today"), "tomorrow": _l("Tomorrow"), "in_days": _l("In {count} days"), "from_document": _l("Found in: {title}"), "quote": _l("Where it says"),
     "not_advice": _l("This is not legal advice. CaseOS reads your papers to help you; check every date and "
                      "fact with the court or a lawyer."),
     "summary": _l("What this paper is"), "parties": _l("People and businesses named"),

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.accounts.tenancy import principal_for
+from app.assistant import insights
 from app.cases import dashboard
 from app.cases.cases import normalize_name
 from app.extensions import db
@@ -191,6 +192,7 @@ def test_a_courts_due_time_is_also_said_on_the_persons_clock_and_counted_on_the_
     wv_day = add_deadline(west, wv["id"], title="Pay the amount owed", due_date=day(3))
     ca = east.create_case(jurisdiction="US-CA", court_type="STATE_TRIAL")
     ca_day = add_deadline(east, ca["id"], title="Move out", due_date=day(3))
+    answer = add_deadline(east, ca["id"], title="File an answer", due_date=day(3))
     with app.app_context():
         def listed(user, at):
             person = principal_for(db.session.get(User, uuid.UUID(user.id)), None)
@@ -199,3 +201,9 @@ def test_a_courts_due_time_is_also_said_on_the_persons_clock_and_counted_on_the_
         assert wv_day["id"] not in listed(west, la_evening)  # 1 AM the next day in West Virginia
         assert listed(west, la_evening - timedelta(hours=4))[wv_day["id"]] == 0
         assert listed(east, la_evening)[ca_day["id"]] == 0  # 1 AM the next day in New York, 10 PM in California
+        person = principal_for(db.session.get(User, uuid.UUID(east.id)), None)
+        missing = {m["code"]: m for m in insights.case_insights(person, ca["id"], now=la_evening)["missing"]}
+        assert "deadline_passed" not in missing and str(missing["response_not_filed"]["deadline_id"]) == answer["id"]
+        assert "(in 0 days)" in missing["response_not_filed"]["message"]  # the court's last day
+        later = insights.case_insights(person, ca["id"], now=la_evening + timedelta(hours=3))["missing"]
+        assert {str(m["deadline_id"]) for m in later if m["code"] == "deadline_passed"} == {ca_day["id"], answer["id"]}

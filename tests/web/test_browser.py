@@ -285,6 +285,10 @@ def test_the_same_on_a_360px_phone(open_browser, tmp_path):
     due = date.today() + timedelta(days=21)
     photo = summons_photo(tmp_path, due)
     keyboard_sign_up(br, "Sam Phone")
+    br.type("#title", "My eviction case")  # no state chosen: CaseOS asks, it does not pick one
+    br.click("#new-case button[type=submit]")
+    assert "choose the state" in br.wait_css("#new-case-error", "state").text
+    assert br.find("#state").get_attribute("aria-invalid") == "true" and br.path.startswith("/app/dashboard")
     start_case(br, "My eviction case")
     assert br.horizontal_overflow() <= 0, "the case page scrolls sideways on a phone"
     upload_and_watch(br, [photo])

@@ -1,4 +1,4 @@
-import { api, el, t, say, taskName, showError, formatDate, formatClock, replaceList, announce } from "./api.js";
+import { api, el, t, say, taskName, showError, formatDate, formatClock, replaceList, announce, ApiError } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -97,6 +97,12 @@ $("new-case").addEventListener("submit", async (e) => {
   e.preventDefault();
   const f = e.target.elements;
   const court = f.court_type.value;
+  // never a state by default: a case in the wrong state would get that state's deadlines
+  if (court !== "FEDERAL_DISTRICT" && !f.state.value) {
+    showError($("new-case-error"), new ApiError(422, { detail: t("choose_state"), errors: { state: [t("choose_state")] } }));
+    return;
+  }
+  f.state.removeAttribute("aria-invalid");
   const body = { title: f.title.value.trim(), case_type: f.case_type.value, court_type: court,
                  jurisdiction: court === "FEDERAL_DISTRICT" ? "US-FED" : `US-${f.state.value}` };
   if (f.case_number.value.trim()) body.case_number = f.case_number.value.trim();
