@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.api.security import current_principal
+from app.api.streams import SSE_BODY
 from app.extensions import db, limiter
 from app.schemas.assistant import ChatIn, ChatList, ChatOut, ResearchAccepted, ResearchIn
 from app.schemas.common import PageArgs
@@ -38,7 +39,7 @@ def _user_key():
 @bp.post("/cases/<uuid:case_id>/chat")
 @limiter.limit(_chat_limit, key_func=_user_key)
 @bp.arguments(ChatIn)
-@bp.response(200, description=CHAT_STREAM_DOC, content_type="text/event-stream")
+@bp.response(200, description=CHAT_STREAM_DOC, content_type="text/event-stream", schema=SSE_BODY)
 def chat(data, case_id):
     """Ask about a case: an answer grounded in its data and documents, streamed as server-sent events."""
     turn = case_chat.start_turn(current_principal(), case_id, data["message"], data.get("chat_id"))

@@ -3,7 +3,7 @@ from flask import request
 from flask_smorest import Blueprint
 
 from app.api.security import current_principal
-from app.api.streams import job_stream
+from app.api.streams import SSE_BODY, job_stream
 from app.schemas.document import JobList, JobListArgs, JobOut
 from app.platform import jobs
 
@@ -29,7 +29,7 @@ def list_(args):
 
 @bp.get("/jobs/<uuid:job_id>/events")
 @bp.response(200, description="Server-sent events: the job's current state, then each change, ending after a "
-             "final state. Honours Last-Event-ID.", content_type="text/event-stream")
+             "final state. Honours Last-Event-ID.", content_type="text/event-stream", schema=SSE_BODY)
 def events(job_id):
     """Follow a job live (server-sent events)."""
     job = jobs.get_visible(current_principal(), job_id)

@@ -16,6 +16,10 @@ from app.models import Job
 from app.models.job import FINAL_JOB_STATUSES
 from app.platform import event_hub, events, jobs
 
+# The body as the API document shows it: without a schema the stream's media type was missing from the
+# document (flask-smorest drops a schema-less content), and clients and tests could not tell it streams.
+SSE_BODY = {"type": "string", "description": "text/event-stream: `id:`, `event:` and `data:` (JSON) lines, "
+                                             "a blank line after each event"}
 MAX_STREAM_SECONDS = 15 * 60   # clients reconnect with Last-Event-ID after this
 KEEPALIVE_SECONDS = 15
 
