@@ -29,7 +29,7 @@ _ROLE_LINE = re.compile(rf"^(?:and\s+)?(?P<role>{_ROLE_ALT})(?:\(s\)|s)?(?:\s*[/
 _APPELLATE_ROLE = re.compile(r"\b(?:appellees?|appellants?|petitioners?|respondents?)\b(?![\s\S]*\b(?:appellees?|appellants?)\b)", re.I)
 _INLINE_ROLE = re.compile(rf"^(?P<name>.{{2,90}}?),\s+(?P<role>{_ROLE_ALT})(?:\(s\)|s)?\s*[.,;]?$", re.I)
 _LABELED_PARTY = re.compile(
-    rf"^[ \t]*(?:[A-Z][a-z]+[ \t]+)?(?P<role>{_ROLE_ALT})(?:[ \t]*/[ \t]*(?:{_ROLE_ALT}))?(?:[ \t]*\d)?(?:\(s\))?(?:'s\s+name)?(?:[ \t]+or[ \t]+in[ \t]+re)?[ \t]*:[ \t]*"
+    rf"^[ \t]*(?:[A-Z][a-z]+[ \t]+)?(?P<role>{_ROLE_ALT})(?:[ \t]*/[ \t]*(?:{_ROLE_ALT}))?(?:[ \t]*\d)?(?:\(s\))?(?:'s)?(?:[ \t]+name)?(?:[ \t]+or[ \t]+in[ \t]+re)?[ \t]*:[ \t]*"
     rf"(?P<name>[^\r\n]{{2,140}})$", re.I | re.M)
 # a self-help form's caption: the name, a hint line under it, then the role ("Petitioner, (Enter your full legal name above)")
 _HINT_LINE = re.compile(r"^[ \t]*\([^)\n]*\bname\b", re.I)
@@ -190,7 +190,20 @@ def _parties(doc: _Doc, ctx: dict) -> list[dict]:
             name = _clean_name(raw)
             if name:
                 found.append({"name": _display_name(name), "role": role, "quote": doc.quote(qs, qe), "_pos": qs})
-    return _drop_surnames(_merge_parties(found))
+    return _drop_surnames(_merge_parties(_natural_order(found, doc)))
+
+
+def _natural_order(found: list[dict], doc: _Doc) -> list[dict]:
+    """'BARBER DEVON' (a court system's surname-first caption) is 'DEVON T. BARBER' when the paper also writes him so."""
+    for p in found:
+        words = p["name"].split()
+        if p["role"] == "ATTORNEY" or len(words) != 2 or not all(re.fullmatch(r"[A-Za-z'’\-]{2,}", w) for w in words) \
+                or COMPANY_END.search(p["name"]) or _HEADINGS.search(p["name"]):
+            continue
+        m = re.search(rf"\b{re.escape(words[1])}(?:[ \t]+[A-Z]\.?)?[ \t]+{re.escape(words[0])}\b", doc.text, re.I)
+        if m and m.group(0).lower() != p["name"].lower():
+            p["name"] = _display_name(_squash(m.group(0)))
+    return found
 
 
 def _versus_parties(doc: _Doc, ctx: dict):
@@ -328,12 +341,33 @@ def _labelled_parties(doc: _Doc, ctx: dict):
             continue
         raw = re.split(r",\s*(?=\d)|\s{3,}|\t", value)[0]
         yield raw, role, m.start(), m.end()
+    for m in _RECIPIENT.finditer(text):
+        yield m.group("name"), "ATTORNEY", m.start("name"), m.end("name")
+    yield from _two_column_parties(doc)
     for m in _ROLE_LABEL_LINE.finditer(text):
         li = doc.line_index(m.start())
         if li + 1 < len(lines):
             ns, ne = lines[li + 1]
             for part in re.split(r";\s*", text[ns:ne]):
                 yield part, _ROLE_WORDS.get(m.group("role").lower(), "OTHER"), ns, ne
+
+
+# e-filing recipients: "Plaintiff Attorney  GREGORY FRANCIS KOTCHICK  GKOTCHICK@FIRM.COM"
+_RECIPIENT = re.compile(r"^[ \t]*(?:plaintiff|defendant|petitioner|respondent)(?:'s|’s)?[ \t]+attorney(?:[ \t]+information)?"
+                        r"(?:[ \t]{2,}|[ \t]*\n[ \t]*)(?P<name>[A-Z][A-Za-z.'’\- ]{3,60}?)(?=[ \t]{2,}|[ \t]*$)", re.I | re.M)
+# two columns: "Person or Business Suing You (Plaintiff)   Person or Business Being Sued (Defendant)" / ".Acme LLC. .Jo Doe."
+_TWO_COLUMN_HEAD = re.compile(r"^[^\n]*\((?P<a>plaintiff|petitioner)\)[^\n]*\((?P<b>defendant|respondent)\)[ \t]*$", re.I | re.M)
+
+
+def _two_column_parties(doc: _Doc):
+    for m in _TWO_COLUMN_HEAD.finditer(doc.text):
+        li = doc.line_index(m.start()) + 1
+        if li >= len(doc.lines):
+            continue
+        cells = [c.strip(" .") for c in re.split(r"[ \t]{2,}|\.[ \t]+\.|\t", doc.line_text(li).strip()) if c.strip(" .")]
+        if len(cells) == 2:
+            for cell, role in zip(cells, (m.group("a"), m.group("b"))):
+                yield cell, _ROLE_WORDS[role.lower()], doc.lines[li][0], doc.lines[li][1]
 
 
 def _filled_below(doc: _Doc, li: int) -> tuple[str, int, int] | None:
@@ -456,7 +490,11 @@ def _lawyer_parties(doc: _Doc, ctx: dict):
                 break
             nxt = doc.line_text(k + 1).strip() if k + 1 < len(lines) else ""
             same_line = re.match(r"(?P<n>[^@\t]+?)(?:[ \t]{2,}|\t)\S+@\S+", cur)   # "Aaron Gundzik     agundzik@x.com"
-            if same_line and _PERSON.match(_squash(same_line.group("n"))):
+            label = same_line and re.match(rf"(?:{_ROLE_ALT})(?P<atty>[ \t]+attorney)?[ \t]{{2,}}", same_line.group("n"), re.I)
+            # "Defendant  BARBER, DEVON, T  x@y" is the party; "Plaintiff Attorney  NAME  x@y" is read by _RECIPIENT
+            if label:
+                pass
+            elif same_line and _PERSON.match(_squash(same_line.group("n"))):
                 yield same_line.group("n"), "ATTORNEY", lines[k][0], lines[k][0] + same_line.end("n")
             elif "@" not in cur and "@" in nxt and _PERSON.match(_squash(cur)):
                 suffix = re.match(r",\s*(Jr\.?|Sr\.?|II|III|IV)\b", nxt)

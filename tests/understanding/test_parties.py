@@ -219,3 +219,29 @@ def test_flattened_form_values_after_their_blanks_and_below_an_empty_label():
             "To: ______________________________ Owen R. Platt, attorney for Lakeview Homes LLC\n"
             "Full Name or Law Firm Name\n")
     assert roles(text) == {"Lakeview Homes LLC": "PLAINTIFF", "Nadia P. Frost": "DEFENDANT", "Owen R. Platt": "ATTORNEY"}
+
+
+def test_a_court_system_caption_written_surname_first_takes_the_name_the_paper_also_gives():
+    text = ("TRACK ASSIGNMENT NOTICE\nRE: OKAFOR LENA VS GRANITE TITLE LLC\nDOCKET: MER L -000123 26\n"
+            "ATTENTION:\nLENA M. OKAFOR\n12 ELM ROAD\n")
+    r = roles(text)
+    assert r.get("Lena M. Okafor") == "PLAINTIFF" and "Okafor Lena" not in r
+    # without the name written the other way round, the caption is left as it is
+    assert "Okafor Lena" in roles("RE: OKAFOR LENA VS GRANITE TITLE LLC\nDOCKET: MER L -000123 26\n")
+
+
+def test_court_e_mail_with_labelled_names_and_its_recipients():
+    text = ("SUPERIOR COURT OF NEW JERSEY - eCOURTS\nPlaintiff Name:  HARBOR CREDIT UNION\nDefendant Name:  NINA P ROSS\n"
+            "Case Caption:  HARBOR CREDIT UNION VS ROSS NINA P\nCase Number:  MER DC 000111-26\n"
+            "Notice has been electronically mailed to:\nPlaintiff Attorney  PAUL ADAM REYES  PREYES@EXAMPLE.COM\n"
+            "Defendant  ROSS, NINA, P  NPR@EXAMPLE.COM\nNotice was not electronically mailed to:\n")
+    r = roles(text)
+    assert r["Harbor Credit Union"] == "PLAINTIFF" and r["Nina P Ross"] == "DEFENDANT"
+    assert r["Paul Adam Reyes"] == "ATTORNEY"
+    assert not any(n.lower().startswith(("plaintiff", "defendant")) for n in r)
+
+
+def test_summons_with_plaintiff_and_defendant_side_by_side():
+    text = ("YOU ARE BEING SUED!\nPerson or Business Suing You (Plaintiff) Person or Business Being Sued (Defendant)\n"
+            ".Cedar Loan Services LLC. .Ivan R Cole.\nPlaintiff’s Attorney Information\n DANA LEE MORROW\n")
+    assert roles(text) == {"Cedar Loan Services LLC": "PLAINTIFF", "Ivan R Cole": "DEFENDANT", "Dana Lee Morrow": "ATTORNEY"}
