@@ -22,8 +22,8 @@ CACHE = ROOT / "var" / "eval-text"
 
 # field: (precision, recall) floors
 FIELD_FLOORS = {
-    "parties": (0.88, 0.76),
-    "parties_roles": (0.84, 0.73),
+    "parties": (0.89, 0.78),
+    "parties_roles": (0.86, 0.75),
     "judges": (0.89, 0.83),
     "case_numbers": (0.96, 0.91),
     "courts": (0.93, 0.87),
