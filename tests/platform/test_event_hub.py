@@ -96,3 +96,52 @@ def test_a_job_stream_sees_its_job_only_and_ends_with_its_final_state(app, hub, 
     got = collect(stream, 3, timeout=5)
     assert [e["data"]["status"] for e in got] == ["RUNNING", "SUCCEEDED"]  # nothing after the final state
     assert stream.finished and stream.final_seen
+
+
+def test_a_stream_that_stopped_reading_loses_nothing_and_gets_nothing_twice(app, hub, two_orgs, monkeypatch):
+    """Past its backlog limit a slow stream's queue is dropped and re-read from the database."""
+    mine, _other, user = two_orgs
+    monkeypatch.setattr(event_hub, "MAX_BACKLOG", 3)
+    events.init_app(local_subscriber=event_hub.notify)
+    with app.app_context():
+        event_hub._live.add(hub)
+    stream = open_stream(app, hub, events.Audience(frozenset({mine}), user_id=user))
+    collect(stream, 1, timeout=1)  # starts the hub; the stream then stops reading
+    # 3 queued, the 4th overflows (queue dropped), 5-7 queued again: the re-read brings 5-7 a second time
+    ids = [emit(app, mine, "notification", {"n": i}, user_id=user) for i in range(7)]
+    deadline = time.monotonic() + 15
+    while (not stream._resync or len(stream._items) < 3) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stream._resync, "the hub never overflowed the stream's queue"
+    got = collect(stream, 7)
+    assert [e["id"] for e in got] == ids and [e["data"]["n"] for e in got] == list(range(7))
+    assert collect(stream, 1, timeout=1) == []
+
+
+def test_a_stream_opened_after_reconnecting_gets_what_it_missed_from_its_last_event(app, hub, two_orgs):
+    mine, _other, user = two_orgs
+    seen = emit(app, mine, "notification", {"n": "seen"}, user_id=user)
+    missed = [emit(app, mine, "notification", {"n": i}, user_id=user) for i in range(2)]
+    with app.app_context():
+        stream = hub.register(events.Audience(frozenset({mine}), user_id=user), seen)  # Last-Event-ID
+    got = collect(stream, 2)
+    assert [e["id"] for e in got] == missed
+    assert collect(stream, 1, timeout=1) == []
+
+
+def test_a_job_that_finished_before_its_stream_opened_is_told_once_as_final(app, hub, two_orgs, alice):
+    from app.models import Job
+    from app.platform import jobs
+    mine, _other, user = two_orgs
+    with app.app_context():
+        job = jobs.create(organization_id=mine, user_id=user, kind="form.fill", steps=["a"])
+        db.session.commit()
+        jobs.succeed(db.session.get(Job, job.id))
+        db.session.commit()
+        job_id = job.id
+    # the client connects later: its cursor is past the job's final event
+    stream = open_stream(app, hub, events.Audience(frozenset({mine}), user_id=user, job_id=job_id))
+    got = collect(stream, 1)
+    assert [(e["type"], e["data"]["id"], e["data"]["status"]) for e in got] == [("job", str(job_id), "SUCCEEDED")]
+    assert stream.finished
+    assert collect(stream, 1, timeout=1) == []
