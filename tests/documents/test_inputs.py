@@ -91,6 +91,64 @@ def test_word_page_header_is_read_once_before_the_body(tmp_path):
     assert "\n".join(p.text for p in pages).count("2031-CV-0042") == 1 and "1999" not in pages[0].text
 
 
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+
+
+def _margin(kind: str, *lines: str) -> str:
+    tag = "hdr" if kind == "header" else "ftr"
+    paras = "".join(f"<w:p><w:r><w:t>{line}</w:t></w:r></w:p>" for line in lines)
+    return f'<w:{tag} xmlns:w="{samples.W_NS}">{paras}</w:{tag}>'
+
+
+def _sect(*refs: tuple[str, str, str]) -> str:
+    return "<w:sectPr>" + "".join(f'<w:{kind}Reference w:type="{typ}" r:id="{rid}"/>' for kind, typ, rid in refs) \
+        + "</w:sectPr>"
+
+
+def test_word_headers_footers_and_footnotes_are_read_in_reading_order_once_per_section(tmp_path):
+    # Two sections: the caption's court and case number sit in the first section's header, the
+    # certificate of service (second section) has its own header; each section has a footer with the
+    # filing's name and a page number; the page-number-only footer is not text anyone needs.
+    body = (f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{samples.W_NS}" xmlns:r="{R_NS}"><w:body>'
+            "<w:p><w:r><w:t>MOTION TO SET ASIDE DEFAULT JUDGMENT</w:t></w:r></w:p>"
+            '<w:p><w:r><w:t>The tenant asks the court</w:t><w:footnoteReference w:id="1"/></w:r></w:p>'
+            '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+            "<w:p><w:pPr>" + _sect(("header", "default", "rId7"), ("footer", "default", "rId8"),
+                                   ("footer", "first", "rId9")) + "</w:pPr>"
+            "<w:r><w:t>Dated: May 2, 2031</w:t></w:r></w:p>"
+            "<w:p><w:r><w:t>I mailed a copy to the landlord.</w:t></w:r></w:p>"
+            + _sect(("header", "default", "rId10"), ("footer", "default", "rId8")) + "</w:body></w:document>")
+    rels = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            + "".join(f'<Relationship Id="{rid}" Type="{REL_TYPE}{kind}" Target="{target}"/>'
+                      for rid, kind, target in [("rId7", "header", "header3.xml"), ("rId8", "footer", "footer1.xml"),
+                                                ("rId9", "footer", "/word/footer2.xml"),
+                                                ("rId10", "header", "header1.xml")]) + "</Relationships>")
+    notes = (f'<w:footnotes xmlns:w="{samples.W_NS}"><w:footnote w:type="separator" w:id="-1"><w:p><w:r>'
+             '<w:separator/></w:r></w:p></w:footnote><w:footnote w:id="1"><w:p><w:r>'
+             "<w:t>Served by certified mail on April 1, 2031.</w:t></w:r></w:p></w:footnote></w:footnotes>")
+    data = samples.docx([], xml=body, members={
+        "word/_rels/document.xml.rels": rels,
+        "word/header3.xml": _margin("header", "SUPERIOR COURT OF CALIFORNIA, COUNTY OF ALAMEDA",
+                                    "Case No. RG31-000417"),
+        "word/header1.xml": _margin("header", "CERTIFICATE OF SERVICE"),
+        "word/footer1.xml": _margin("footer", "Motion to Set Aside - Case No. RG31-000417"),
+        "word/footer2.xml": _margin("footer", "Page 1 of 3"),
+        "word/footnotes.xml": notes,
+        "word/header9.xml": _margin("header", "UNUSED DRAFT HEADER")})
+    pages = extraction.extract_text_layer(write(tmp_path, "m.docx", data), DOCX)
+    lines = [line for p in pages for line in p.text.splitlines() if line.strip()]
+    assert pages[0].text.splitlines()[:3] == ["SUPERIOR COURT OF CALIFORNIA, COUNTY OF ALAMEDA",
+                                              "Case No. RG31-000417", "MOTION TO SET ASIDE DEFAULT JUDGMENT"]
+    assert lines[-3:] == ["CERTIFICATE OF SERVICE", "I mailed a copy to the landlord.",
+                          "Served by certified mail on April 1, 2031."]
+    first_section = lines[:lines.index("CERTIFICATE OF SERVICE")]
+    assert first_section[-2:] == ["Dated: May 2, 2031", "Motion to Set Aside - Case No. RG31-000417"]
+    joined = "\n".join(lines)
+    assert joined.count("Motion to Set Aside - Case No.") == 1  # the same footer, once, not per section
+    assert "Page 1 of 3" not in joined and "UNUSED DRAFT HEADER" not in joined
+
+
 def test_long_word_file_is_cut_into_pages_without_losing_text(tmp_path):
     paragraphs = [f"Paragraph {i}: the tenant paid rent on time." for i in range(800)]
     pages = extraction.extract_text_layer(write(tmp_path, "long.docx", samples.docx(paragraphs)), DOCX)

@@ -1,10 +1,8 @@
-"""Documents that are text in a wrapper: HTML pages, Word (.docx) files and e-mail messages (.eml).
+"""Documents that are text in a wrapper: HTML pages and e-mail messages (.eml); Word files: word.py.
 
 Each becomes plain text split into pages (a Word page break or a form feed starts a page; a long
 stretch is cut at a line end so nothing is dropped). Runs in the sandbox child like every parser of
-uploads, with its own guards: a ZIP is read member by member with a byte budget (a deflate bomb stops
-at the budget, whatever sizes it declares), XML with DTDs or entities is refused, a message is walked
-with a part, depth and attachment budget. Scripts, styles and comments are never part of the text.
+uploads, with its own guards: a message is walked with a part, depth and attachment budget. Scripts, styles and comments are never part of the text.
 """
 from __future__ import annotations
 
@@ -14,10 +12,8 @@ import email.header
 import email.policy
 import email.utils
 import html
-import io
 import os
 import re
-import zipfile
 from html.parser import HTMLParser
 
 from .common import Limits, ProcessingError, _normalize_text
@@ -131,117 +127,6 @@ def html_pages(path: str, limits: Limits) -> list[str]:
     with open(path, "rb") as fh:
         data = fh.read()
     return paginate(html_to_text(decode_html(data)), limits)
-
-
-# ------------------------------------------------------------------------------------------- DOCX
-
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
-MAX_ZIP_MEMBERS = 5000
-MAX_XML_BYTES = 40 * 1024 * 1024  # the body of a Word file, uncompressed (a 1,000-page brief is ~15 MB)
-MAX_HEADER_XML_BYTES = 1024 * 1024
-MAX_HEADERS = 6
-
-
-def read_zip_member(path: str, name: str, budget: int) -> bytes:
-    """One member of a ZIP, at most ``budget`` bytes once inflated (a bomb stops there, whatever it
-    declares); refuses archives with too many members."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            if len(infos) > MAX_ZIP_MEMBERS:
-                raise ProcessingError("file_corrupt", "The Word file has too many parts to be a document.")
-            try:
-                info = zf.getinfo(name)
-            except KeyError:
-                raise ProcessingError("file_corrupt", "This is not a Word document (it has no body).") from None
-            if info.file_size > budget:
-                raise ProcessingError("content_too_large", "The Word document is too large to read.")
-            with zf.open(info) as fh:
-                data = fh.read(budget + 1)
-    except ProcessingError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError, ValueError,
-            NotImplementedError) as exc:  # damaged, encrypted or an unknown compression method
-        raise ProcessingError("file_corrupt", f"The Word document is damaged ({type(exc).__name__}).") from None
-    if len(data) > budget:
-        raise ProcessingError("content_too_large", "The Word document is too large to read.")
-    return data
-
-
-def docx_text(path: str) -> str:
-    """Text of a Word document: its page headers (once, first), then its body: paragraphs on their
-    lines, table cells apart, page breaks as form feeds. Deleted text, field codes and the fallback
-    copies of text boxes are left out."""
-    body = _wordml_text(read_zip_member(path, "word/document.xml", MAX_XML_BYTES))
-    heads = []
-    for name in _header_parts(path):  # a pleading's caption or case number may sit in its page header
-        text = _wordml_text(read_zip_member(path, name, MAX_HEADER_XML_BYTES)).strip()
-        if text and text not in heads and text not in body:
-            heads.append(text)
-    return "\n".join(heads + [body]) if heads else body
-
-
-def _header_parts(path: str) -> list[str]:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist()[:MAX_ZIP_MEMBERS] if re.fullmatch(r"word/header\d{0,3}\.xml", n)]
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return []
-    return sorted(names, key=lambda n: (len(n), n))[:MAX_HEADERS]
-
-
-def _wordml_text(data: bytes) -> str:
-    """Text of one WordprocessingML part (the body, a header)."""
-    from lxml import etree
-
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise ProcessingError("file_corrupt", "The Word document holds XML declarations it must not have.")
-    parts: list[str] = []
-    state = {"fallback": 0, "cell": 0}
-    try:
-        events = etree.iterparse(io.BytesIO(data), events=("start", "end"), resolve_entities=False,
-                                 no_network=True, load_dtd=False, huge_tree=False, remove_comments=True)
-        for event, elem in events:
-            piece = _docx_piece(elem.tag, elem, event, state)
-            if piece and not state["fallback"]:
-                parts.append(piece)
-            if event == "end" and elem.tag in (_W + "p", _W + "tbl"):
-                elem.clear(keep_tail=True)
-    except etree.XMLSyntaxError as exc:
-        raise ProcessingError("file_corrupt", f"The Word document is damaged ({type(exc).__name__}).") from None
-    text = re.sub(r"[ \t]+\n", "\n", "".join(parts))
-    return re.sub(r"\f\s*(?=\f)", "", text)
-
-
-def _docx_piece(tag: str, elem, event: str, state: dict) -> str:
-    """The text one element adds; a paragraph inside a table cell ends with a space, so a row
-    ("Plaintiff:" | "Jane Doe") reads as one line."""
-    if tag in (_MC_FALLBACK, _W + "tc"):
-        key = "fallback" if tag == _MC_FALLBACK else "cell"
-        state[key] += 1 if event == "start" else -1
-        return "\t" if tag == _W + "tc" and event == "end" else ""
-    if tag == _W + "lastRenderedPageBreak":
-        return "\f" if event == "start" else ""
-    if event != "end":
-        return ""
-    if tag == _W + "t":
-        return elem.text or ""
-    if tag == _W + "tab":
-        return "\t"
-    if tag in (_W + "br", _W + "cr"):
-        return "\f" if elem.get(_W + "type") == "page" else "\n"
-    if tag == _W + "p":
-        return " " if state["cell"] else "\n"
-    if tag == _W + "tr":
-        return "\n"
-    if tag == _W + "noBreakHyphen":
-        return "-"
-    return ""
-
-
-def docx_pages(path: str, limits: Limits) -> list[str]:
-    return paginate(docx_text(path), limits)
 
 
 # ------------------------------------------------------------------------------------------ E-mail

@@ -10,7 +10,8 @@ from dataclasses import asdict
 
 from .common import DOCX, EML, HTML, IMAGE_TYPES, Limits, PDF, PageRangeError, PageText, ProcessingError, SANDBOX, TEXT
 from .images import _ImagePages, _image_frame_count, _open_image, _text_pages
-from .markup import docx_pages, eml_attachments, eml_pages, html_pages
+from .markup import eml_attachments, eml_pages, html_pages
+from .word import docx_pages
 from .ocr import _OcrEngine
 from .pdf import _PdfPages, _open_pdf, _pdf_page_count, _pdf_text_layer
 
