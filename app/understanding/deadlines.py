@@ -42,13 +42,14 @@ _ANCHORS = [
                 r"(?:is|are|was|were|has\s+been|have\s+been)\s+served|"
                 r"(?:la\s+)?notificaci[óo]n"),
     ("receipt", r"(?:your\s+|the\s+)?(?:receipt|receiving|delivery)\b|you\s+(?:receive|received|get|got)\b|(?:la\s+)?entrega|recibir"),
-    ("entry", r"(?:the\s+)?(?:date\s+of\s+)?entry\b|(?:the\s+)?date\s+of\s+the\s+(?:[\w\u2019']+\s+){1,3}order\b|(?:the\s+|this\s+)?(?:judgment|order)\s+(?:is|was|being|has\s+been)\s+entered|entered\b"),
+    ("entry", r"(?:the\s+|its\s+)?(?:date\s+of\s+)?entry\b|(?:the\s+)?date\s+of\s+the\s+(?:[\w\u2019']+\s+){1,3}order\b|(?:the\s+|this\s+)?(?:judgment|order)\s+(?:is|was|being|has\s+been)\s+entered|entered\b"),
     ("hearing", r"(?:the\s+)?(?:date\s+of\s+the\s+)?(?:conclusion\s+of\s+the\s+)?(?:scheduled\s+)?(?:hearing|trial|return\s+date|conference|"
                 r"meeting\s+of\s+creditors)\b|(?:la\s+)?audiencia|(?:el\s+)?juicio"),
     ("filing", r"(?:the\s+)?(?:date\s+of\s+)?(?:the\s+)?filing\b|(?:the\s+)?(?:complaint|petition|motion)\s+(?:is|was)\s+filed|it\s+(?:is|was)\s+filed"),
     ("mailing", r"(?:the\s+)?(?:date\s+of\s+)?mailing\b|(?:it\s+|this\s+\w+\s+)?(?:was|is)\s+mailed"),
     ("docketing", r"(?:the\s+)?(?:date\s+of\s+)?docketing\b"),
 ]
+_THIS_ORDERS_ENTRY = re.compile(r"\s*(?:its\s+entry|(?:the\s+)?(?:date\s+of\s+)?entry\s+(?:of\s+)?(?:this|hereof)\b)", re.I)
 _ANCHOR_RES = [(name, re.compile(rf"\s*(?:{rx})", re.I)) for name, rx in _ANCHORS]
 # "Plaintiff shall serve Defendant with a copy of this order within 7 days." - counted from the order's date
 _REL_THIS_ORDER = re.compile(
@@ -191,17 +192,43 @@ def _relative_deadlines(doc: _Doc, known: dict[str, date | None]) -> list[dict]:
                 continue
             label = _act_label(sentence, text[max(0, ss - 300):ss])
             anchor_date = known.get(anchor)
+            if anchor == "entry" and anchor_date is None and _THIS_ORDERS_ENTRY.match(m.group("anchor")):
+                anchor_date = known.get("notice")     # "within seven (7) days of its entry": the order's own date
             rule = {"period": period, "unit": unit, "direction": direction, "anchor": anchor}
             unit_words = {"days": "days", "court_days": "court days", "hours": "hours", "months": "months"}[unit]
             what = f"{period} {unit_words} {direction} {_ANCHOR_WORDS[anchor]}"
             due = _shift(anchor_date, period, unit, direction) if anchor_date else None
             if _CONDITIONAL.search(sentence) or (_REQUEST.search(sentence) and not _GRANTED.search(sentence)):
                 continue
+            if _quoted_law(text, ss):
+                continue
             out.append({"due_date": due.isoformat() if due else None, "label": label,
                         "quote": doc.sentence_quote(m.start(), m.end()),
                         "basis": _relative_basis(what, anchor, anchor_date if due else None, unit), "rule": rule,
                         "_pos": m.start()})
     return out
+
+
+# law quoted in the paper ("WIS. STAT. § 66.0217(2) provides:" and the statute's text): its periods bind whoever the
+# statute names, not the reader of this paper
+_LAW_INTRO = re.compile(r"(?:§|\bsection\b|\brule\b|\bstat(?:ute)?\b\.?|\bcode\b|\bu\.\s?s\.\s?c\.|\bact\b)[^\n]{0,120}?"
+                        r"\b(?:provides|provided|reads|read|states|stated|says)(?:\s+as\s+follows)?(?:\s+in\s+(?:relevant|"
+                        r"pertinent)\s+part)?\s*:\s*[\"“]?", re.I)
+
+
+def _quoted_law(text: str, start: int) -> bool:
+    """The sentence at ``start`` is in a statute or rule the paper quotes (this paragraph or the one after its
+    introduction)."""
+    para = text.rfind("\n\n", 0, start)
+    prev = text.rfind("\n\n", 0, max(para, 0))
+    lo = max(0, prev if prev >= 0 else 0, start - 3000)
+    intro = None
+    for m in _LAW_INTRO.finditer(text, lo, start):
+        intro = m
+    if intro is None:
+        return False
+    between = text[intro.end():start]
+    return between.count("\n\n") <= 1 and not re.search(r"\n\s*¶", between)
 
 
 def _relative_basis(what: str, anchor: str, anchor_date: date | None, unit: str) -> str:
@@ -249,6 +276,8 @@ def _explicit_deadlines(doc: _Doc, dates: list[dict], since: date | None, doc_da
         ss, se = doc.sentence_span(d["start"], d["end"])
         sentence = doc.text[ss:se]
         if not _OBLIGATION.search(sentence) or _not_a_requirement(sentence, d["date"], since, doc_date):
+            continue
+        if _quoted_law(doc.text, ss):
             continue
         out.append({"due_date": d["date"].isoformat(), "label": _act_label(sentence, doc.text[max(0, ss - 300):ss]),
                     "quote": doc.sentence_quote(d["start"], d["end"]),

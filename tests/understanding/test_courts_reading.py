@@ -138,3 +138,22 @@ def test_the_court_below_and_cited_cases_numbers_are_not_this_papers():
 def test_a_form_approval_order_is_not_the_case_of_the_form():
     text = "© Form Approved by the Supreme Court of Texas by order in Misc. Docket No. 15-9001 (May 1, 2015)\n"
     assert case_numbers(text) == []
+
+
+# ----------------------------------------------------------------------------- deadlines
+
+def test_a_statute_quoted_in_an_opinion_gives_no_deadline():
+    text = ("COURT OF APPEALS OF OHIO\n\nOpinion Filed March 3, 2026.\n\n¶ 4 We affirm the trial court.\n\n"
+            "OHIO REV. CODE § 1923.04 provides:\n\n(A) The landlord shall, within 3 days of the filing of the "
+            "complaint, serve a notice on the tenant.\n\n¶ 5 The landlord did so.\n")
+    result = local.analyze(text)
+    assert result["deadlines"] == []
+    assert not any("March 6, 2026" in step for step in result["next_steps"])
+
+
+def test_the_same_sentence_addressed_to_the_reader_is_still_a_deadline():
+    text = ("SUPERIOR COURT OF NEW JERSEY\nORDER\n\nDated: March 3, 2026\n\nIT IS ORDERED that the motion is granted. "
+            "All other parties shall be served by the party obtaining this Order within seven (7) days of its entry.\n")
+    deadlines = local.analyze(text, reference_date=None)["deadlines"]
+    assert [d["due_date"] for d in deadlines] == ["2026-03-10"]
+    assert deadlines[0]["rule"]["anchor"] == "entry"
