@@ -68,6 +68,7 @@ def upload_and_watch(br, files: list[Path]):
         br.wait_css("#upload-progress li", f"{f.name} sent", timeout=60)
     for f in files:  # the event stream moves each document to Ready
         br.wait_css(f"#document-list li[data-status=PROCESSED]", f.name, timeout=150)
+    br.wait(lambda d: not br.all("#insight-list li[data-code=no_documents]"), message="still asks for papers")
     br.look("case-processed")
 
 

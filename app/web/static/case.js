@@ -80,6 +80,7 @@ async function sendFiles(input) {
     }
     announce(note.textContent);
   }
+  refresh();  // "What to do now" no longer asks for papers
 }
 
 // --- Live progress from the event stream.
