@@ -115,7 +115,8 @@ def _seed_batch(cur, rng, pool, numbers, org, user_id, case_ids, now, pages_per_
             texts.append({"number": n, "text": text})
         t = time.time()
         for n, bag in search._bags(SimpleNamespace(title=title), key, texts):
-            entries.append((org, cid, did, n, dtype, created, bag.tsvector()))
+            entries.append((org, cid, did, n, dtype, created, bag.tsvector(),
+                            search.title_tsvector(bag) if n == search.DOCUMENT_ROW else None))
         t_index += time.time() - t
     _copy(cur, "documents", ["id", "organization_id", "case_id", "uploaded_by_id", "title", "filename",
                              "document_type", "document_type_source", "status", "content_type", "sha256",
@@ -123,7 +124,7 @@ def _seed_batch(cur, rng, pool, numbers, org, user_id, case_ids, now, pages_per_
                              "wrapped_key", "processed_at", "created_at", "updated_at"], docs)
     _copy(cur, "document_pages", ["document_id", "number", "source", "needs_ocr", "confidence", "text_sealed"], pages)
     _copy(cur, "search_entries", ["organization_id", "case_id", "document_id", "page_number", "document_type",
-                                  "document_date", "tsv"], entries)
+                                  "document_date", "tsv", "title_tsv"], entries)
     return t_index
 
 

@@ -1,8 +1,9 @@
 """Search over 100,000 indexed pages: latency of GET /api/v1/search through the HTTP API.
 
-The index is built with the app's own expression (weighted tsvector per page, title rows), and
-every page's text is stored encrypted as the pipeline stores it, so result snippets are cut from
-decrypted text exactly as in production. All pages belong to the searching organization (the
+The index is built with the app's own code (blind tokens under the organization's search key: a
+row per document, matched and ranked, and a row per page for the snippets), and every page's text
+is stored encrypted as the pipeline stores it, so result snippets are cut from decrypted text
+exactly as in production. All pages belong to the searching organization (the
 worst case: nothing is filtered out before ranking). Queries mix very common and rare words,
 phrases, OR and exclusions; one client sends them one after another (keep-alive).
 """
@@ -43,7 +44,7 @@ def run(stack, quick: bool, workdir, log=print) -> list[Figure]:
         for q in QUERIES:  # warm-up pass: plans, caches, connections
             r = client.get(f"/api/v1/search?q={quote(q)}")
             r.raise_for_status()
-            totals[q] = r.json()["total"]
+            totals[q] = f"{r.json()['total']:,}" + ("+" if r.json().get("total_is_lower_bound") else "")
         for _ in range(reps):
             for q in QUERIES:
                 t0 = time.perf_counter()
@@ -69,7 +70,7 @@ def run(stack, quick: bool, workdir, log=print) -> list[Figure]:
     notes = (f"{seeded['pages']:,} pages; {len(QUERIES)} queries x {reps}, one client; p50 {s['p50']} ms; "
              f"slowest {slowest!r} p95 {breakdown[slowest]['p95_ms']} ms; in-process {rare!r}: "
              f"{in_proc['as_app_role'][rare]} ms, without row-level security {in_proc['without_rls'][rare]} ms")
-    return [under("search_p95", f"search over {seeded['pages']:,} indexed pages, p95", s["p95"], "ms", 100, notes=notes,
+    return [under("search_p95", f"search over {seeded['pages']:,} indexed pages, p95", s["p95"], "ms", 50, notes=notes,
                   details={"latency_ms": s, "queries": breakdown, "seed": seeded,
                            "slowest_in_process": {k: v for k, v in profile.items() if k != "profile"},
                            "in_process_ms": in_proc})]

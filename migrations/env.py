@@ -47,7 +47,7 @@ target_db = current_app.extensions['migrate'].db
 
 def include_object(obj, name, type_, reflected, compare_to):
     """Objects created by hand in dialect-specific migrations (search index) are not in the models."""
-    if name in ("tsv", "ix_search_entries_tsv") or (name or "").startswith("search_fts"):
+    if name in ("tsv", "title_tsv", "ix_search_entries_tsv") or (name or "").startswith("search_fts"):
         return False
     return True
 

@@ -1,4 +1,4 @@
-"""Migrations 0010 and 0019 run by a table owner that is not a superuser (a hosted database's owner with
+"""Migrations 0010, 0019 and 0020 run by a table owner that is not a superuser (a hosted database's owner with
 CREATEROLE): the search function still gets the GIN index under row-level security, the owner's own
 queries stay under FORCEd row-level security, and the downgrade works."""
 import os
@@ -54,8 +54,8 @@ def test_migration_by_a_non_superuser_owner_keeps_rls_and_gets_the_index(owner_d
         cur.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
         assert cur.fetchone() == (False, False)
         cur.execute("SELECT r.rolname FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner "
-                    "WHERE p.proname IN ('caseos_search_pages', 'caseos_search_documents')")
-        assert [r[0] for r in cur.fetchall()] == ["caseos_search", "caseos_search"]
+                    "WHERE p.proname IN ('caseos_search_pages', 'caseos_search_documents', 'caseos_search_window')")
+        assert [r[0] for r in cur.fetchall()] == ["caseos_search"] * 3
         cur.execute("SELECT pg_has_role(current_user, 'caseos_search', 'USAGE')")
         assert cur.fetchone()[0] is False  # the borrowed membership was given back
         cur.execute("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'search_entries'")
@@ -87,8 +87,8 @@ def test_migration_by_a_non_superuser_owner_keeps_rls_and_gets_the_index(owner_d
             cur.execute(f"SET auto_explain.{setting} = '{value}'")
         cur.execute("BEGIN; SET LOCAL ROLE caseos_app")
         cur.execute("SELECT set_config('caseos.org_ids', %s, true)", (a,))
-        sql = ("SELECT count(*) FROM caseos_search_documents('w1234'::tsquery, 'w1234'::tsquery, "
-               "%s::uuid, NULL, NULL, NULL, NULL)")
+        sql = ("SELECT count(*) FROM caseos_search_window('w1234'::tsquery, 'w1234'::tsquery, "
+               "%s::uuid, NULL, NULL, NULL, NULL, 1000)")
         del admin.notices[:]
         cur.execute(sql, (a,))
         assert cur.fetchone()[0] == 7  # g = 1234 + 3000k: all even, all of organization a
@@ -104,7 +104,7 @@ def test_migration_by_a_non_superuser_owner_keeps_rls_and_gets_the_index(owner_d
     assert down.returncode == 0, down.stderr
     conn = _connect(url)
     with conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM pg_proc WHERE proname IN ('caseos_search_pages', 'caseos_search_documents')")
+        cur.execute("SELECT count(*) FROM pg_proc WHERE proname LIKE 'caseos_search%%'")
         assert cur.fetchone()[0] == 0
         cur.execute("SELECT pg_has_role(current_user, 'caseos_search', 'USAGE')")
         assert cur.fetchone()[0] is False
@@ -149,9 +149,15 @@ def test_upgrading_replaces_an_index_of_words_with_tokens_that_still_find(owner_
         key = crypto.open_bytes(keyring, bytes(cur.fetchone()[0]), crypto.make_aad(org, org, "search-key"))
         cur.execute("ROLLBACK")
     assert [n for n, _ in rows] == [0, 1]
+    with conn.cursor() as cur:
+        cur.execute("BEGIN; SET LOCAL caseos.bypass = 'on'")
+        cur.execute("SELECT title_tsv::text FROM search_entries WHERE page_number = 0")
+        title_tokens = cur.fetchone()[0]
+        cur.execute("ROLLBACK")
     dump = " ".join(t for _, t in rows)
     for word in ("magistr", "tenant", "unpaid", "rent", "eviction", "evict", "answer"):
         assert word not in dump
     from app.search import blind
     assert blind.word_token(key, "rent") in rows[1][1] and blind.word_token(key, "evict") in rows[0][1]
+    assert blind.word_token(key, "evict") in title_tokens and blind.word_token(key, "rent") not in title_tokens
     conn.close()

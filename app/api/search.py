@@ -15,4 +15,5 @@ def search_(args):
     """Search document text and titles: quotes for phrases, OR, and -word to exclude."""
     page, per_page = args.pop("page"), args.pop("per_page")
     items, total = search.search(current_principal(), args.pop("q"), page=page, per_page=per_page, **args)
-    return {"items": items, "page": page, "per_page": per_page, "total": total}
+    shown, more = search.shown_total(total)
+    return {"items": items, "page": page, "per_page": per_page, "total": shown, "total_is_lower_bound": more}

@@ -26,4 +26,6 @@ class SearchResults(OutSchema):
     items = fields.List(fields.Nested(SearchHit), required=True)
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
-    total = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "Matching documents, at most 1,000"})
+    total_is_lower_bound = fields.Boolean(required=True, metadata={
+        "description": "True when more than 1,000 documents match: show the total as \"1,000+\""})

@@ -20,6 +20,7 @@ order of words. Phrases match when every neighbouring pair of their words occurs
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -50,6 +51,7 @@ def stems(text: str) -> list[str]:
     return _STEMMER.stemWords(words) if words else []
 
 
+@functools.lru_cache(maxsize=65_536)  # words recur across pages: about half the cost of indexing a page
 def _mac(key: bytes, kind: bytes, value: str) -> str:
     digest = hmac.new(key, kind + b"\x00" + value.encode("utf-8"), hashlib.sha256).digest()
     return base64.b32encode(digest[:8]).decode("ascii")[:TOKEN_CHARS].lower()

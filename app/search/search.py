@@ -34,7 +34,8 @@ from app.accounts.tenancy import Principal
 from app.search import blind, keys
 
 DOCUMENT_ROW = 0       # the row that stands for the whole document (title and every page)
-TOTAL_CAP = 1000       # counting stops here: "1,000+" costs what "12" costs
+TOTAL_CAP = 1000       # more matching documents than this read "1,000+"
+RANK_WINDOW = 250      # PostgreSQL ranks at most the newest 250 title matches and the newest 250 matches
 MAX_DOCUMENT_TOKENS = 40_000  # a tsvector holds at most 1 MB; past this a document row keeps its words, not all pairs
 
 
@@ -64,8 +65,10 @@ def index_document(doc: Document) -> int:
     if _is_pg():
         db.session.execute(sa.text(
             "INSERT INTO search_entries (organization_id, case_id, document_id, page_number, document_type, "
-            "document_date, tsv) VALUES (:org, :case, :doc, :n, :type, :date, CAST(:tsv AS tsvector))"),
-            [dict(common, n=n, tsv=bag.tsvector()) for n, bag in rows])
+            "document_date, tsv, title_tsv) VALUES (:org, :case, :doc, :n, :type, :date, CAST(:tsv AS tsvector), "
+            "CAST(:title AS tsvector))"),
+            [dict(common, n=n, tsv=bag.tsvector(), title=title_tsvector(bag) if n == DOCUMENT_ROW else None)
+             for n, bag in rows])
         return len(rows) - 1
     for number, bag in rows:
         entry = SearchEntry(organization_id=doc.organization_id, case_id=doc.case_id, document_id=doc.id,
@@ -76,6 +79,16 @@ def index_document(doc: Document) -> int:
         db.session.execute(sa.text("INSERT INTO search_fts(rowid, title, body) VALUES (:id, :t, :b)"),
                            {"id": entry.id, "t": title, "b": body})
     return len(rows) - 1
+
+
+def title_tsvector(bag: blind.Bag) -> str:
+    """The title tokens of a document row alone (migration 0020's title_tsv)."""
+    return blind.Bag(title=bag.title).tsvector()
+
+
+def shown_total(total: int) -> tuple[int, bool]:
+    """(the count to show, whether more documents match than that): 1,000 and True read "1,000+"."""
+    return min(total, TOTAL_CAP), total > TOTAL_CAP
 
 
 def index(run: StepRun) -> dict:
@@ -149,17 +162,19 @@ def parse_websearch(q: str) -> list[list[tuple[str, bool, bool]]]:
     return [g for g in groups if g]
 
 
-SEARCH_FUNCTION = "caseos_search_documents"  # migration 0019
+SEARCH_FUNCTION = "caseos_search_window"  # migration 0020
 
 
 def search(principal: Principal, q: str, *, case_id=None, document_type=None, date_from=None, date_to=None,
            page=1, per_page=20) -> tuple[list[dict], int]:
     """Documents of the selected organization matching q, best first, with highlighted snippets.
 
-    The total counts matching documents up to TOTAL_CAP + 1 (more than TOTAL_CAP reads "1,000+").
-    One statement matches and ranks the document rows and gives the count and this page of
-    documents; a second finds, among those documents' page rows, the pages to show; a third
-    reads those pages' text for the snippets.
+    The total counts matching documents up to TOTAL_CAP + 1 (shown_total: more than TOTAL_CAP
+    reads "1,000+"). One statement matches and ranks the document rows and gives the count and this
+    page of documents; a second finds, among those documents' page rows, the pages to show; a third
+    reads those pages' text for the snippets. On PostgreSQL, with more matches than RANK_WINDOW,
+    what is ranked is the newest RANK_WINDOW documents with a searched word in the title and the
+    newest RANK_WINDOW matches (migration 0020): a common word costs what a rare one does.
     """
     q = (q or "").strip()
     if not q:
@@ -194,11 +209,12 @@ def search(principal: Principal, q: str, *, case_id=None, document_type=None, da
 
 
 def _pg_matches(bq: blind.Query, org_id, case_id, document_type, dfrom, dto):
-    """(document_id, rank) of every matching document, through the search function.
+    """(document_id, rank, matches) of the ranked window of matching documents, through the search
+    function (matches: how many documents match in all).
 
     Row-level security hides the GIN index from a plain query (ts_match_vq is not LEAKPROOF):
-    the SECURITY DEFINER function of migration 0019 applies the policies' rule itself, plus
-    the organization, and returns (document_id, rank) with the tsvector left behind."""
+    the SECURITY DEFINER function of migration 0020 applies the policies' rule itself, plus
+    the organization, and returns (document_id, rank, matches) with the tsvector left behind."""
     match, rank = bq.tsquery(), bq.rank_tsquery()
     if match is None:
         return None
@@ -209,8 +225,10 @@ def _pg_matches(bq: blind.Query, org_id, case_id, document_type, dfrom, dto):
         sa.cast(sa.literal(document_type, sa.Text), sa.Text),
         sa.cast(sa.literal(dfrom, UTCDateTime), sa.DateTime(timezone=True)),
         sa.cast(sa.literal(dto, UTCDateTime), sa.DateTime(timezone=True)),
-    ).table_valued(sa.column("document_id", sa.Uuid), sa.column("rank", sa.Float)).alias("h")
-    return sa.select(hits_fn.c.document_id, hits_fn.c.rank)
+        sa.literal(RANK_WINDOW, sa.Integer),
+    ).table_valued(sa.column("document_id", sa.Uuid), sa.column("rank", sa.Float),
+                   sa.column("matches", sa.BigInteger)).alias("h")
+    return sa.select(hits_fn.c.document_id, hits_fn.c.rank, hits_fn.c.matches)
 
 
 class _TSQueryType(sa.types.UserDefinedType):
@@ -250,7 +268,7 @@ def _fts5_matches(bq: blind.Query, *filters):
     if fq is None:
         return None
     ranked = _fts5_ranked(fq, "fq")
-    return (sa.select(SearchEntry.document_id, ranked.c.rank)
+    return (sa.select(SearchEntry.document_id, ranked.c.rank, sa.null().label("matches"))
             .select_from(ranked).join(SearchEntry, SearchEntry.id == ranked.c.rid).where(*_fts5_filters(*filters)))
 
 
@@ -265,8 +283,14 @@ def _top_documents(matches, page: int, per_page: int) -> tuple[int, list]:
     top = (sa.select(per_doc.c.document_id, per_doc.c.score)
            .order_by(per_doc.c.score.desc(), per_doc.c.document_id)
            .limit(per_page).offset((page - 1) * per_page).cte("top"))
+    # Live documents are counted whenever every match is at hand (SQLite; PostgreSQL up to the
+    # window); past the window PostgreSQL's function counts the index rows (a deleted document
+    # leaves the index at once). Either way no more than TOTAL_CAP + 1.
     capped = sa.select(per_doc.c.document_id).limit(TOTAL_CAP + 1).subquery("capped")
-    total = sa.select(sa.func.count()).select_from(capped).scalar_subquery()
+    live_n = sa.select(sa.func.count()).select_from(capped).scalar_subquery()
+    all_n = sa.select(sa.func.max(hits.c.matches)).scalar_subquery()
+    counted = sa.case((all_n > RANK_WINDOW, all_n), else_=live_n)
+    total = sa.case((counted > TOTAL_CAP + 1, TOTAL_CAP + 1), else_=counted)
     one = sa.select(sa.literal(1).label("one")).subquery("one")
     # One row per document of this page; a lone row of NULLs when the page is empty.
     rows = db.session.execute(

@@ -158,6 +158,44 @@ def test_what_a_user_sees_order_counts_pages_and_snippets(app, corpus):
         db.session.remove()
 
 
+def test_a_common_word_shows_1000_plus_and_ranks_title_matches_outside_the_newest(app, corpus, monkeypatch):
+    """With more matches than the ranking window, the documents with the word in their title are
+    still ranked (first), next to the newest matches; the count stops at the cap ("1,000+")."""
+    from app.extensions import db
+    from app.search import search
+    alice, _ = corpus
+    a = alice["doc_ids"]
+    monkeypatch.setattr(search, "RANK_WINDOW", 1)
+    monkeypatch.setattr(search, "TOTAL_CAP", 1)
+    with app.app_context():
+        p = _principal(alice["user_id"])
+        items, total = search.search(p, "hearing")
+        # "Hearing transcript" (6 days old, the word in its title) first, then the newest match (4 days)
+        assert _ids((items, total)) == [a[5], a[3]]
+        assert search.shown_total(total) == (1, True)
+        assert search.shown_total(search.search(p, "summons")[1]) == (1, False)
+        db.session.remove()
+
+
+def test_the_api_says_when_the_total_is_a_lower_bound(app, corpus, monkeypatch):
+    from app.extensions import db
+    from app.models import User
+    from app.search import search
+    alice, _ = corpus
+    monkeypatch.setattr(search, "TOTAL_CAP", 2)
+    with app.app_context():
+        email = db.session.get(User, alice["user_id"]).email
+        db.session.remove()
+    client = app.test_client()
+    login = client.post("/api/v1/auth/login", json={"email": email, "password": "correct horse battery"})
+    assert login.status_code == 200, login.get_json()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {login.get_json()['token']}"
+    body = client.get("/api/v1/search?q=court").get_json()
+    assert (body["total"], body["total_is_lower_bound"], len(body["items"])) == (2, True, 3)
+    body = client.get("/api/v1/search?q=summons").get_json()
+    assert (body["total"], body["total_is_lower_bound"]) == (1, False)
+
+
 def test_another_organization_never_sees_documents_not_even_in_counts(app, corpus):
     from app.extensions import db
     from app.search import search
@@ -215,16 +253,16 @@ def test_as_the_application_role_the_same_results_and_nothing_of_another_tenant(
         # the function itself, called directly by the application role with no organization set
         rls.scope_to_orgs([])
         n = db.session.execute(sa.text(
-            "SELECT count(*) FROM caseos_search_documents(CAST(:q AS tsquery), CAST(:q AS tsquery), "
-            "CAST(:org AS uuid), NULL, NULL, NULL, NULL)"), {"org": str(alice["org_id"]), "q": eviction}).scalar()
+            "SELECT count(*) FROM caseos_search_window(CAST(:q AS tsquery), CAST(:q AS tsquery), "
+            "CAST(:org AS uuid), NULL, NULL, NULL, NULL, 100)"), {"org": str(alice["org_id"]), "q": eviction}).scalar()
         assert n == 0
         db.session.remove()
     # ... and with Alice's organization set, directly: her documents
     with _pg(autocommit=False) as conn, conn.cursor() as cur:
         cur.execute("SET LOCAL ROLE caseos_app")
         cur.execute("SELECT set_config('caseos.org_ids', %s, true)", (str(alice["org_id"]),))
-        cur.execute("SELECT count(DISTINCT document_id) FROM caseos_search_documents("
-                    "%s::tsquery, %s::tsquery, %s, NULL, NULL, NULL, NULL)", (eviction, eviction, str(alice["org_id"])))
+        cur.execute("SELECT count(DISTINCT document_id) FROM caseos_search_window("
+                    "%s::tsquery, %s::tsquery, %s, NULL, NULL, NULL, NULL, 100)", (eviction, eviction, str(alice["org_id"])))
         assert cur.fetchone()[0] == 5  # three live ones and the two deleted ones: liveness is checked by the caller
         cur.execute("SELECT count(*) FROM search_entries WHERE organization_id <> %s", (str(alice["org_id"]),))
         assert cur.fetchone()[0] == 0  # the table itself stays under row-level security
@@ -240,11 +278,11 @@ def test_the_application_role_cannot_use_the_search_definer_role():
         cur.execute("SELECT count(*) FROM pg_auth_members WHERE roleid = 'caseos_search'::regrole")
         assert cur.fetchone()[0] == 0  # nobody inherits the policy that lets the function see every row
         cur.execute("SELECT p.prosecdef, r.rolname, p.proconfig FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner "
-                    "WHERE p.proname = 'caseos_search_documents'")
+                    "WHERE p.proname = 'caseos_search_window'")
         secdef, owner, config = cur.fetchone()
         assert secdef and owner == "caseos_search" and any(c.startswith("search_path=") for c in config)
-        cur.execute("SELECT has_function_privilege('caseos_app', 'caseos_search_documents(tsquery, tsquery, uuid, "
-                    "uuid, text, timestamptz, timestamptz)', 'EXECUTE')")
+        cur.execute("SELECT has_function_privilege('caseos_app', 'caseos_search_window(tsquery, tsquery, uuid, "
+                    "uuid, text, timestamptz, timestamptz, integer)', 'EXECUTE')")
         assert cur.fetchone()[0] is True
         cur.execute("SELECT relforcerowsecurity FROM pg_class WHERE relname = 'search_entries'")
         assert cur.fetchone()[0] is True
@@ -302,7 +340,7 @@ def test_as_the_application_role_the_search_statement_uses_the_gin_index(app, ma
     sent = []
 
     def capture(_conn, _cur, statement, parameters, _ctx, _many):
-        if "caseos_search_documents" in statement:
+        if "caseos_search_window" in statement:
             sent.append((statement, parameters))
     with app.app_context():
         p = _principal(user_id)
@@ -324,12 +362,12 @@ def test_as_the_application_role_the_search_statement_uses_the_gin_index(app, ma
         cur.execute("SELECT set_config('caseos.org_ids', %s, true)", (str(org),))
         del conn.notices[:]
         cur.execute(statement, params)
-        assert cur.fetchall()[0][0] == 4
+        assert cur.fetchall()[0][0] == 4  # the count
         plans = "\n".join(conn.notices)
         cur.execute("EXPLAIN " + statement, params)
         outer = "\n".join(r[0] for r in cur.fetchall())
         conn.rollback()
-    assert "caseos_search_documents" in outer and "search_entries" not in outer
+    assert "caseos_search_window" in outer and "search_entries" not in outer
     inner = [n for n in conn.notices if "search_entries" in n]
     assert inner, plans
     assert all("ix_search_entries_tsv" in n for n in inner), plans
