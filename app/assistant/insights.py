@@ -12,6 +12,7 @@ from datetime import date, datetime
 from app.accounts.tenancy import Principal, get_visible, scoped
 from app.cases import dashboard
 from app.extensions import db
+from app.deadlines import engine
 from app.deadlines.reminders import get_zone
 from app.deadlines.service import user_zone
 from app.deadlines.zones import court_zone
@@ -148,5 +149,13 @@ def _forms(case: Case, answer_due) -> dict:
         if answer_due and re.search(r"answer|appearance", f["title"], re.I):
             why = f"'{answer_due[0].title}' is due {answer_due[0].due_date}: " + why
         forms.append({**f, "why": why})
-    return {"forms": forms, "notes": found["notes"]}
+    # suggest()'s notes on deadline triggers speak of the paper it was given, and here there is none ("starts
+    # from a other"): the case's own notes are said instead
+    notes = []
+    if not forms and case.jurisdiction:
+        notes.append(f"CaseOS has no fillable forms for {case.jurisdiction} and this case type yet.")
+    if found["jurisdiction"] and found["jurisdiction"] not in engine.list_jurisdictions():
+        notes.append(f"CaseOS has no deadline rules for {found['jurisdiction']} yet: the dates on your papers "
+                     "control.")
+    return {"forms": forms, "notes": notes}
 

@@ -159,8 +159,9 @@ def test_insights_say_what_is_due_what_is_missing_what_to_confirm_and_which_form
 
 def test_insights_of_an_empty_case_ask_for_papers_and_parties(alice):
     case = alice.create_case(case_number=None)
-    codes = [m["code"] for m in alice.get(f"/api/v1/cases/{case['id']}/insights").get_json()["missing"]]
-    assert codes == ["no_documents", "no_case_number", "no_parties"]
+    ins = alice.get(f"/api/v1/cases/{case['id']}/insights").get_json()
+    assert [m["code"] for m in ins["missing"]] == ["no_documents", "no_case_number", "no_parties"]
+    assert not [n for n in ins["notes"] if "starts from" in n]  # no note about a paper the case does not have
 
 
 def test_passed_deadline_is_reported_without_saying_the_right_is_lost(alice):
