@@ -50,6 +50,7 @@ _COLLECTOR = re.compile(r"(?P<name>[A-Z][\w.,&'’ -]{2,60}?)\s+is\s+a\s+debt\s+
                         r"(?:debt|money|amount)\s+(?:that\s+)?you\s+owe\s+to\s+(?P<creditor>[A-Z][\w.,&'’ -]{2,60}?)[.;]")
 _CAPTION_LABEL = re.compile(r"^[ \t]*(?:case\s+name|short\s+title|caption|case\s+style|re|in\s+re|matter|asunto|caso)[ \t]*:[ \t]*(?P<rest>[^\r\n]*)$",
                             re.I | re.M)
+_PACER_NUMBER = re.compile(r"^\d{1,2}:\d{2}-[a-z]{2,4}-\d{3,6}(?:-[A-Za-z0-9]{1,5})*[ \t]+")
 _SIGNAL = re.compile(r"(?:see|cf\.|e\.g\.|but\s+see|accord|compare|citing|quoting|in)\b", re.I)
 _V_SPLIT = re.compile(r"\s+(?:v\.?|vs\.?|versus|contra|c\.)\s+", re.I)
 _IN_RE = re.compile(r"^[ \t]*In\s+(?:re:?|the\s+(?:Matter|Interest)\s+of)\s+(?P<name>[A-Z][^\r\n]{1,80}?)(?=\s{2,}|\s+(?:No\.|Case|Docket|Bankr)|[ \t]*$)", re.M)
@@ -188,9 +189,27 @@ def _parties(doc: _Doc, ctx: dict) -> list[dict]:
                    _notice_parties, _body_parties, _lawyer_parties):
         for raw, role, qs, qe in finder(doc, ctx):
             name = _clean_name(raw)
-            if name:
+            if name and not _not_a_party(name, role):
                 found.append({"name": _display_name(name), "role": role, "quote": doc.quote(qs, qe), "_pos": qs})
     return _drop_surnames(_merge_parties(_natural_order(found, doc)))
+
+
+_STATES = ("alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|hawaii|idaho|illinois|"
+           "indiana|iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts|michigan|minnesota|mississippi|missouri|"
+           "montana|nebraska|nevada|new hampshire|new jersey|new mexico|new york|north carolina|north dakota|ohio|oklahoma|"
+           "oregon|pennsylvania|rhode island|south carolina|south dakota|tennessee|texas|utah|vermont|virginia|washington|"
+           "west virginia|wisconsin|wyoming|district of columbia|puerto rico")
+# a place is never a party: "Northern California", "the Southern District of Texas", "Eastern Division"
+_PLACE = re.compile(rf"^(?:the\s+)?(?:(?:north|south|east|west)(?:ern)?|central|middle|upper|lower)\s+(?:district\s+of\s+)?"
+                    rf"(?:{_STATES}|district|division)$", re.I)
+_COURT_WORDS = re.compile(r"\b(?:court|judges?|justices?|magistrate|chambers|tribunal)\b", re.I)
+
+
+def _not_a_party(name: str, role: str) -> bool:
+    """A party is a person or an organization: never a place, a court or a judge; a lawyer is never a bare state."""
+    if _PLACE.match(name) or (_COURT_WORDS.search(name) and not COMPANY_END.search(name)):
+        return True
+    return role == "ATTORNEY" and bool(re.fullmatch(_STATES, name.lower()))
 
 
 def _natural_order(found: list[dict], doc: _Doc) -> list[dict]:
@@ -298,7 +317,7 @@ def _caption_line_parties(doc: _Doc, ctx: dict):
         ls, le = lines[i]
         if ls > 6000:
             break
-        line = text[ls:le].strip()
+        line = _PACER_NUMBER.sub("", text[ls:le].strip())     # "8:18-cv-00020-RFR-SMB SWH Mimi's Cafe, LLC v. ..."
         if len(line) > 160 or ":" in line or line.endswith(",") or _SIGNAL.match(line) or \
                 re.search(r"\d+\s+[A-Z][\w.]*\s+\d+|\(\d{4}\)|_{3,}", line):
             continue                                # a citation ("550 U.S. 544"), a blank form, a wrapped line

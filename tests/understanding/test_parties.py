@@ -245,3 +245,25 @@ def test_summons_with_plaintiff_and_defendant_side_by_side():
     text = ("YOU ARE BEING SUED!\nPerson or Business Suing You (Plaintiff) Person or Business Being Sued (Defendant)\n"
             ".Cedar Loan Services LLC. .Ivan R Cole.\nPlaintiff’s Attorney Information\n DANA LEE MORROW\n")
     assert roles(text) == {"Cedar Loan Services LLC": "PLAINTIFF", "Ivan R Cole": "DEFENDANT", "Dana Lee Morrow": "ATTORNEY"}
+
+
+def test_pacer_report_heading_gives_the_caption_after_the_case_number():
+    text = ("District of Nebraska-History/Documents Query\n"
+            "4:19-cv-00412-JMG-MDN Orchard Bakery, LLC v. Prairie Oven Supply, Inc. et al\n"
+            "John M. Gerrard, presiding\nDate filed: 03/02/2019\n")
+    r = roles(text)
+    assert r["Orchard Bakery, LLC"] == "PLAINTIFF" and r["Prairie Oven Supply, Inc."] == "DEFENDANT"
+
+
+@pytest.mark.parametrize("place", ["Northern California", "Western Pennsylvania", "Eastern Division"])
+def test_a_place_is_never_a_party(place):
+    text = f"JOHN ROE,\n     Plaintiff,\n  v.\nACME LLC,\n     Defendant.\n\nAttorney for Plaintiff: {place}\n" \
+           f"Counsel: {place}\n"
+    assert place not in roles(text) and not any(place.lower() in n.lower() for n in roles(text))
+
+
+def test_the_court_and_its_judges_are_never_parties():
+    text = "To: Judges, Senior Judges, Special Trial Judges and Clerk of the Court\nFrom: Chief Judge\n"
+    assert not any("Judge" in n or "Court" in n for n in roles(text))
+    # a company whose name holds the word stays a party
+    assert roles("Plaintiff: Court Street Diner LLC\n") == {"Court Street Diner LLC": "PLAINTIFF"}
