@@ -16,7 +16,7 @@ _CITE_RES = [
     ("statute", "usc", re.compile(rf"\b(?P<t>\d{{1,2}})\s+U\.\s?S\.\s?C\.(?:\s?A\.)?\s*(?:§§?|[Ss]ec(?:tion|\.)|[Ss]\.)?\s*"
                                  rf"(?P<s>\d+[a-z]?(?:-\d+[a-z]?)?)(?P<sub>{_SUB})")),
     ("other", "cfr", re.compile(rf"\b\d{{1,2}}\s+C\.\s?F\.\s?R\.\s*(?:§§?|[Pp]arts?)?\s*\d+(?:\.\d+)*{_SUB}")),
-    ("rule", "rcp", re.compile(rf"\b(?:[A-Z][a-zA-Z]{{0,5}}\.\s?){{1,3}}R\.\s?(?:Civ|Crim|App|Evid|Bankr|Juv|Prob)\.\s?P\.\s?"
+    ("rule", "rcp", re.compile(rf"\b(?:[A-Z][a-zA-Z]{{0,5}}\.\s?){{1,3}}R\.\s?(?:(?:Civ|Crim|App|Bankr|Juv|Prob)\.\s?P\.|Evid\.)\s?"
                                rf"(?P<n>\d+(?:\.\d+)*){_SUB}", re.I)),
     ("rule", "rcp_long", re.compile(rf"\bFederal\s+Rules?\s+of\s+(?P<k>Civil|Criminal|Appellate|Bankruptcy)\s+Procedure\s+"
                                     rf"(?P<n>\d+){_SUB}", re.I)),
@@ -238,10 +238,10 @@ def _citations(doc: _Doc) -> list[dict]:
         merged = False
         for i, k in enumerate(keys):
             kbase = re.sub(r"(?:\([a-z0-9]{1,4}\))+$", "", k)
-            if k == key or k == base:
+            if k == key or (k == base and kind != "statute"):
                 merged = True
                 break
-            if kbase == key:                   # the general form came second: keep it, at the first place
+            if kbase == key and kind != "statute":                   # the general form came second: keep it, at the first place
                 out[i]["text"], out[i]["quote"] = t, doc.quote(s, e)
                 keys[i] = key
                 merged = True

@@ -157,3 +157,19 @@ def test_the_same_sentence_addressed_to_the_reader_is_still_a_deadline():
     deadlines = local.analyze(text, reference_date=None)["deadlines"]
     assert [d["due_date"] for d in deadlines] == ["2026-03-10"]
     assert deadlines[0]["rule"]["anchor"] == "entry"
+
+
+# ----------------------------------------------------------------------------- citations
+
+def citations(text: str) -> list[str]:
+    return [c["text"] for c in local.analyze(text)["citations"]]
+
+
+def test_each_subsection_of_a_statute_is_its_own_citation():
+    text = ("The court applied Code § 20-107.3(A)(1). The husband relies on Code § 20-107.3(A)(3)(d), "
+            "and again on Code § 20-107.3(A)(1).\n")
+    assert citations(text) == ["Code § 20-107.3(A)(1)", "Code § 20-107.3(A)(3)(d)"]
+
+
+def test_the_federal_rules_of_evidence_are_cited_without_p():
+    assert citations("A witness's character for truthfulness. Fed. R. Evid. 608(b).\n") == ["Fed. R. Evid. 608(b)"]
