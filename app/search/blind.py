@@ -150,6 +150,10 @@ def query(key: bytes, clauses) -> Query:
             group.append((list(dict.fromkeys(toks)), neg))
             if not neg:
                 rank.extend(t for t in words + (toks if toks is not words else []) if t not in rank)
+        # Words typed next to each other rank higher where they also stand together in the text.
+        loose = [stems(text) for text, is_phrase, neg in clause if not neg and not is_phrase]
+        loose = [s[0] for s in loose if len(s) == 1]
+        rank.extend(t for t in (pair_token(key, a, b) for a, b in zip(loose, loose[1:])) if t not in rank)
         if group:
             groups.append(group)
     return Query(groups, rank)

@@ -136,3 +136,26 @@ def test_search_keeps_working_after_the_master_key_is_rotated(app):
             keys.rotate_all()  # back, for the rest of the suite
             db.session.remove()
         rt.reset_keyring()
+
+
+def test_words_typed_together_rank_the_document_where_they_stand_together_first(app):
+    from app.extensions import db
+    from app.search import search
+    user_id, org_id, apart = _org_with_document(
+        app, title="Letter", pages=("The eviction was discussed. Later a hearing about rent was set, and a second hearing.",))
+    from app.documents import processing
+    from app.models import Document
+    with app.app_context():
+        doc = Document(organization_id=org_id, case_id=db.session.execute(
+            sa.select(Document.case_id).where(Document.id == apart)).scalar(), title="Note", filename="n.txt",
+            status="PROCESSED", content_type="text/plain", sha256=uuid.uuid4().hex, size_bytes=1,
+            storage_key="k", wrapped_key="w")
+        db.session.add(doc)
+        db.session.flush()
+        processing._save_page(doc, 1, "The eviction hearing was discussed. Later the rent was set.", "text_layer")
+        search.index_document(doc)
+        db.session.commit()
+        together = doc.id
+        items, total = search.search(_principal(user_id), "eviction hearing")
+        assert [i["document_id"] for i in items] == [together, apart] and total == 2
+        db.session.remove()
