@@ -269,7 +269,8 @@ def _caption_block_parties(doc: _Doc, ctx: dict):
                 break
             names.insert(0, (l2, js, je))
             j -= 1
-        if names:
+        bare_header = not re.search(r"[.,;]$", left) and names and text.count("\n", names[-1][2], ls) > 1
+        if names and not bare_header:           # a PACER list's "Defendant" heads the name below it, not above
             qs, qe = names[0][1], names[-1][2]
             for part in _split_names(" ".join(n for n, _, _ in names)):
                 yield part, role, qs, qe

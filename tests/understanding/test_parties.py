@@ -267,3 +267,12 @@ def test_the_court_and_its_judges_are_never_parties():
     assert not any("Judge" in n or "Court" in n for n in roles(text))
     # a company whose name holds the word stays a party
     assert roles("Plaintiff: Court Street Diner LLC\n") == {"Court Street Diner LLC": "PLAINTIFF"}
+
+
+def test_a_docket_party_list_heading_is_not_the_role_of_the_lines_above_it():
+    text = ("Plaintiff\n\nLee Ward\nPRO SE\n\nV.\n\nDefendant\n\nOrtiz\nCorrectional Officer\n\nDefendant\n\n"
+            "Banks\nCorrectional Officer\n")
+    r = roles(text)
+    assert not any("Officer" in n or n.lower() == "pro se" for n in r)
+    # a caption's own role line right under the name still counts
+    assert roles("MAE LIN,\n     Plaintiff,\n  v.\nBOLT LLC,\n     Defendant.\n") == {"Mae Lin": "PLAINTIFF", "Bolt LLC": "DEFENDANT"}
