@@ -127,7 +127,8 @@ _DUE_IMMEDIATE = re.compile(
     r"(?:(?:\d{1,2}(?::\d{2})?\s*(?:[ap]\.?\s?m\.?|o'clock)?|noon|midnight)\s*,?\s*(?:on\s+)?)?"
     r"(?:(?:the\s+)?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo),?\s+(?:the\s+)?)?$",
     re.I)
-_ROW_DUE = re.compile(r"[ \t]+[A-Za-z][^\n]{0,80}?\bdue[ \t]*$", re.I)
+_ROW_DUE = re.compile(r"[ \t]+[A-Za-z][^\n]{0,80}?\bdue(?:[ \t]+(?:in|at|with)[ \t]+(?:the[ \t]+)?[A-Z][^\n]{0,60})?[ \t]*$",
+                      re.I)
 _LABEL_PRIORITY = {"hearing": 0, "due": 1, "served": 2, "entered": 3, "filed": 4, "issued": 5, "signed": 6, "other": 7}
 
 

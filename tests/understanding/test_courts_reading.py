@@ -4,6 +4,8 @@ Each test is a short synthetic paper of a kind of real court paper (not a copy o
 """
 from __future__ import annotations
 
+from datetime import date
+
 from app.understanding import local
 
 
@@ -173,3 +175,10 @@ def test_each_subsection_of_a_statute_is_its_own_citation():
 
 def test_the_federal_rules_of_evidence_are_cited_without_p():
     assert citations("A witness's character for truthfulness. Fed. R. Evid. 608(b).\n") == ["Fed. R. Evid. 608(b)"]
+
+
+def test_a_docket_calendar_row_naming_the_court_it_is_due_in_is_a_deadline():
+    text = ("Case: 07-26-00012-CR\n\nCalendars\n\nSet Date \tCalendar Type \tReason Set\n\n"
+            "05/04/2026 \tStatus \tPetition for discretionary review due in Court of Criminal Appeals\n")
+    deadlines = local.analyze(text, reference_date=date(2026, 4, 1))["deadlines"]
+    assert [d["due_date"] for d in deadlines] == ["2026-05-04"]

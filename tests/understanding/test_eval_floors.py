@@ -28,7 +28,7 @@ FIELD_FLOORS = {
     "case_numbers": (0.96, 0.91),
     "courts": (0.93, 0.87),
     "dates": (0.97, 0.94),
-    "deadlines": (0.97, 0.83),
+    "deadlines": (0.97, 0.87),
     "amounts": (0.95, 0.75),
     "citations": (0.80, 0.83),
 }
