@@ -80,12 +80,14 @@ def perspective_coeffs(dst: list[tuple[float, float]], src: list[tuple[float, fl
     return _solve(rows, rhs)
 
 
-def photo(page: Image.Image, rng: random.Random, dpi: int) -> Image.Image:
+def photo(page: Image.Image, rng: random.Random, dpi: int, keystone: tuple[float, float] = (0.03, 0.08)) -> Image.Image:
+    """A phone photo of the page on a table; ``keystone``: how much narrower the far edge looks, as a
+    share of the page's width on each side (drawn between the two bounds)."""
     w, h = page.size
     margin = int(0.08 * max(w, h))
     cw, ch = w + 2 * margin, h + 2 * margin
     j = lambda: rng.uniform(0.0, 0.05)
-    key = rng.uniform(0.03, 0.08) * w          # keystone: the far edge of the sheet looks narrower
+    key = rng.uniform(*keystone) * w          # keystone: the far edge of the sheet looks narrower
     # where the page's corners land on the canvas (a tilted, slightly rotated sheet)
     corners = [(margin + key + j() * w, margin + j() * h), (margin + w - key - j() * w, margin + j() * h),
                (margin + w - j() * w, margin + h - j() * h), (margin + j() * w, margin + h - j() * h)]
