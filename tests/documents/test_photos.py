@@ -91,6 +91,9 @@ def test_the_sheet_of_a_keystoned_photo_is_found_and_made_a_rectangle():
     # no table left around the sheet, and the sheet is upright: its text lines are level again
     assert flat.getpixel((5, 5)) > 200 and flat.getpixel((flat.width - 5, flat.height - 5)) > 200
     assert photo.skew_angle(flat) == 0.0
+    small = keystone.correct(shot, max_pixels=200_000)  # never larger than the sandbox allows
+    assert small.width * small.height <= 200_000 and small.width / small.height == pytest.approx(
+        flat.width / flat.height, abs=0.02)
 
 
 def test_a_flat_scan_or_a_sheet_cut_by_the_frame_is_left_as_it_is():

@@ -81,14 +81,17 @@ def _square(quad: list[Point]) -> bool:
     return True
 
 
-def correct(img: Image.Image) -> Image.Image:
-    """The sheet in ``img`` warped to an upright rectangle, or ``img`` itself when unsure."""
+def correct(img: Image.Image, max_pixels: int = 12_000_000) -> Image.Image:
+    """The sheet in ``img`` warped to an upright rectangle of at most ``max_pixels`` (the sandbox's
+    memory), or ``img`` itself when unsure."""
     quad = sheet_corners(img)
     if quad is None or _square(quad):
         return img
     tl, tr, br, bl = quad
-    width = round(max(math.dist(tl, tr), math.dist(bl, br)))
-    height = round(max(math.dist(tl, bl), math.dist(tr, br)))
+    width = max(math.dist(tl, tr), math.dist(bl, br))
+    height = max(math.dist(tl, bl), math.dist(tr, br))
+    shrink = min(1.0, (max_pixels / (width * height)) ** 0.5)
+    width, height = max(1, int(width * shrink)), max(1, int(height * shrink))
     coeffs = perspective_coeffs([(0, 0), (width, 0), (width, height), (0, height)], quad)
     if coeffs is None:
         return img

@@ -39,7 +39,7 @@ def prepare(img: Image.Image) -> Image.Image:
     if img.width * img.height > MAX_PIXELS:  # a 48 MP phone photo: 12 MP is ~300 dpi on a letter page
         scale = (MAX_PIXELS / (img.width * img.height)) ** 0.5
         img = img.resize((int(img.width * scale), int(img.height * scale)), Image.Resampling.BOX)
-    sheet = keystone.correct(img)  # a sheet photographed at an angle: warped back to a rectangle
+    sheet = keystone.correct(img, MAX_PIXELS)  # a sheet photographed at an angle: warped back to a rectangle
     img = even_light(sheet, table=sheet is img)  # once warped, there is no table left around it
     angle = skew_angle(img)
     if abs(angle) >= MIN_ANGLE:
