@@ -497,7 +497,12 @@ def _lawyer_parties(doc: _Doc, ctx: dict):
             nxt = doc.line_text(i + 1).strip()
             if _PERSON.match(nxt):
                 yield nxt, "ATTORNEY", lines[i + 1][0], lines[i + 1][1]
-    # e-filing notices: "Notice has been electronically mailed to:" then "Name" / "email, email"
+    yield from _mailed_to(doc)
+
+
+def _mailed_to(doc: _Doc):
+    """E-filing notices: 'Notice has been electronically mailed to:' then 'Name' / 'email, email'."""
+    lines = doc.lines
     i = 0
     while i < len(lines):
         if not _MAILED_TO.search(doc.line_text(i)):
