@@ -112,6 +112,9 @@ class Pipeline:
     def step(self, name: str) -> Step:
         return next(s for s in self.steps if s.name == name)
 
+    def has_step(self, name: str | None) -> bool:
+        return any(s.name == name for s in self.steps)
+
     def progress_before(self, name: str) -> float:
         total = 0.0
         for s in self.steps:
@@ -248,8 +251,13 @@ def requeue_stale(idle_seconds: int | None = None, grace_seconds: int | None = N
     count = 0
     for job in jobs.stale(idle_seconds, grace_seconds):
         step = jobs.next_step(job)
-        if job.kind not in _PIPELINES or step is None:
-            job.updated_at = utcnow()  # unknown kinds must not starve the others
+        if job.kind not in _PIPELINES or not _PIPELINES[job.kind].has_step(step):
+            # An unknown kind, or a step this release no longer has: it must not stop the sweep
+            # of every other job (it waits for a release that knows it, or an operator).
+            job.updated_at = utcnow()
+            if step is not None:
+                log.warning("stale job at a step its pipeline does not have",
+                            extra={"job_id": str(job.id), "kind": job.kind, "step": step})
             continue
         if not send_step(job, step):
             break  # the broker is unreachable: the rest would wait out the same retries; next sweep

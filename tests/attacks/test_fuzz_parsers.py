@@ -237,8 +237,15 @@ def test_search_query_parser_never_raises_and_emits_only_words(q):
         assert group
         for text, _phrase, _neg in group:
             assert text and re.fullmatch(r"\w+( \w+)*", text), text
-    fq = search._fts5_query(groups)
-    assert fq is None or fq.count('"') % 2 == 0
+    # What reaches the index is keyed tokens and operators only: nothing the user typed is quoted
+    # into an FTS5 MATCH or a tsquery, and the brackets balance.
+    from app.search import blind
+    bq = blind.query(b"k" * 32, groups)
+    for expr in (bq.fts5(), bq.tsquery(), bq.rank_tsquery()):
+        if expr is not None:
+            assert re.fullmatch(r"[\w()|&! ]+", expr.replace(" AND ", " & ").replace(" OR ", " | ")
+                                .replace(" NOT ", " ! ")), expr
+            assert expr.count("(") == expr.count(")"), expr
 
 
 @FAST

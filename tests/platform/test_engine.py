@@ -270,3 +270,24 @@ def test_a_redelivered_message_sends_the_next_step_to_its_own_queue_when_it_need
         db.session.commit()
     assert tasks["test-engine-q.a"].apply(args=[str(job3)]).get() == "noop"
     assert calls == [] and sent == ["test-engine-q.c"]
+
+
+def test_a_stale_job_at_a_step_its_pipeline_no_longer_has_does_not_stop_the_sweep(app_ctx, alice, monkeypatch):
+    # A release that renamed or removed a step (or a job left by another version) must not stop the
+    # sweeper from re-sending every other stale job: it crashed on the first such job, every minute.
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+    sent = []
+    monkeypatch.setattr(engine, "send", lambda task, *args, job_id=None: sent.append((task, job_id)) or True)
+    org, user = uuid.UUID(alice.org_id), uuid.UUID(alice.id)
+    orphan = jobs.create(organization_id=org, user_id=user, kind=KIND, steps=["gone"])
+    live = jobs.create(organization_id=org, user_id=user, kind=KIND, steps=["fill"])
+    for j in (orphan, live):  # both were running when their worker died
+        j.status, j.lease_until, j.enqueued_at = "RUNNING", utcnow() - timedelta(minutes=5), utcnow()
+    db.session.commit()
+    orphan_id, live_id = orphan.id, live.id
+    engine.requeue_stale(grace_seconds=0)
+    sent_ids = {job_id for _task, job_id in sent}
+    assert live_id in sent_ids and orphan_id not in sent_ids
+    assert row(orphan_id).status == "RUNNING"  # left for a release that knows its step, not failed

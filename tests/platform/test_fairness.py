@@ -67,10 +67,15 @@ def test_a_flood_from_one_organization_does_not_queue_in_front_of_another_first_
         # which never sends more than the free turns, and never a job twice.
         finish(flood[1])
         finish(flood[2])
+        # (The sweep also re-sends whatever other stale jobs the shared database holds: only this
+        # test's jobs are looked at.)
+        ours = set(flood) | {mine}
         before = len(sent)
         engine.requeue_stale(grace_seconds=0)
-        assert [j for _n, j in sent[before:]] == flood[CAP + 1:CAP + 3]
-        assert engine.requeue_stale(grace_seconds=0) == 0
+        assert [j for _n, j in sent[before:] if j in ours] == flood[CAP + 1:CAP + 3]
+        before = len(sent)
+        engine.requeue_stale(grace_seconds=0)
+        assert [j for _n, j in sent[before:] if j in ours] == []
 
 
 def test_the_runner_hands_a_finished_job_turn_to_the_next_waiting_job(app, sent, alice):

@@ -26,14 +26,30 @@ SQUARE_DEGREES = 1.0  # a sheet whose sides are all within this of the frame's i
 Point = tuple[float, float]
 
 
+def otsu(img: Image.Image) -> int:
+    """The grey level that best splits an image's histogram in two (Otsu's method)."""
+    hist = img.histogram()[:256]
+    total = sum(hist)
+    sum_all = sum(i * h for i, h in enumerate(hist))
+    best, threshold, weight, running = -1.0, 128, 0, 0.0
+    for level, count in enumerate(hist):
+        weight += count
+        if weight == 0 or weight == total:
+            continue
+        running += level * count
+        mean_lo, mean_hi = running / weight, (sum_all - running) / (total - weight)
+        between = weight * (total - weight) * (mean_lo - mean_hi) ** 2
+        if between > best:
+            best, threshold = between, level + 1
+    return threshold
+
+
 def sheet_corners(img: Image.Image) -> list[Point] | None:
     """The sheet's corners in ``img`` (top-left, top-right, bottom-right, bottom-left), or None when
     there is no sheet to find with confidence."""
     scale = min(1.0, QUAD_SIDE / max(img.size))
     small = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.BOX)
     paper = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.MinFilter(5))  # text gone, edges kept
-    from .photo import otsu
-
     cut = otsu(paper)
     w, h = small.size
     data = paper.getdata()

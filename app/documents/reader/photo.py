@@ -67,26 +67,8 @@ def even_light(img: Image.Image, table: bool = True) -> Image.Image:
     if not table:
         return out
     # what is much darker than the sheet is the table around it: white, so it is not read as text
-    dark = paper.point(lambda v, t=otsu(paper): 255 if v < t else 0).filter(ImageFilter.MaxFilter(5))
+    dark = paper.point(lambda v, t=keystone.otsu(paper): 255 if v < t else 0).filter(ImageFilter.MaxFilter(5))
     return ImageChops.lighter(out, dark.resize(img.size, Image.Resampling.NEAREST))
-
-
-def otsu(img: Image.Image) -> int:
-    """The grey level that best splits an image's histogram in two (Otsu's method)."""
-    hist = img.histogram()[:256]
-    total = sum(hist)
-    sum_all = sum(i * h for i, h in enumerate(hist))
-    best, threshold, weight, running = -1.0, 128, 0, 0.0
-    for level, count in enumerate(hist):
-        weight += count
-        if weight == 0 or weight == total:
-            continue
-        running += level * count
-        mean_lo, mean_hi = running / weight, (sum_all - running) / (total - weight)
-        between = weight * (total - weight) * (mean_lo - mean_hi) ** 2
-        if between > best:
-            best, threshold = between, level + 1
-    return threshold
 
 
 def _text_mask(img: Image.Image) -> Image.Image:
