@@ -24,7 +24,7 @@ def list_for(user: User) -> list[tuple[Organization, str]]:
 
 
 def create(user: User, name: str) -> Organization:
-    org = Organization(name=name.strip(), personal=False)
+    org = users.new_organization(name.strip(), personal=False)
     db.session.add(org)
     db.session.flush()
     db.session.add(Membership(user_id=user.id, organization_id=org.id, role="OWNER"))

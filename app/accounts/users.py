@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from app.extensions import db
 from app.models import ApiToken, Membership, Organization, User
 from app.models.base import utcnow
 from app.accounts import audit
-from app.platform import runtime
+from app.platform import keys, runtime
 from app.platform.errors import Conflict, Unauthorized, ValidationFailed
 
 # argon2id with m=64 MiB, t=3 (above OWASP's floor of m=19 MiB, t=2); no 72-byte limit as bcrypt has.
@@ -74,6 +75,12 @@ def _check_password(password: str, known: tuple[str, ...] = (), field: str = "pa
             "This password is too easy to guess. " + (advice or "Try a few uncommon words together.")]})
 
 
+def new_organization(name: str, personal: bool) -> Organization:
+    """An organization with its search key made now (see app/search/keys.py for why)."""
+    org_id = uuid.uuid4()
+    return Organization(id=org_id, name=name, personal=personal, search_key=keys.new_sealed_search_key(org_id))
+
+
 def register(email: str, password: str, name: str, user_type: str = "SELF_REPRESENTED") -> User:
     """Create a user and its personal organization (the caller commits)."""
     email = normalize_email(email)
@@ -82,7 +89,7 @@ def register(email: str, password: str, name: str, user_type: str = "SELF_REPRES
         raise Conflict("An account with this e-mail already exists.")
     user = User(email=email, name=name.strip(), user_type=user_type, password_hash=_hash(password),
                 calendar_key=secrets.token_urlsafe(24))
-    org = Organization(name=f"{user.name} (personal)", personal=True)
+    org = new_organization(f"{user.name} (personal)", personal=True)
     db.session.add_all([user, org])
     db.session.flush()
     db.session.add(Membership(user_id=user.id, organization_id=org.id, role="OWNER"))
@@ -102,7 +109,7 @@ def register_external(email: str, name: str) -> User:
     """Create a user signed in through a provider (no password) and its personal organization."""
     user = User(email=normalize_email(email), name=name.strip(), user_type="SELF_REPRESENTED",
                 password_hash=NO_PASSWORD, calendar_key=secrets.token_urlsafe(24))
-    org = Organization(name=f"{user.name} (personal)", personal=True)
+    org = new_organization(f"{user.name} (personal)", personal=True)
     db.session.add_all([user, org])
     db.session.flush()
     db.session.add(Membership(user_id=user.id, organization_id=org.id, role="OWNER"))

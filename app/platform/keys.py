@@ -11,6 +11,7 @@ registers them here, so this module knows no table.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from typing import Callable
 
@@ -61,3 +62,15 @@ def remaining_under_old_keys() -> int:
 def old_blobs(keyring: crypto.Keyring, blobs) -> int:
     """How many of these sealed blobs name a key other than the current one."""
     return sum(1 for blob in blobs if blob and crypto.blob_key_id(blob) != keyring.current_key_id)
+
+
+SEARCH_KEY_BYTES = 32
+
+
+def search_key_aad(org_id) -> bytes:
+    return crypto.make_aad(org_id, org_id, "search-key")
+
+
+def new_sealed_search_key(org_id) -> bytes:
+    """A fresh organization search key (app/search/keys.py), sealed under the current master key."""
+    return crypto.seal_bytes(runtime.current().keyring, os.urandom(SEARCH_KEY_BYTES), search_key_aad(org_id))

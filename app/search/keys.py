@@ -1,14 +1,14 @@
 """Each organization's search key: 32 random bytes, sealed under the master key in its own row.
 
-The key turns words into index tokens (app/search/blind.py). It is made the first time one of the
-organization's documents is indexed, with a compare-and-set so two workers indexing at once agree
-on one key. Master key rotation re-wraps it (the key itself, and so every token, stays the same:
+The key turns words into index tokens (app/search/blind.py). It is made with the organization
+(app/accounts), so indexing never writes the organization's row: a worker frozen half-way through
+indexing would otherwise hold that row locked and stall every other index of the organization. An
+organization made before search keys existed gets its key the first time one of its documents is
+indexed, with a compare-and-set so two workers indexing at once agree on one key. Master key rotation re-wraps it (the key itself, and so every token, stays the same:
 search keeps working without re-indexing). Deleting the organization deletes the key, and with it
 any way to relate a leftover token to a word.
 """
 from __future__ import annotations
-
-import os
 
 import sqlalchemy as sa
 
@@ -16,11 +16,8 @@ from app.extensions import db
 from app.models import Organization
 from app.platform import crypto, keys, runtime
 
-KEY_BYTES = 32
-
-
-def key_aad(org_id) -> bytes:
-    return crypto.make_aad(org_id, org_id, "search-key")
+KEY_BYTES = keys.SEARCH_KEY_BYTES
+key_aad = keys.search_key_aad
 
 
 def search_key(org_id, *, create: bool = True) -> bytes | None:
@@ -30,7 +27,7 @@ def search_key(org_id, *, create: bool = True) -> bytes | None:
     if sealed is None:
         if not create:
             return None
-        fresh = crypto.seal_bytes(keyring, os.urandom(KEY_BYTES), key_aad(org_id))
+        fresh = keys.new_sealed_search_key(org_id)
         # Compare-and-set: whoever sets it first wins; everyone reads the winner's key afterwards.
         db.session.execute(sa.update(Organization).where(Organization.id == org_id, Organization.search_key.is_(None))
                            .values(search_key=fresh).execution_options(synchronize_session=False))
