@@ -195,6 +195,18 @@ def send_step(job: Job, step: str) -> bool:
     return send(p.step(step).task, *p.message_args(job.id, job.document_id), job_id=job.id)
 
 
+def _sendable_step(job: Job) -> str | None:
+    """The step to send this job to, or None: it has none left, or it is of a kind or at a step this
+    release does not have (it waits for a release that knows it, or an operator, and never stops
+    the sending of other jobs)."""
+    step = jobs.next_step(job)
+    if step is not None and (job.kind not in _PIPELINES or not _PIPELINES[job.kind].has_step(step)):
+        log.warning("job at a step this release does not have",
+                    extra={"job_id": str(job.id), "kind": job.kind, "step": step})
+        return None
+    return step
+
+
 def start(job: Job) -> bool:
     """Send a new job's first message (after the commit that created it) and mark it sent; a job
     never marked is re-sent by the sweeper after a short grace period. A job of a fair kind waits
@@ -214,8 +226,8 @@ def admit(org_id, kind: str) -> list:
     sent = []
     try:
         for job in fairness.waiting(org_id, kind, fairness.room(org_id, kind)):
-            step = jobs.next_step(job)
-            if job.kind not in _PIPELINES or step is None:
+            step = _sendable_step(job)
+            if step is None:
                 continue
             if not send_step(job, step):
                 break  # the broker is unreachable: the sweeper admits them later
@@ -250,14 +262,9 @@ def requeue_stale(idle_seconds: int | None = None, grace_seconds: int | None = N
     each job is sent at most once per idle period."""
     count = 0
     for job in jobs.stale(idle_seconds, grace_seconds):
-        step = jobs.next_step(job)
-        if job.kind not in _PIPELINES or not _PIPELINES[job.kind].has_step(step):
-            # An unknown kind, or a step this release no longer has: it must not stop the sweep
-            # of every other job (it waits for a release that knows it, or an operator).
-            job.updated_at = utcnow()
-            if step is not None:
-                log.warning("stale job at a step its pipeline does not have",
-                            extra={"job_id": str(job.id), "kind": job.kind, "step": step})
+        step = _sendable_step(job)
+        if step is None:
+            job.updated_at = utcnow()  # it must not starve the others
             continue
         if not send_step(job, step):
             break  # the broker is unreachable: the rest would wait out the same retries; next sweep
@@ -395,20 +402,26 @@ def _resume(task, p: Pipeline, step: str, job_id) -> tuple[str, str | None]:
         return "noop", None
     if held:
         raise task.retry(countdown=min(held + 1, MAX_COUNTDOWN), max_retries=None)
-    here, there = p.step(step), p.step(nxt)
-    if there.task == here.task or there.queue == here.queue:
+    if _shares_delivery(p, step, nxt):
         return "resume", nxt
+    there = p.step(nxt)
     send(there.task, *p.message_args(job_id, document_id), job_id=job_id)
     return "noop", None
+
+
+def _shares_delivery(p: Pipeline, step: str, nxt: str) -> bool:
+    """The next step is served by the task or the queue of the message being run."""
+    here, there = p.step(step), p.step(nxt)
+    return there.task == here.task or there.queue == here.queue
 
 
 def _runs_here(p: Pipeline, origin: str, nxt: str, run: StepRun) -> bool:
     """Whether the next step runs in this delivery: it is served by the task or the queue of the
     message being run, or this job does not need its queue (asked after the commit; if the question
     fails, the step goes to its queue)."""
-    here, there = p.step(origin), p.step(nxt)
-    if there.task == here.task or there.queue == here.queue:
+    if _shares_delivery(p, origin, nxt):
         return True
+    there = p.step(nxt)
     if there.needs_queue is None:
         return False
     try:
