@@ -585,7 +585,8 @@ def test_california_unlawful_detainer_answer_follows_the_version_in_force():
     assert old.due_date == date(2024, 12, 30) and old.version["effective_until"] == "2024-12-31"
     assert new.due_date == date(2025, 1, 16) and new.version["effective_from"] == "2025-01-01"
     assert any("Version in force on 2025-01-02" in line for line in new.explanation)
-    assert not old.verified and new.verified and "10 days, excluding Saturdays" in new.quote
+    assert old.verified and "within five days, excluding Saturdays" in old.quote
+    assert new.verified and "10 days, excluding Saturdays" in new.quote
     acp = only(compute("US-CA", "ud_summons_served", date(2025, 3, 24), "address_confidentiality_program"),
                "ca_ud_response")
     assert acp.due_date == date(2025, 4, 15)  # 15 court days, Cesar Chavez Day skipped
