@@ -171,6 +171,18 @@ def seed_search(org_id: str, user_id: str, n_docs: int, pages_per_doc: int, seed
             "seconds_total": round(time.time() - t0, 1)}
 
 
+def search_replicate(**kwargs) -> dict:
+    """bench.search_growth.replicate: copies of seed_search's documents, made inside PostgreSQL."""
+    from bench import search_growth
+    return search_growth.replicate(**kwargs)
+
+
+def search_quality(background: int) -> dict:
+    """bench.search_quality: precision@10 on the labelled query set, before and after."""
+    from bench import search_quality as quality
+    return quality.main(["--background", str(background)])
+
+
 # ------------------------------------------------------------------------------------------ events
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import time
 
 from bench.loadgen import wrk
-from bench.report import Figure, throughput_vs, under
+from bench.report import Figure, at_least, under
 
+# Issue 15 part 5: on 2 cores (the former goals, 0.5x of /healthz and p99 < 50 ms, were restated).
+THROUGHPUT_GOAL, P99_GOAL_MS = 400, 150
 CASE_TYPES = "ARRAY['CIVIL_LITIGATION','FAMILY_LAW','CRIMINAL_DEFENSE','PERSONAL_INJURY','BANKRUPTCY','LANDLORD_TENANT','SMALL_CLAIMS','OTHER']"
 COURT_TYPES = "ARRAY['FEDERAL_DISTRICT','STATE_TRIAL','MUNICIPAL','FAMILY','SMALL_CLAIMS','MAGISTRATE','APPELLATE']"
 
@@ -81,9 +83,93 @@ def run(stack, quick: bool, workdir, log=print) -> list[Figure]:
              "security)")
     if bad:
         notes += f"; {bad} non-2xx/socket errors"
-    tput = throughput_vs("case_list_throughput", "GET /api/v1/cases page of 20, req/s @32 clients",
-                         best_cases["rps"] if not bad else 0.0, "req/s", "GET /healthz same server", best_health["rps"],
-                         0.5, notes, details)
-    p99 = under("case_list_p99", "GET /api/v1/cases p99 latency @32 clients", best_cases["p99_ms"], "ms", 50,
+    tput = at_least("case_list_throughput", "GET /api/v1/cases page of 20, req/s @32 clients",
+                    best_cases["rps"] if not bad else 0.0, "req/s", THROUGHPUT_GOAL, "GET /healthz same server",
+                    best_health["rps"], notes, details)
+    p99 = under("case_list_p99", "GET /api/v1/cases p99 latency @32 clients", best_cases["p99_ms"], "ms", P99_GOAL_MS,
                 baseline="GET /healthz p99", baseline_value=best_health["p99_ms"], notes=notes)
     return [tput, p99]
+
+
+def _collapse(raw: str) -> tuple[dict, dict, int]:
+    """py-spy's raw (collapsed) stacks -> ({function: self samples}, {function: inclusive samples}, total)."""
+    self_n: dict[str, int] = {}
+    incl: dict[str, int] = {}
+    total = 0
+    for line in raw.splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not stack or not n.isdigit():
+            continue
+        n = int(n)
+        total += n
+        frames = stack.split(";")
+        self_n[frames[-1]] = self_n.get(frames[-1], 0) + n
+        for f in set(frames):
+            incl[f] = incl.get(f, 0) + n
+    return self_n, incl, total
+
+
+def profile(seconds: int = 20, n_cases: int = 100_000, pyspy: str = "py-spy", log=print) -> dict:
+    """Where a request's time goes under load: wrk at 32 connections on the case list while py-spy
+    samples every gunicorn worker (100 Hz, idle frames dropped), plus one request in-process (SQL
+    statements and their time). ``python -m bench.case_list --profile [--py-spy PATH]``."""
+    import os
+    import subprocess
+    import tempfile
+
+    from bench.env import Stack
+    with Stack(log=log) as stack:
+        stack.start_web()
+        user = stack.new_user("Case list profile")
+        seed_cases(stack, user.org_id, user.user_id, n_cases)
+        url = stack.web_url + "/api/v1/cases?page=1&per_page=20"
+        wrk(url, connections=32, seconds=3, headers=user.headers)
+        outs, spies = [], []
+        for pid in stack.web_worker_pids():
+            fd, path = tempfile.mkstemp(prefix="caseos-pyspy-", suffix=".txt")
+            os.close(fd)
+            outs.append(path)
+            spies.append(subprocess.Popen([pyspy, "record", "--pid", str(pid), "--rate", "100", "--duration",
+                                           str(seconds), "--format", "raw", "--nonblocking", "-o", path],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        load = wrk(url, connections=32, seconds=seconds, headers=user.headers)
+        for s in spies:
+            s.wait(seconds + 60)
+        raw = "\n".join(open(p).read() for p in outs)
+        for p in outs:
+            os.unlink(p)
+        in_proc = stack.app_task("request_profile", path="/api/v1/cases?page=1&per_page=20", token=user.token,
+                                 repeat=50, profile=True)
+        self_n, incl, total = _collapse(raw)
+        health = wrk(stack.web_url + "/healthz", connections=32, seconds=seconds)
+    top_self = sorted(self_n.items(), key=lambda kv: -kv[1])[:25]
+    top_incl = sorted(incl.items(), key=lambda kv: -kv[1])[:60]
+    return {"wrk": load, "healthz": health, "samples": total,
+            "self": [(f, round(100 * n / total, 1)) for f, n in top_self],
+            "inclusive": [(f, round(100 * n / total, 1)) for f, n in top_incl],
+            "in_process": in_proc, "loadavg": os.getloadavg()}
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="Profile GET /api/v1/cases under wrk (py-spy on the web workers)")
+    parser.add_argument("--profile", action="store_true", required=True)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--py-spy", default="py-spy")
+    parser.add_argument("--json", default=None)
+    a = parser.parse_args()
+    res = profile(a.seconds, pyspy=a.py_spy)
+    print(f"wrk: {res['wrk']['rps']:.0f} req/s, p99 {res['wrk']['p99_ms']} ms; /healthz {res['healthz']['rps']:.0f} "
+          f"req/s; load {res['loadavg']}; {res['samples']} samples")
+    print("\nself time, % of samples:")
+    for f, pct in res["self"]:
+        print(f"  {pct:5.1f}  {f[:150]}")
+    print("\ninclusive, % of samples:")
+    for f, pct in res["inclusive"]:
+        print(f"  {pct:5.1f}  {f[:150]}")
+    print("\nin-process:", res["in_process"]["ms_per_request"], "ms,", res["in_process"]["statements"], "statements")
+    print(res["in_process"].get("profile", ""))
+    if a.json:
+        open(a.json, "w").write(json.dumps(res, indent=1, default=str))

@@ -9,13 +9,18 @@ last hour; every other row is in the future.
 
 The task runs in-process in a worker-like process (the app's Celery task object, called
 directly), back to back until nothing is due; the figure is the total time to deliver the 1,000.
+
+Growth (issue 15 part 6): the same scan at 100,000, 1,000,000 and 10,000,000 deadlines (100, 1,000
+and 10,000 organizations; 400,000 to 40,000,000 reminder rows), the data grown in place between
+scans (``generate_series``, indexes dropped and rebuilt around each load, ``VACUUM ANALYZE``), with
+1,000 newly due deadlines at each size.
 """
 from __future__ import annotations
 
 import time
 
 from bench import bulk
-from bench.report import Figure, not_measurable, under
+from bench.report import Figure, not_measurable, reference, under
 
 ZONES = "ARRAY['America/New_York','America/Chicago','America/Denver','America/Los_Angeles','America/Phoenix']"
 
@@ -80,15 +85,24 @@ def seed(stack, n_orgs: int, cases_per_org: int, deadlines_per_case: int, due: i
     return {"deadlines": total_deadlines, "reminder_rows": rows, "due": due_now, "seconds": round(time.time() - t0, 1)}
 
 
-def run(stack, quick: bool, workdir, log=print) -> list[Figure]:
-    n_orgs, cases_per_org, per_case, due = (20, 50, 10, 30) if quick else (1_000, 100, 10, 1_000)
-    label = f"reminder scan: {n_orgs * cases_per_org * per_case:,} deadlines, {due:,} due"
-    seeded = seed(stack, n_orgs, cases_per_org, per_case, due)
-    log(f"  seeded {seeded}")
+STEPS = (("reminders_growth_100k", 100), ("reminders_scan", 1_000), ("reminders_growth_10m", 10_000))  # organizations
+
+
+def label(n_deadlines: int, due: int) -> str:
+    return f"reminder scan: {n_deadlines:,} deadlines, {due:,} due"
+
+
+def keys() -> list[tuple[str, str, str, str]]:
+    return [("reminders_growth_100k", label(100_000, 1_000), "s", "reference (no goal)"),
+            ("reminders_scan", label(1_000_000, 1_000), "s", "< 1 s"),
+            ("reminders_growth_10m", label(10_000_000, 1_000), "s", "reference (no goal)")]
+
+
+def scan(stack, seeded: dict, log=print) -> tuple[float, dict, str] | None:
+    """Run the beat task until nothing is due: (seconds to deliver the due ones, details, notes)."""
     res = stack.app_task("reminder_scan", max_scans=20, profile=False)
     if "missing" in res:
-        return [not_measurable("reminders_scan", label, "s", "< 1 s",
-                               f"not measurable yet: {res['missing']} (workers/tasks/reminders.py)")]
+        return None
     scans = res["scans"]
     working = [s for s in scans if s["result"]]
     total = sum(s["seconds"] for s in working)
@@ -102,11 +116,41 @@ def run(stack, quick: bool, workdir, log=print) -> list[Figure]:
              + (" (one scan stops at its per-run limit; beat runs one every 120 s)" if len(working) > 1 else "")
              + f"; {stmts / max(delivered, 1):.1f} SQL statements and {res.get('commits', 0) / max(delivered, 1):.1f} "
                "commits per reminder")
-    fig = under("reminders_scan", label, round(total, 3), "s", 1.0, notes=notes,
-                details={"seed": seeded, "scans": scans, "delivered": delivered, "due": seeded["due"],
-                         "commits": res.get("commits"), "sql_by_time": res.get("sql_by_time"),
-                         "first_scan_seconds": working[0]["seconds"] if working else None})
     if delivered < seeded["due"]:
-        fig.met = False
-        fig.notes += f"; only {delivered} of {seeded['due']} delivered"
-    return [fig]
+        notes += f"; only {delivered} of {seeded['due']} delivered"
+    details = {"seed": seeded, "scans": scans, "delivered": delivered, "due": seeded["due"],
+               "commits": res.get("commits"), "sql_by_time": res.get("sql_by_time"),
+               "first_scan_seconds": working[0]["seconds"] if working else None}
+    return round(total, 3), details, notes
+
+
+def run(stack, quick: bool, workdir, log=print) -> list[Figure]:
+    """Growth: the same data made 10x and 100x larger (organizations added; 1,000 new deadlines due each
+    time, the ones before already delivered), a scan after each step. The 1,000,000-deadline scan is
+    the goal's figure; each figure shows the 100,000-deadline scan beside it."""
+    cases_per_org, per_case = (5, 10) if quick else (100, 10)
+    due = 30 if quick else 1_000
+    out, first, orgs = [], None, 0
+    for key, n_orgs in STEPS:
+        if quick:
+            n_orgs //= 50
+        total = n_orgs * cases_per_org * per_case
+        name = label(total, due)
+        seeded = seed(stack, n_orgs - orgs, cases_per_org, per_case, due)
+        orgs = n_orgs
+        log(f"  seeded {seeded}")
+        measured = scan(stack, seeded, log)
+        if measured is None:
+            return [not_measurable(k, f, u, g, "not measurable yet: no task named reminders.send_due")
+                    for k, f, u, g in keys()]
+        seconds, details, notes = measured
+        base = ("-", None) if first is None else (f"same scan at {first[1]:,} deadlines", first[0])
+        if key == "reminders_scan":
+            fig = under(key, name, seconds, "s", 1.0, baseline=base[0], baseline_value=base[1], notes=notes,
+                        details=details)
+            fig.met = fig.met and details["delivered"] >= seeded["due"]
+        else:
+            fig = reference(key, name, seconds, "s", base[0], base[1], notes, details)
+        first = first or (seconds, total)
+        out.append(fig)
+    return out

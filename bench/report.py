@@ -41,6 +41,14 @@ def speedup_vs(key, figure, value, unit, baseline, baseline_value, min_speedup, 
                   ratio, met, (ratio / min_speedup) if ratio is not None else None, notes, details or {})
 
 
+def at_least(key, figure, value, unit, limit, baseline="-", baseline_value=None, notes="", details=None) -> Figure:
+    """A throughput figure that must reach an absolute floor (the baseline is shown beside it)."""
+    met = value is not None and value >= limit
+    ratio = value / baseline_value if value and baseline_value else None
+    return Figure(key, figure, value, unit, f">= {limit:g} {unit}", baseline, baseline_value, ratio, met,
+                  (value / limit) if value is not None else None, notes, details or {})
+
+
 def under(key, figure, value, unit, limit, baseline="-", baseline_value=None, notes="", details=None) -> Figure:
     """A latency/size figure that must stay under limit."""
     met = value is not None and value < limit

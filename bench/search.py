@@ -30,15 +30,11 @@ QUERIES = (
 )
 
 
-def run(stack, quick: bool, workdir, log=print) -> list[Figure]:
-    n_docs, pages_per_doc = (200, 10) if quick else (10_000, 10)
-    reps = 2 if quick else 20
-    user = stack.new_user("Search bench")
-    seeded = stack.app_task("seed_search", org_id=user.org_id, user_id=user.user_id, n_docs=n_docs,
-                            pages_per_doc=pages_per_doc)
-    log(f"  indexed {seeded['pages']:,} pages of {seeded['documents']:,} documents in {seeded['seconds_total']}s")
+def measure(stack, user, reps: int, log=print) -> tuple[dict, dict]:
+    """QUERIES x reps through the HTTP API, one client, after a warm-up pass: (latency summary in ms,
+    {query: matching documents, p50, p95})."""
     per_query: dict[str, list[float]] = {q: [] for q in QUERIES}
-    totals: dict[str, int] = {}
+    totals: dict[str, str] = {}
     all_lat = []
     with httpx.Client(base_url=stack.web_url, timeout=60, headers=user.headers) as client:
         for q in QUERIES:  # warm-up pass: plans, caches, connections
@@ -54,11 +50,21 @@ def run(stack, quick: bool, workdir, log=print) -> list[Figure]:
                     raise RuntimeError(f"search {q!r} answered {r.status_code}: {r.text[:300]}")
                 per_query[q].append(dt)
                 all_lat.append(dt)
-    s = summary_ms(all_lat)
     breakdown = {q: {"matching_documents": totals[q], "p50_ms": round(percentile(v, 50) * 1000, 1),
                      "p95_ms": round(percentile(v, 95) * 1000, 1)} for q, v in per_query.items()}
     for q, b in breakdown.items():
         log(f"    {q!r:36} {b['matching_documents']:>7} docs  p50 {b['p50_ms']:>7} ms  p95 {b['p95_ms']:>7} ms")
+    return summary_ms(all_lat), breakdown
+
+
+def run(stack, quick: bool, workdir, log=print) -> list[Figure]:
+    n_docs, pages_per_doc = (200, 10) if quick else (10_000, 10)
+    reps = 2 if quick else 20
+    user = stack.new_user("Search bench")
+    seeded = stack.app_task("seed_search", org_id=user.org_id, user_id=user.user_id, n_docs=n_docs,
+                            pages_per_doc=pages_per_doc)
+    log(f"  indexed {seeded['pages']:,} pages of {seeded['documents']:,} documents in {seeded['seconds_total']}s")
+    s, breakdown = measure(stack, user, reps, log)
     slowest = max(breakdown, key=lambda q: breakdown[q]["p95_ms"])
     profile = stack.app_task("request_profile", path=f"/api/v1/search?q={quote(slowest)}", token=user.token, repeat=3)
     rare = QUERIES[-1]

@@ -38,6 +38,24 @@ TOPICS = (  # (query, phrase planted in the relevant documents)
     ("court", "court"),
 )
 RELEVANT, DISTRACTORS, PAGES = 10, 5, 3
+KEY = ("search_precision_at_10", "search precision@10, 12 labelled queries", "", ">= 1x baseline")
+
+
+def run(stack, quick: bool, workdir, log=print):
+    """bench.run's figure: mean precision@10 after (the blind index) against before (plaintext page
+    vectors rebuilt from the same texts), in the bench database (as its owner: the before-index is a
+    temporary table of the superuser's session; the after-search applies the organization rule)."""
+    from bench.report import throughput_vs
+    background = 100 if quick else 2000
+    res = stack.app_task("search_quality", as_owner=True, background=background)
+    for query, v in res["queries"].items():
+        log(f"    {query!r:32} {v['matching_documents']:>6} docs  before {v['p_at_10_before']:.1f}  "
+            f"after {v['p_at_10_after']:.1f}")
+    key, figure, unit, _goal = KEY
+    return [throughput_vs(key, figure, res["mean_p_at_10_after"], unit,
+                          "before: plaintext page vectors, best page", res["mean_p_at_10_before"], 1.0,
+                          f"{res['documents']:,} documents (--background {background}); seeded in "
+                          f"{res['seed_seconds']}s", res)]
 
 
 def _docs(rng: random.Random, n_background: int) -> tuple[list[dict], dict]:

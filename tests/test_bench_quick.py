@@ -19,7 +19,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = ("ocr_vs_tesseract", "ocr_vs_ocrmypdf", "born_digital_vs_pypdfium2", "born_digital_vs_pdfplumber",
         "case_list_throughput", "case_list_p99", "upload_10mb_p50", "upload_200mb_rss", "events_p99", "search_p95",
-        "reminders_scan", *(f"turnaround_{mode}_{kind}" for mode in ("embedded", "full")
+        "search_precision_at_10", "search_growth_10k", "search_growth_100k", "search_growth_1m",
+        "reminders_growth_100k", "reminders_scan", "reminders_growth_10m", *(f"turnaround_{mode}_{kind}" for mode in ("embedded", "full")
                             for kind in ("bd1", "bd10", "scan1", "growth")))
 # Variables pytest's conftest set for the test run; the bench builds its own environment.
 TEST_ONLY = ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "STORAGE_BACKEND", "S3_ENDPOINT_URL", "S3_BUCKET",
