@@ -609,10 +609,10 @@ def test_texas_answer_is_due_the_monday_next_after_twenty_days():
     assert labor.due_date == date(2025, 9, 2)  # Mon 09-01 is Labor Day
 
 
-def test_texas_trial_window_stops_where_the_unread_2026_text_begins():
+def test_texas_trial_window_refuses_a_filing_date_before_the_versions_it_models():
     with pytest.raises(DeadlineRuleUnknown) as ei:
-        compute("US-TX", "eviction_petition_filed", date(2026, 2, 2))
-    assert ei.value.field == "trigger_date" and "2025-12-31" in ei.value.guidance
+        compute("US-TX", "eviction_petition_filed", date(2024, 6, 3))
+    assert ei.value.field == "trigger_date" and "2024-12-01" in ei.value.guidance
 
 
 def test_wv_juneteenth_counts_only_in_the_years_it_was_proclaimed():

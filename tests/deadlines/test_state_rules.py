@@ -4,7 +4,12 @@ from datetime import date
 
 import pytest
 
+from app.deadlines import engine
 from app.deadlines.engine import DeadlineRuleUnknown, compute, court_holidays, list_rules
+
+
+def engine_triggers(jurisdiction, case_type, document):
+    return {t["id"]: t for t in engine.suggest_triggers(jurisdiction, case_type, document)}
 
 
 def only(results, rule_id):
@@ -54,10 +59,11 @@ def test_washington_small_claims_service_deadline_counts_back_from_the_hearing()
     assert d.due_date == date(2025, 12, 26) and "ten calendar days" in d.quote
 
 
-def test_washington_rules_read_only_secondhand_say_so():
+def test_washington_answer_quotes_cr_12_and_is_refused_before_its_first_version():
     d = only(compute("US-WA", "civil_summons_served", date(2025, 3, 3)), "wa_civil_answer")
-    assert d.due_date == date(2025, 3, 24) and not d.verified
-    assert any(line.startswith("NOT VERIFIED") for line in d.explanation)
+    assert d.due_date == date(2025, 3, 24) and d.verified
+    assert "Within 20 days, exclusive of the day of service" in d.quote
+    assert not any(line.startswith("NOT VERIFIED") for line in d.explanation)
     with pytest.raises(DeadlineRuleUnknown):
         compute("US-WA", "civil_summons_served", date(2024, 6, 3))
 
@@ -113,7 +119,7 @@ def test_michigan_answer_rolls_past_christmas_eve_and_mail_gives_twenty_eight_da
     served = date(2025, 12, 3)
     assert only(compute("US-MI", "civil_summons_served", served), "mi_civil_answer").due_date == date(2025, 12, 26)
     mailed = only(compute("US-MI", "civil_summons_served", date(2025, 3, 3), "mail"), "mi_civil_answer")
-    assert mailed.due_date == date(2025, 3, 31) and not mailed.verified
+    assert mailed.due_date == date(2025, 3, 31) and mailed.verified and "within 28 days after service" in mailed.quote
 
 
 def test_michigan_summons_window_and_service_deadline_come_from_mcl_600_5735():
@@ -140,7 +146,8 @@ def test_ohio_small_claims_counterclaim_counts_back_and_moves_earlier_off_a_holi
 
 def test_ohio_magistrate_objections_get_no_mail_days():
     mailed = only(compute("US-OH", "magistrate_decision_filed", date(2025, 3, 3), "mail"), "oh_magistrate_objections")
-    assert mailed.due_date == date(2025, 3, 17) and not mailed.verified
+    assert mailed.due_date == date(2025, 3, 17) and mailed.verified
+    assert "within fourteen days of the filing of the decision" in mailed.quote
 
 
 def test_ohio_appeal_rule_starts_with_the_2021_text():
@@ -210,17 +217,38 @@ def test_illinois_judgment_starts_the_motion_and_appeal_clocks():
 # --------------------------------------------------------------------------- Texas after S.B. 38
 
 
-def test_texas_notice_to_vacate_after_sb38_is_shown_but_flagged_unverified():
+def test_texas_notice_to_vacate_after_sb38_keeps_three_days_and_quotes_the_amended_statute():
     before = only(compute("US-TX", "notice_to_vacate_delivered", date(2025, 12, 1)), "tx_notice_to_vacate_ends")
     after = only(compute("US-TX", "notice_to_vacate_delivered", date(2026, 1, 5)), "tx_notice_to_vacate_ends")
     assert before.verified and before.due_date == date(2025, 12, 4)
-    assert not after.verified and after.due_date == date(2026, 1, 8)
-    assert "S.B. 38" in after.version["citation"] and any(line.startswith("NOT VERIFIED") for line in after.explanation)
-    with pytest.raises(DeadlineRuleUnknown) as refused:  # the amended trial-setting rule was not read: no date is invented
-        compute("US-TX", "eviction_petition_filed", date(2026, 1, 5))
-    # ...but the refusal still tells the person what to do, and which rule version that advice comes from
-    assert "2024-12-01 to 2025-12-31" in refused.value.guidance
-    assert "trial date is on your citation and controls" in refused.value.guidance
+    # § 24.005(a) as amended by S.B. 38: still "at least three days' written notice to vacate"
+    assert after.verified and after.due_date == date(2026, 1, 8)
+    assert "S.B. 38" in after.version["citation"] and "at least three days' written notice" in after.quote
+    assert not any(line.startswith("NOT VERIFIED") for line in after.explanation)
+
+
+def test_texas_eviction_filed_in_2026_gets_the_amended_rule_510_trial_window():
+    got = compute("US-TX", "eviction_petition_filed", date(2026, 1, 5))
+    earliest, latest = only(got, "tx_eviction_trial_earliest"), only(got, "tx_eviction_trial_latest")
+    # Rule 510.8(b)(10): "not less than 10 days nor more than 21 days after the petition is filed"
+    assert (earliest.due_date, latest.due_date) == (date(2026, 1, 15), date(2026, 1, 26))
+    assert earliest.version["effective_from"] == "2026-01-01" and "510.8(b)(10)" in earliest.version["citation"]
+    assert earliest.verified and latest.verified
+
+
+def test_texas_eviction_citation_served_tells_when_the_trial_may_be_held():
+    # "No eviction trial may be held until 4 days has passed after service" (Rule 510.15(b));
+    # served Thu 2026-01-15: the 4th day is Martin Luther King Jr. Day, so the period ends Tue 01-20.
+    d = only(compute("US-TX", "eviction_citation_served", date(2026, 1, 15)), "tx_eviction_trial_after_service")
+    assert d.due_date == date(2026, 1, 20) and d.verified and "4 days has passed after service" in d.quote
+    served = engine_triggers("US-TX", "LANDLORD_TENANT", "summons")
+    assert any("I was served with an eviction citation" in p for p in served["eviction_citation_served"]["plain"])
+
+
+def test_texas_justice_court_answer_quotes_rule_502_5():
+    d = only(compute("US-TX", "justice_citation_served", date(2025, 8, 18)), "tx_justice_answer")
+    # 14th day is Labor Day, Mon 09-01: "due on the next day that is not a Saturday, Sunday, or legal holiday"
+    assert d.due_date == date(2025, 9, 2) and d.verified and "end of the 14th day" in d.quote
 
 
 # --------------------------------------------------------------------------- West Virginia answer period
