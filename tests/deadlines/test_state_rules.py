@@ -301,3 +301,34 @@ def test_federal_answer_by_the_united_states_quotes_rule_12a2_and_rolls_past_a_w
     # "within 60 days after service on the United States attorney": Sat 10-18, so Mon 2025-10-20.
     assert d.due_date == date(2025, 10, 20) and d.verified
     assert "within 60 days after service on the United States attorney" in d.quote
+
+
+# --------------------------------------------------------------------------- "I was served with an eviction summons"
+
+
+@pytest.mark.parametrize("jurisdiction,trigger", [
+    ("US-IL", "eviction_summons_served"), ("US-NC", "eviction_summons_issued"), ("US-OH", "eviction_summons_served"),
+    ("US-TX", "eviction_citation_served"),
+])
+def test_an_eviction_summons_is_a_trigger_a_person_recognises(jurisdiction, trigger):
+    found = engine_triggers(jurisdiction, "LANDLORD_TENANT", "summons")
+    assert trigger in found and any("served with an eviction" in p for p in found[trigger]["plain"])
+
+
+def test_ohio_eviction_summons_must_come_seven_days_before_trial():
+    d = only(compute("US-OH", "eviction_summons_served", date(2026, 1, 9)), "oh_eviction_trial_earliest")
+    # R.C. 1923.06(A): "Such service shall be at least seven days before the day set for trial."
+    assert d.due_date == date(2026, 1, 16) and d.verified and "at least seven days before the day set for trial" in d.quote
+
+
+def test_north_carolina_summons_sets_appearance_within_seven_court_days_of_issuance():
+    d = only(compute("US-NC", "eviction_summons_issued", date(2025, 12, 19)), "nc_summary_ejectment_appearance_latest")
+    # G.S. 42-28: "not to exceed seven days from the issuance of the summons, excluding weekends and legal holidays";
+    # Dec 24-26 and Jan 1 are North Carolina holidays.
+    assert d.due_date == date(2026, 1, 5) and d.verified
+
+
+def test_illinois_eviction_summons_service_rule_says_what_was_not_read():
+    d = only(compute("US-IL", "eviction_summons_served", date(2026, 3, 6)), "il_eviction_appearance_earliest")
+    assert d.due_date == date(2026, 3, 9) and not d.verified
+    assert any(line.startswith("NOT VERIFIED") and "101(b)(2)" in line for line in d.explanation)
