@@ -40,7 +40,9 @@ Pure Python: no web framework imports.
 
 from __future__ import annotations
 
+import json
 import threading
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -263,6 +265,10 @@ class DeadlineEngine:
 
     def _calendar(self, jur: Jurisdiction, v: RuleVersion, state: str | None, lines: list[str]):
         if not jur.is_federal:
+            if v.holidays_also:
+                also = v.holidays_also
+                lines.append(f"Also holidays for this rule: {also['label']} ({also['citation']})")
+                return Calendar(jur, _holidays_also(json.dumps(also["spec"], sort_keys=True)), also["label"]), None
             return Calendar(jur), None
         cite = jur.counting.get("state_holidays") or "Fed. R. Civ. P. 6(a)(6)(C)"
         if v.direction != "after":
@@ -442,6 +448,16 @@ def list_rules(jurisdiction: str, case_type: str | None = None) -> list[dict[str
 
 def list_triggers(jurisdiction: str, case_type: str | None = None) -> list[dict[str, Any]]:
     return get_engine().list_triggers(jurisdiction, case_type)
+
+
+def _holidays_also(spec_json: str):
+    """Year -> holidays of a rule's own extra holiday spec (cached per spec and year)."""
+    return lambda year: _holidays_also_year(spec_json, year)
+
+
+@lru_cache(maxsize=256)
+def _holidays_also_year(spec_json: str, year: int) -> dict[date, str]:
+    return build_holidays(json.loads(spec_json), year)
 
 
 def suggest_triggers(jurisdiction: str, case_type: str | None = None,

@@ -166,6 +166,7 @@ def _version_from(v: dict[str, Any]) -> RuleVersion:
         counting=v["counting"], notes=v.get("notes", ""), weekday=v.get("weekday"),
         service_adjustment_note=v.get("service_adjustment_note"), unverified_reason=v.get("unverified_reason"),
         quote_source=v.get("quote_source"), left_open=tuple(v.get("left_open", ())),
+        holidays_also=v.get("holidays_also"),
     )
 
 

@@ -36,7 +36,7 @@ MAX_YEAR = 2199
 VERSION_KEYS = ("period", "unit", "weekday", "direction", "roll", "exclude_trigger_day",
                 "short_period_excludes_nonbusiness", "service_adjustments", "service_adjustment_note",
                 "counting", "citation", "source_url", "quote", "quote_source", "verified",
-                "unverified_reason", "left_open", "notes")
+                "unverified_reason", "left_open", "notes", "holidays_also")
 
 
 NEEDED_KEYS = ("period", "unit", "citation", "source_url", "verified")
@@ -127,6 +127,9 @@ class RuleVersion:
     unverified_reason: str | None = None
     quote_source: str | None = None
     left_open: tuple[str, ...] = ()
+    # Days this rule's own computation text treats as holidays beyond the court calendar (e.g. Tex. R. Civ.
+    # P. 510.4: "a state or federal holiday"): {"label", "citation", "spec"} with a holidays spec.
+    holidays_also: dict[str, Any] | None = None
 
     def in_force(self, d: date) -> bool:
         return self.effective_from <= d and (self.effective_until is None or d <= self.effective_until)

@@ -332,3 +332,15 @@ def test_illinois_eviction_summons_service_rule_says_what_was_not_read():
     d = only(compute("US-IL", "eviction_summons_served", date(2026, 3, 6)), "il_eviction_appearance_earliest")
     assert d.due_date == date(2026, 3, 9) and not d.verified
     assert any(line.startswith("NOT VERIFIED") and "101(b)(2)" in line for line in d.explanation)
+
+
+def test_texas_2026_eviction_periods_skip_texas_state_holidays_as_rule_510_4_says():
+    # Rule 510.4(a)(3)(A): a last day that is "a Saturday, Sunday, or a state or federal holiday" moves;
+    # Tue 2026-04-21 is San Jacinto Day (Tex. Gov't Code § 662.003(b)(3)), which the Texas court calendar
+    # otherwise leaves open.
+    d = only(compute("US-TX", "eviction_judgment_signed", date(2026, 4, 16)), "tx_eviction_appeal")
+    assert d.due_date == date(2026, 4, 22)
+    assert any(line.startswith("Also holidays for this rule: Texas state and federal") for line in d.explanation)
+    # the justice-court answer (Rule 502.5, "legal holiday") keeps the court calendar: San Jacinto Day is open there
+    answer = only(compute("US-TX", "justice_citation_served", date(2026, 4, 7)), "tx_justice_answer")
+    assert answer.due_date == date(2026, 4, 21)
