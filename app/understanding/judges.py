@@ -30,6 +30,9 @@ _LABELLED = re.compile(
     r"court[ \t]+judge|coa[ \t]+justice|judge\(s\)|presiding[ \t]+judge|judge|justice|(?:the[ \t]+)?hon(?:orable|\.)?|"
     r"the[ \t]+(?:pretrial|managing|assigned|trial)[ \t]+judge(?:[ \t]+assigned)?[ \t]+is)[ \t]*:?[ \t]*"
     r"(?:\n[ \t]*)?(?P<rest>[^\r\n]{3,120})$", re.I | re.M)
+# "Please report to Judge DEAN R MARCOLONGO virtually", "will be heard before the Honorable Judge Ana M. Ruiz"
+_BEFORE_JUDGE = re.compile(rf"\b(?i:report[ \t]+to|before|appear[ \t]+before)[ \t]+(?i:the[ \t]+)?(?i:hon(?:orable|\.)?[ \t]+)?"
+                           rf"(?i:judge|justice)[ \t]+(?P<name>{_WORD}(?:[ \t]+{_WORD}){{1,4}})")
 _PRESIDING = re.compile(rf"^[ \t]*(?P<name>{_NAME}),[ \t]+(?:presiding|referral)[ \t]*$", re.M)
 _PANEL = re.compile(r"^[ \t]*(?:<[^>]+>[ \t]*)*(?:before|present|panel)[ \t]*:?[ \t]+(?P<rest>[^\r\n<]{3,300})", re.I | re.M)
 _VOTE = re.compile(rf"(?P<names>{_NAME}(?:,[ \t]+(?:C\.[ \t]?J\.|P\.[ \t]?J\.|J\.),?)?(?:(?:,|,?[ \t]+and)[ \t]+{_NAME}"
@@ -80,6 +83,8 @@ def _candidates(doc: _Doc):
             continue                                # "Hon. Thomas F. Nye" representing a party is a lawyer
         rest = re.split(r"[ \t]{3,}|\t|;", m.group("rest").strip())[0]
         yield rest, m.start("rest"), m.end("rest")
+    for m in _BEFORE_JUDGE.finditer(text):
+        yield m.group("name"), m.start(), m.end()
     for m in _PRESIDING.finditer(text):
         yield m.group("name"), m.start(), m.end()
     for m in _PANEL.finditer(text, 0, min(len(text), 20_000)):

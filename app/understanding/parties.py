@@ -48,7 +48,7 @@ _DEFINED_PARTY = re.compile(
     rf"(?:,?\s+and\s+(?P<name2>[A-Z][\w.,&'’ -]{{1,80}}?)\s*\(\s*[\"“][^\"”\n]{{1,30}}[\"”]\s*\))?")
 _COLLECTOR = re.compile(r"(?P<name>[A-Z][\w.,&'’ -]{2,60}?)\s+is\s+a\s+debt\s+collector|"
                         r"(?:debt|money|amount)\s+(?:that\s+)?you\s+owe\s+to\s+(?P<creditor>[A-Z][\w.,&'’ -]{2,60}?)[.;]")
-_CAPTION_LABEL = re.compile(r"^[ \t]*(?:case\s+name|short\s+title|caption|case\s+style|re|in\s+re|matter|asunto|caso)[ \t]*:[ \t]*(?P<rest>[^\r\n]*)$",
+_CAPTION_LABEL = re.compile(r"^[ \t]*(?:case\s+name|short\s+title|(?:case\s+)?caption|case\s+style|re|in\s+re|matter|asunto|caso)[ \t]*:[ \t]*(?P<rest>[^\r\n]*)$",
                             re.I | re.M)
 _PACER_NUMBER = re.compile(r"^\d{1,2}:\d{2}-[a-z]{2,4}-\d{3,6}(?:-[A-Za-z0-9]{1,5})*[ \t]+")
 _SIGNAL = re.compile(r"(?:see|cf\.|e\.g\.|but\s+see|accord|compare|citing|quoting|in)\b", re.I)
@@ -92,6 +92,8 @@ def _clean_name(raw: str) -> str | None:
     s = re.sub(r"\[[^\]]*\]", " ", s)
     s = _squash(s)
     s = re.sub(r"^(?:and|&|to|c/o|attn:?|by:?|/s/|s/)\s+", "", s, flags=re.I)
+    s = re.sub(r"^(?:[Aa]ttorney|ATTORNEY|Mr\.?|Mrs\.?|Ms\.?|Dr\.?)\s+(?=[A-Z])", "", s)   # "Attorney Jacob L. Houmand, Esquire"
+    s = re.sub(r"\s+(?:print(?:ed)?|signature|name|date)$", "", s, flags=re.I)   # "Jerome K. Whitfield  Print" (a form's label)
     s = re.sub(r"^in\s+(?:re:?|the\s+(?:matter|interest|estate)\s+of)\s+", "", s, flags=re.I)   # "In re J.W." names J.W.
     s = re.sub(r",\s+(?:an?\s+)?(?:minor\s+)?child(?:ren)?\.?$", "", s, flags=re.I)
     s = re.sub(r",?\s+et\s+al\.?.*$", "", s, flags=re.I)
@@ -116,10 +118,18 @@ def _clean_name(raw: str) -> str | None:
     if low in ("the above-named", "above-named respondents", "client", "clerk", "tenant", "landlord", "occupants",
                "all occupants", "name", "name of party", "unknown", "the court", "court staff"):
         return None
+    if all(w in _FORM_WORDS for w in re.findall(r"[a-z]+", low)):
+        return None                                  # "In the (check one)", a form's own words
+    if re.fullmatch(rf"(?:county|parish),?\s+(?:{_STATES})", low):
+        return None                                  # "______ County, Texas" with the blank empty
     if re.match(r"^(?:the|a|an|this|your|my|our|all|any)\b", low) and not re.search(r"\b(?:inc|llc|corp|company|bank|trust)\b", low) \
             and not _SOVEREIGN.match(low):
         return None
     return s
+
+
+_FORM_WORDS = {"in", "the", "of", "a", "an", "and", "or", "check", "one", "county", "court", "name", "print", "first",
+               "middle", "last", "at", "for", "to"}
 
 
 _KEEP_UPPER = {"LLC", "LLP", "PLLC", "LP", "L.P.", "N.A.", "P.C.", "P.A.", "P.L.L.C.", "L.L.C.", "USA", "U.S.", "II",
@@ -162,7 +172,9 @@ def _same_person(a: str, b: str) -> bool:
     ma, mb = ta[1:-1], tb[1:-1]
     if not ma or not mb:
         return len(ma) == len(mb)
-    return all(x[0] == y[0] for x, y in zip(ma, mb)) and len(ma) == len(mb)
+    if COMPANY_END.search(a) or COMPANY_END.search(b):
+        return False                                # "Deloitte & Touche LLP" is not "Deloitte Tax LLP"
+    return len(ma) == len(mb) and all(x == y or (x[0] == y[0] and min(len(x), len(y)) == 1) for x, y in zip(ma, mb))
 
 
 def _left_column(line: str) -> tuple[str, int]:
@@ -191,7 +203,7 @@ def _parties(doc: _Doc, ctx: dict) -> list[dict]:
             name = _clean_name(raw)
             if name and not _not_a_party(name, role):
                 found.append({"name": _display_name(name), "role": role, "quote": doc.quote(qs, qe), "_pos": qs})
-    return _drop_surnames(_merge_parties(_natural_order(found, doc)))
+    return _drop_truncated(_drop_surnames(_merge_parties(_natural_order(found, doc))))
 
 
 _STATES = ("alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|hawaii|idaho|illinois|"
@@ -216,10 +228,15 @@ def _natural_order(found: list[dict], doc: _Doc) -> list[dict]:
     """'BARBER DEVON' (a court system's surname-first caption) is 'DEVON T. BARBER' when the paper also writes him so."""
     for p in found:
         words = p["name"].split()
+        if len(words) == 3 and re.fullmatch(r"[A-Z]\.?", words[2]):     # "BARBER DEVON T"
+            initial = rf"[ \t]+{words[2][0]}\.?"
+            words = words[:2]
+        else:
+            initial = r"(?:[ \t]+[A-Z]\.?)?"
         if p["role"] == "ATTORNEY" or len(words) != 2 or not all(re.fullmatch(r"[A-Za-z'’\-]{2,}", w) for w in words) \
                 or COMPANY_END.search(p["name"]) or _HEADINGS.search(p["name"]):
             continue
-        m = re.search(rf"\b{re.escape(words[1])}(?:[ \t]+[A-Z]\.?)?[ \t]+{re.escape(words[0])}\b", doc.text, re.I)
+        m = re.search(rf"\b{re.escape(words[1])}{initial}[ \t]+{re.escape(words[0])}\b", doc.text, re.I)
         if m and m.group(0).lower() != p["name"].lower():
             p["name"] = _display_name(_squash(m.group(0)))
     return found
@@ -325,27 +342,42 @@ def _caption_line_parties(doc: _Doc, ctx: dict):
         mm = re.match(r"^(?P<a>[A-Z][^\r\n]{1,80}?)\s+(?:v\.?|vs\.?|versus)\s+(?P<b>[A-Z][^\r\n]{1,80}?)$", line)
         prose = mm and re.search(r"\b[a-z]+\s+[a-z]+\s+[a-z]+\b", mm.group("a") + " " + mm.group("b"))
         if mm and not prose and not re.search(r"\d", mm.group("a")):   # not a schedule row "TXW 1 19-00877 Milton v. Bard"
-            yield mm.group("a"), ra, ls, le
-            yield mm.group("b"), rb, ls, le
+            (sa, a), (sb, b) = _stated(text, mm.group("a")), _stated(text, mm.group("b"))
+            yield a, sa or _OPPOSITE.get(sb or "", ra), ls, le     # "filed by Petitioner Theodore D'Apuzzo, P.A."
+            yield b, sb or _OPPOSITE.get(sa or "", rb), ls, le
     for m in _IN_RE.finditer(text, 0, min(len(text), 8000)):
         yield m.group("name"), "OTHER", m.start(), m.end()
 
 
 _OPPOSITE = {"APPELLANT": "APPELLEE", "APPELLEE": "APPELLANT", "PETITIONER": "RESPONDENT", "RESPONDENT": "PETITIONER"}
-_STATED = re.compile(r"\b(?P<role>Appellants?|Appellees?|Petitioners?|Respondents?)[ \t]+(?P<rest>[^\n.;\[]{2,120})")
+_STATED = re.compile(r"\b(?P<role>Appellants?|Appellees?|Petitioners?|Respondents?)[ \t]+"
+                     r"(?P<rest>(?:[^\n.;\[]|(?<=\b[A-Z])\.){2,120})")
 
 
 def _stated_role(text: str, side: str) -> str | None:
     """The role a notice gives one side of its caption: 'on behalf of Appellee Commissioner Pennsylvania State Police'."""
+    return _stated(text, side)[0]
+
+
+def _stated(text: str, side: str) -> tuple[str | None, str]:
+    """(role, name): the role the paper states for one side of its caption, and the side's name in full when the
+    paper writes it so ('Victoria Nelson' in the caption is 'Appellee Victoria L. Nelson' in the entries)."""
     words = re.findall(r"[A-Za-z0-9][\w'’&-]*", re.sub(r",?\s+et\s+al\.?.*$", "", side, flags=re.I))
     if not words:
-        return None
+        return None, side
     first, last = words[0].lower(), words[-1].lower()
     for m in _STATED.finditer(text, 0, min(len(text), 60_000)):
-        rest = [w.lower() for w in re.findall(r"[A-Za-z0-9][\w'’&-]*", m.group("rest"))][:12]
+        found = list(re.finditer(r"[A-Za-z0-9][\w'’&-]*", m.group("rest")))[:12]
+        rest = [w.group(0).lower() for w in found]
         if rest and rest[0] == first and last in rest:
-            return _ROLE_WORDS.get(m.group("role").lower())
-    return None
+            name = side
+            k = rest.index(last)
+            fuller = m.group("rest")[:found[k].end()]
+            if len(words) == 2 and k > 1 and _PERSON.match(fuller) and \
+                    all(len(w.group(0)) == 1 for w in found[1:k]):
+                name = fuller                       # only initials added between the first and last names
+            return _ROLE_WORDS.get(m.group("role").lower()), name
+    return None, side
 
 
 def _labelled_parties(doc: _Doc, ctx: dict):
@@ -363,6 +395,9 @@ def _labelled_parties(doc: _Doc, ctx: dict):
         yield raw, role, m.start(), m.end()
     for m in _RECIPIENT.finditer(text):
         yield m.group("name"), "ATTORNEY", m.start("name"), m.end("name")
+    for m in _ROLE_AFTER_NAME.finditer(text):
+        yield m.group("name"), "ATTORNEY" if m.group("atty") else _ROLE_WORDS[m.group("role").lower()], \
+            m.start("name"), m.end("name")
     yield from _two_column_parties(doc)
     for m in _ROLE_LABEL_LINE.finditer(text):
         li = doc.line_index(m.start())
@@ -375,6 +410,10 @@ def _labelled_parties(doc: _Doc, ctx: dict):
 # e-filing recipients: "Plaintiff Attorney  GREGORY FRANCIS KOTCHICK  GKOTCHICK@FIRM.COM"
 _RECIPIENT = re.compile(r"^[ \t]*(?:plaintiff|defendant|petitioner|respondent)(?:'s|’s)?[ \t]+attorney(?:[ \t]+information)?"
                         r"(?:[ \t]{2,}|[ \t]*\n[ \t]*)(?P<name>[A-Z][A-Za-z.'’\- ]{3,60}?)(?=[ \t]{2,}|[ \t]*$)", re.I | re.M)
+# a notice's list of who may attend: "GREGORY FRANCIS KOTCHICK Plaintiff Attorney" / "DEVON T BARBER Defendant"
+_ROLE_AFTER_NAME = re.compile(r"^[ \t]*(?P<name>[A-Z][A-Z'’\-]+\.?(?:[ \t]+[A-Z][A-Z'’\-]*\.?){1,4})[ \t]+"
+                              r"(?P<role>Plaintiff|Defendant|Petitioner|Respondent|Appellant|Appellee)(?P<atty>[ \t]+Attorney)?[ \t]*$",
+                              re.M)
 # two columns: "Person or Business Suing You (Plaintiff)   Person or Business Being Sued (Defendant)" / ".Acme LLC. .Jo Doe."
 _TWO_COLUMN_HEAD = re.compile(r"^[^\n]*\((?P<a>plaintiff|petitioner)\)[^\n]*\((?P<b>defendant|respondent)\)[ \t]*$", re.I | re.M)
 
@@ -404,12 +443,16 @@ def _hinted_parties(doc: _Doc, ctx: dict):
     """'Tamara Lynn Hostetler  Case' / '(First Name) (Middle Name) (Last Name)' / 'Petitioner, (Enter your ... name above)'."""
     for i in range(2, min(len(doc.lines), 200)):
         m = _HINTED_ROLE.match(doc.line_text(i))
-        if not m or not _HINT_LINE.match(doc.line_text(i - 1)):
+        if not m:
             continue
-        name = re.split(r"[ \t]{2,}|\t", doc.line_text(i - 2).strip())[0]
-        name = re.sub(r"[ \t]+(?:case|number|division|no\.?)$", "", name, flags=re.I)
+        above = [k for k in range(i - 1, max(-1, i - 5), -1) if doc.line_text(k).strip()][:2]
+        if len(above) < 2 or not _HINT_LINE.match(doc.line_text(above[0])):
+            continue
+        k = above[1]
+        name = re.split(r"[ \t]{2,}|\t", doc.line_text(k).strip())[0]
+        name = re.sub(r"[ \t]+(?:case|number|division|no\.?)(?:[ \t]+\d{1,3})?$", "", name, flags=re.I)
         if not _HEADINGS.search(name):
-            yield name, _ROLE_WORDS.get(m.group("role").lower(), "OTHER"), doc.lines[i - 2][0], doc.lines[i][1]
+            yield name, _ROLE_WORDS.get(m.group("role").lower(), "OTHER"), doc.lines[k][0], doc.lines[i][1]
 
 
 def _notice_parties(doc: _Doc, ctx: dict):
@@ -566,6 +609,13 @@ def _drop_surnames(parties: list[dict]) -> list[dict]:
     """'Efurd' from a short title ('Efurd v. AAA Cooper') when 'Joyce Efurd' is listed too."""
     lasts = {_name_key(p["name"]).split()[-1] for p in parties if len(_name_key(p["name"]).split()) > 1}
     return [p for p in parties if len(_name_key(p["name"]).split()) > 1 or _name_key(p["name"]) not in lasts]
+
+
+def _drop_truncated(parties: list[dict]) -> list[dict]:
+    """'New Jersey Turnpike' (a caption cut to its field's width) when 'New Jersey Turnpike Authority' has the same role."""
+    keys = [(_name_key(p["name"]), p["role"]) for p in parties]
+    return [p for p, (k, r) in zip(parties, keys)
+            if len(k.split()) < 2 or not any(r == r2 and k2.startswith(k + " ") for k2, r2 in keys)]
 
 
 def _merge_parties(found: list[dict]) -> list[dict]:

@@ -77,6 +77,20 @@ _INLINE_CAPTION = re.compile(r"\b(?:for|in)[ \t]+(?P<a>[A-Z][^,\n]{1,80}?(?:,[ \
                              r"(?P<b>[A-Z][^\n]{1,80}?)(?:,[ \t]+et[ \t]+al)?\.+(?=\s|$)")
 _FILER_SIGNATURE = re.compile(rf"\[[\w-]+\][ \t]*(?:\((?:ECF:[ \t]*)?(?P<a>{_NAME_RX})\)|(?P<b>{_NAME_RX}))[ \t]*$", re.M)
 _ATTORNEYS_FOR = re.compile(r"attorneys?[ \t]+for[ \t]+(?:appellants?|appellees?|petitioners?|respondents?):[ \t]*(?P<names>[^;\[\n]{2,120})", re.I)
+# a docket's entry row: "04/25/2018 <tab> 12 <tab> APPEARANCE of Counsel Form filed by ..." (the entry's text)
+_ENTRY = re.compile(r"^[ \t]*\d{2}/\d{2}/\d{4}[ \t]+(?:\d{1,4}[ \t]+)?(?P<body>[A-Za-z][^\n]{10,3000})$", re.M)
+# "filed by Attorney Nicole Giuliano for Petitioner Theodore D'Apuzzo, P.A." / "..., Esquire for Appellee Victoria L. Nelson"
+_FILED_BY_ATTORNEY_FOR = re.compile(
+    rf"\b(?:filed[ \t]+by|,)[ \t]+Attorney[ \t]+(?P<name>{_NAME_RX})(?:,[ \t]+Esq(?:uire|\.))?[ \t]+for[ \t]+"
+    r"(?P<role>(?i:appellants?|appellees?|petitioners?|respondents?|plaintiffs?|defendants?|debtors?))[ \t]+"
+    r"(?P<party>[A-Z](?:[^\n;\[(]|(?<=\b[A-Z])\.){1,100}?)(?=[ \t]+in[ \t]+\d|[ \t]*[;\[(]|,[ \t]+(?:Attorney|Fee)\b|(?<!\b[A-Z])\.(?:[ \t]|$))")
+# "APPEARANCE of Counsel Form filed by Joshua M. Salzman for United States of America" / "... representing respondent"
+_COUNSEL_FORM = re.compile(rf"\bappearance[ \t]+of[ \t]+counsel[ \t]+form[ \t]+filed[ \t]+by[ \t]+(?:Attorney[ \t]+)?"
+                           rf"(?P<name>{_NAME_RX})[ \t]+(?:for|representing)\b", re.I)
+_ECF_FILER = re.compile(rf"\(ECF:[ \t]*(?P<name>{_NAME_RX})\)")
+# "Attorney for Appellee: Houmand; Attorney for Appellant: Kung."
+_ATTORNEY_FOR_SIDE = re.compile(r"\bAttorney[ \t]+for[ \t]+(?:Appellants?|Appellees?|Petitioners?|Respondents?):[ \t]*"
+                                r"(?P<name>[A-Z][A-Za-z'’\-]+(?:[ \t]+[A-Z][A-Za-z'’\-]+){0,3})(?=[ \t]*[;.,]|[ \t]*$)")
 _HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Dr|Hon)\.?[ \t]+")
 
 
@@ -124,8 +138,29 @@ def _docket_parties(doc: _Doc, ctx: dict):
 
 
 def _notice_filers(doc: _Doc):
-    for m in _DOCKET_TEXT.finditer(doc.text, 0, min(len(doc.text), 60_000)):
-        body, start = m.group("body"), m.start("body")
+    bodies = [(m.group("body"), m.start("body")) for m in _DOCKET_TEXT.finditer(doc.text, 0, min(len(doc.text), 60_000))]
+    if not bodies and _ENTRY.search(doc.text):
+        bodies = [(m.group("body"), m.start("body")) for m in _ENTRY.finditer(doc.text, 0, min(len(doc.text), 200_000))]
+    lawyers: list[str] = []
+    for body, start in bodies:
+        for f in _FILED_BY_ATTORNEY_FOR.finditer(body):
+            lawyers.append(f.group("name"))
+            yield f.group("name"), "ATTORNEY", start + f.start("name"), start + f.end("name")
+            yield f.group("party"), _role(f.group("role")), start + f.start("party"), start + f.end("party")
+        for f in _COUNSEL_FORM.finditer(body):
+            lawyers.append(f.group("name"))
+            yield f.group("name"), "ATTORNEY", start + f.start("name"), start + f.end("name")
+
+    def known(name: str) -> bool:                   # "(ECF: Joshua Salzman)" after "filed by Joshua M. Salzman"
+        words = name.split()
+        return any(w.split()[0] == words[0] and w.split()[-1] == words[-1] for w in lawyers)
+
+    for body, start in bodies:
+        for f in _ECF_FILER.finditer(body):
+            if not known(f.group("name")):
+                yield f.group("name"), "ATTORNEY", start + f.start("name"), start + f.end("name")
+        for f in _ATTORNEY_FOR_SIDE.finditer(body):
+            yield f.group("name"), "ATTORNEY", start + f.start("name"), start + f.end("name")
         for f in _FILED_BY_LAWYER.finditer(body):
             yield f.group("name"), "ATTORNEY", start + f.start(), start + f.end()
         for f in _FILED_FOR_PARTY.finditer(body):
@@ -133,11 +168,13 @@ def _notice_filers(doc: _Doc):
             for name in split_on_and(f.group("names"), r"|,[ \t]+(?i:appellants?|appellees?|petitioners?|respondents?)[ \t]+"):
                 yield name, role, start + f.start(), start + f.end()
         for f in _FILER_SIGNATURE.finditer(body):
-            yield f.group("a") or f.group("b"), "ATTORNEY", start + f.start(), start + f.end()
+            if not known(f.group("a") or f.group("b")):
+                yield f.group("a") or f.group("b"), "ATTORNEY", start + f.start(), start + f.end()
         for f in _ATTORNEYS_FOR.finditer(body):
             for name in re.split(r",[ \t]*", f.group("names")):
                 if re.fullmatch(r"[A-Z][A-Za-z'’\-]+(?:[ \t]+[A-Z][A-Za-z'’\-.]+){0,3}", name.strip()):
                     yield name.strip(), "ATTORNEY", start + f.start(), start + f.end()
+
 
 def _title_caption(doc: _Doc):
     text = doc.text
@@ -186,10 +223,11 @@ def _pacer_blocks(doc: _Doc):
         if role is None:
             continue
         rep = _REPRESENTED.search(line)
+        lawyer = re.sub(r"[ \t]+,", ",", line).rstrip(" ,")      # "James Edgar Boddy , Jr." / "Christopher Howard Lowe ,"
         if rep and rep.group("name").strip():
             yield _cells(rep.group("name"))[0], "ATTORNEY", ls, le
-        elif after_block_end and _PERSON.match(_squash(line)) and not _FIRMISH.search(line) and not _BLOCK_END.match(line):
-            yield line, "ATTORNEY", ls, le
+        elif after_block_end and _PERSON.match(_squash(lawyer)) and not _FIRMISH.search(line) and not _BLOCK_END.match(line):
+            yield lawyer, "ATTORNEY", ls, le
         after_block_end = bool(_BLOCK_END.match(line))
 
 

@@ -276,3 +276,94 @@ def test_a_docket_party_list_heading_is_not_the_role_of_the_lines_above_it():
     assert not any("Officer" in n or n.lower() == "pro se" for n in r)
     # a caption's own role line right under the name still counts
     assert roles("MAE LIN,\n     Plaintiff,\n  v.\nBOLT LLC,\n     Defendant.\n") == {"Mae Lin": "PLAINTIFF", "Bolt LLC": "DEFENDANT"}
+
+
+# ------------------------------------------------------------------ dockets: entries, lawyers, merged names
+
+APPELLATE_DOCKET = (
+    "General Docket\nUnited States Court of Appeals for the Eleventh Circuit\n\n"
+    "Court of Appeals Docket #: 19-90021 \t Docketed: 05/02/2019\n"
+    "Harbor Point Marine, LLC v. USA\n"
+    "Appeal From: Southern District of Florida\n\n"
+    "05/02/2019\t \tMISCELLANEOUS CASE DOCKETED. Petition for permission to appeal filed by Petitioner Harbor Point "
+    "Marine, LLC. Served 05/01/2019 email - Attorney for Respondents: Okonkwo; US mail - Attorney for Respondent: Pruitt.\n"
+    "05/02/2019\t \tAPPEARANCE of Counsel Form filed by Attorney Dana Whitcomb for Petitioner Harbor Point Marine, LLC "
+    "in 19-90021, Attorney Luis R. Ferreira for Petitioner Harbor Point Marine, LLC in 19-90021.\n"
+    "05/06/2019\t \tAPPEARANCE of Counsel Form filed by Renee T. Gallo for United States of America (ECF: Renee Gallo)\n"
+    "05/06/2019\t \tMOTION for extension of time to file response filed by USA. [8512230-1] (ECF: Renee Gallo)\n"
+)
+
+
+def test_appellate_docket_entries_name_the_lawyers_and_give_the_caption_its_roles():
+    r = roles(APPELLATE_DOCKET)
+    assert r["Harbor Point Marine, LLC"] == "PETITIONER" and r["USA"] == "RESPONDENT"
+    for lawyer in ("Dana Whitcomb", "Luis R. Ferreira", "Renee T. Gallo", "Okonkwo", "Pruitt"):
+        assert r.get(lawyer) == "ATTORNEY", lawyer
+    assert "Renee Gallo" not in r                   # the e-filing login of the lawyer already named in full
+
+
+def test_entry_stating_the_role_gives_the_caption_name_in_full():
+    text = ("General Docket\nU. S. Bankruptcy Appellate Panel for the Ninth Circuit\n\n"
+            "Marcus Fell v. Joanna Pryce\n\n"
+            "03/08/2016\t 37 \tNotice of Appeal filed by Attorney Owen K. Talbot, Esquire for Appellee Joanna M. Pryce; "
+            "served by: email - Attorney for Appellee: Talbot; Attorney for Appellant: Reyes. [15-1101] (OKT)\n")
+    r = roles(text)
+    assert r.get("Joanna M. Pryce") == "APPELLEE" and r.get("Marcus Fell") == "APPELLANT"
+    assert r.get("Owen K. Talbot") == "ATTORNEY" and r.get("Reyes") == "ATTORNEY"
+    assert "Attorney Owen K. Talbot" not in r and "Joanna Pryce" not in r
+
+
+def test_pacer_lawyer_with_a_spaced_suffix_and_two_firms_with_one_first_word():
+    text = ("CIVIL DOCKET FOR CASE #: 3:09-cv-00412-SI\n\nPlaintiff\nAmelia Stroud \trepresented by\tPaul Nathan Greer\n"
+            "Greer Law\n12 Main Street\nATTORNEY TO BE NOTICED\n"
+            "Defendant\nHalvorsen & Pike LLP \trepresented by\tRoberta Lin\nATTORNEY TO BE NOTICED\n"
+            "Samuel Edgar Voss , Jr.\nMorrison & Lake LLP\n425 Market Street\nATTORNEY TO BE NOTICED\n"
+            "Daniel Howard Kent ,\nLake Shaw LLP\nPRO HAC VICE\nATTORNEY TO BE NOTICED\n"
+            "Defendant\nHalvorsen Tax LLP\nTERMINATED: 08/14/2010 \trepresented by\tRoberta Lin\n"
+            "Date Filed \t#\tDocket Text\n")
+    r = roles(text)
+    assert r.get("Halvorsen & Pike LLP") == "DEFENDANT" and r.get("Halvorsen Tax LLP") == "DEFENDANT"
+    assert r.get("Samuel Edgar Voss, Jr.") == "ATTORNEY" and r.get("Daniel Howard Kent") == "ATTORNEY"
+
+
+# ------------------------------------------------------------------ court notices and self-help forms
+
+NJ_NOTICE = (
+    "SUPERIOR COURT OF NEW JERSEY\nATLANTIC COUNTY\nGENERIC PROCEEDING\n10/28/2025\n"
+    "CASE CAPTION: GARDEN STATE TOLL VS OKAFOR MIRIAM A\nCASE NUMBER: ATL-DC-004411-25\n"
+    "A Settlement Conference is scheduled for Docket Number ATL-DC-004411-25 on 01/08/2026 at 09:00 AM.\n"
+    "You must attend virtually.\nPlease report to Judge HOLLIS R PEMBERTON virtually via remote.\n"
+    "ELIGIBLE PARTIES AND/OR ATTORNEYS\n"
+    "LEONARD JAMES ASHBY Plaintiff Attorney\nMIRIAM A OKAFOR Defendant\n"
+)
+
+
+def test_court_notice_caption_label_list_of_who_attends_and_the_judge_to_report_to():
+    r = roles(NJ_NOTICE)
+    assert r == {"Garden State Toll": "PLAINTIFF", "Miriam A Okafor": "DEFENDANT", "Leonard James Ashby": "ATTORNEY"}
+    assert judges(NJ_NOTICE) == ["HOLLIS R PEMBERTON"]
+
+
+def test_a_caption_cut_to_its_field_width_is_the_same_party_as_the_full_name():
+    text = ("SUPERIOR COURT OF NEW JERSEY - eCOURTS\nPlaintiff Name:  GARDEN STATE TOLL AUTHORITY\n"
+            "Defendant Name:  MIRIAM A OKAFOR\nCase Caption:  GARDEN STATE TOLL VS OKAFOR MIRIAM A\n"
+            "Case Number:  ATL DC 004411-25\n")
+    assert roles(text) == {"Garden State Toll Authority": "PLAINTIFF", "Miriam A Okafor": "DEFENDANT"}
+
+
+def test_self_help_form_with_a_blank_line_before_the_role_and_a_division_number_after_the_name():
+    text = ("IN THE CIRCUIT COURT OF Boone , MISSOURI\n\nIn re:\n"
+            "Lorna Beth Calloway Case\n(First Name) (Middle Name) (Last Name) | Number 2609-DR00417\n"
+            "Petitioner, (Enter your full legal name above)\n-and-\nDivision\n"
+            "Dale Everett Calloway Number 3\n(First Name) (Middle Name) (Last Name)\n\n"
+            "Respondent. (Enter the other party's full legal name above)\nNotice of Hearing\n")
+    assert roles(text) == {"Lorna Beth Calloway": "PETITIONER", "Dale Everett Calloway": "RESPONDENT"}
+
+
+def test_a_forms_own_words_are_not_parties():
+    text = ("IN THE MATTER OF THE MARRIAGE OF\n\nPetitioner: In the (check one):\n"
+            "Respondent: County, Texas\nAttorney for Respondent\n"
+            "Jerome K. Whitfield  Print\nName, Esq.\n")
+    found = roles(text)
+    assert "In the" not in found and "County, Texas" not in found
+    assert not any(name.endswith("Print") for name in found)
