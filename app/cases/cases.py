@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import types
 import unicodedata
 import uuid
 from datetime import datetime, time, timezone
@@ -39,6 +40,18 @@ def _escape_like(q: str) -> str:
     return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+# What a page of the case list shows of a case (app.schemas.case.case_out): read as plain rows,
+# not ORM objects, so a page of 20 builds no identity map entries (a third of the web process's
+# time per list request went to loading and discarding ORM state).
+LIST_COLUMNS = ("id", "organization_id", "title", "description", "case_type", "court_type", "jurisdiction", "county",
+                "case_number", "filing_deadline", "dispute_amount", "status", "created_at", "updated_at")
+DEADLINE_COLUMNS = ("id", "case_id", "title", "due_date", "due_time", "status")
+
+
+class CaseRow(types.SimpleNamespace):
+    """A case of the list: LIST_COLUMNS, document_count and next_deadlines (rows of DEADLINE_COLUMNS)."""
+
+
 @functools.lru_cache(maxsize=None)
 def _list_statements(by_status: bool, by_type: bool, by_title: bool):
     """(count, page) statements of the case list for one combination of filters, built once.
@@ -59,13 +72,15 @@ def _list_statements(by_status: bool, by_type: bool, by_title: bool):
     doc_count = (sa.select(sa.func.count()).select_from(Document)
                  .where(Document.case_id == Case.id, Document.deleted_at.is_(None))
                  .correlate(Case).scalar_subquery())
-    page = (query.add_columns(doc_count).order_by(Case.updated_at.desc(), Case.id.desc())
+    page = (query.with_only_columns(*(getattr(Case, c) for c in LIST_COLUMNS), doc_count.label("document_count"))
+            .order_by(Case.updated_at.desc(), Case.id.desc())
             .limit(sa.bindparam("limit", type_=sa.Integer)).offset(sa.bindparam("offset", type_=sa.Integer)))
     return count, page
 
 
 def list_cases(principal: Principal, *, status=None, case_type=None, q=None, page=1, per_page=20):
-    """A page of the organization's live cases, newest first, with counts and next deadlines.
+    """A page of the organization's live cases, newest first, with counts and next deadlines
+    (CaseRow: what the list shows, not ORM objects).
 
     ``total`` comes from app/cases/counts.py: counted once per organization and filters
     and reused until a case of the organization changes (exact, not an estimate).
@@ -80,15 +95,18 @@ def list_cases(principal: Principal, *, status=None, case_type=None, q=None, pag
         params["like"] = _escape_like(q)
     total = case_counts.count(principal.org_id, (status, case_type, q),
                               lambda: db.session.execute(count_stmt, params).scalar())
-    rows = db.session.execute(page_stmt, params).all()
-    items = [case for case, _ in rows]
-    attach_summaries(items, counts={case.id: n for case, n in rows})
+    items = [CaseRow(**row._asdict(), next_deadlines=[]) for row in db.session.execute(page_stmt, params)]
+    if items:
+        by_id = {c.id: c for c in items}
+        for d in db.session.execute(_summary_statements()[2], {"ids": list(by_id)}):
+            by_id[d.case_id].next_deadlines.append(d)
     return items, total
 
 
 @functools.lru_cache(maxsize=None)
 def _summary_statements():
-    """(document counts, next three pending deadlines) for a set of case ids (expanding ``ids``)."""
+    """(document counts, next three pending deadlines as Deadline objects, the same as rows of
+    DEADLINE_COLUMNS) for a set of case ids (expanding ``ids``)."""
     ids = sa.bindparam("ids", expanding=True)
     counts = (sa.select(Document.case_id, sa.func.count())
               .where(Document.case_id.in_(ids), Document.deleted_at.is_(None)).group_by(Document.case_id))
@@ -97,16 +115,18 @@ def _summary_statements():
                                             order_by=(Deadline.due_date, Deadline.due_time, Deadline.id)).label("rn")
     ).where(Deadline.case_id.in_(ids), Deadline.status.in_(PENDING_DEADLINE)).subquery()
     dl = sa.orm.aliased(Deadline, ranked)
-    return counts, sa.select(dl).where(ranked.c.rn <= 3).order_by(ranked.c.due_date)
+    rows = (sa.select(*(ranked.c[c] for c in DEADLINE_COLUMNS))
+            .where(ranked.c.rn <= 3).order_by(ranked.c.due_date, ranked.c.due_time, ranked.c.id))
+    return counts, sa.select(dl).where(ranked.c.rn <= 3).order_by(ranked.c.due_date), rows
 
 
 def attach_summaries(cases: list[Case], counts: dict | None = None):
-    """document_count and next_deadlines for a page of cases in two queries, not one per case
-    (one when the caller already has the document counts)."""
+    """document_count and next_deadlines for cases in two queries, not one per case (one when
+    the caller already has the document counts)."""
     ids = [c.id for c in cases]
     nexts = {i: [] for i in ids}
     if ids:
-        counts_stmt, deadlines_stmt = _summary_statements()
+        counts_stmt, deadlines_stmt, _rows = _summary_statements()
         if counts is None:
             counts = dict(db.session.execute(counts_stmt, {"ids": ids}).all())
         for d in db.session.execute(deadlines_stmt, {"ids": ids}).scalars():
