@@ -177,6 +177,36 @@ def search_replicate(**kwargs) -> dict:
     return search_growth.replicate(**kwargs)
 
 
+def search_explain(org_id: str, queries: list[str]) -> dict:
+    """EXPLAIN (ANALYZE, BUFFERS) of the search function's statement for each query, with the
+    organization's tokens (auto_explain of nested statements, sent back as notices; run as_owner)."""
+    from app.search import blind, keys, search
+    app = _app()
+    out = {}
+    with app.app_context():
+        key = keys.search_key(uuid.UUID(org_id), create=False)
+        conn = _pg()
+        conn.autocommit = True
+        cur = conn.cursor()
+        for setting in ("LOAD 'auto_explain'", "SET auto_explain.log_min_duration = 0",
+                        "SET auto_explain.log_analyze = on", "SET auto_explain.log_buffers = on",
+                        "SET auto_explain.log_nested_statements = on", "SET auto_explain.log_level = notice",
+                        "SET client_min_messages = notice", "SELECT set_config('caseos.bypass', 'on', false)"):
+            cur.execute(setting)
+        for q in queries:
+            bq = blind.query(key, search.parse_websearch(q))
+            del conn.notices[:]
+            t0 = time.perf_counter()
+            cur.execute(f"SELECT count(*) FROM {search.SEARCH_FUNCTION}(%s::tsquery, %s::tsquery, %s, NULL, NULL, "
+                        "NULL, NULL, %s)", (bq.tsquery(), bq.rank_tsquery() or bq.tsquery(), org_id,
+                                            search.RANK_WINDOW))
+            cur.fetchall()
+            out[q] = {"ms": round((time.perf_counter() - t0) * 1000, 1),
+                      "plans": list(conn.notices)}
+        conn.close()
+    return out
+
+
 def search_quality(background: int) -> dict:
     """bench.search_quality: precision@10 on the labelled query set, before and after."""
     from bench import search_quality as quality

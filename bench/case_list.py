@@ -150,16 +150,77 @@ def profile(seconds: int = 20, n_cases: int = 100_000, pyspy: str = "py-spy", lo
             "in_process": in_proc, "loadavg": os.getloadavg()}
 
 
+def _cpu(pids) -> float:
+    import psutil
+    total = 0.0
+    for pid in pids:
+        try:
+            t = psutil.Process(pid).cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def compare(other_root: str, seconds: int = 15, rounds: int = 3, log=print) -> dict:
+    """The case list served by this checkout and by another (e.g. main before a change), side by side:
+    two gunicorns on one database, wrk at 32 connections on each in turn (A B A B ...), req/s, p99
+    and the web workers' CPU-ms per request (psutil), which a loaded machine moves far less than
+    wall-clock throughput. ``python -m bench.case_list --compare /path/to/other/checkout``."""
+    import os
+
+    from bench.env import PY, Stack
+    from devkit.net import free_port
+    with Stack(log=log) as stack:
+        stack.start_web()
+        user = stack.new_user("Case list A/B")
+        seed_cases(stack, user.org_id, user.user_id, 100_000)
+        port = free_port()
+        other = stack.spawn("web-other", [PY, "-m", "gunicorn", "--chdir", other_root, "wsgi:app", "-c",
+                                          os.path.join(other_root, "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}"],
+                            ready=lambda _p: _up(port), env=dict(stack.env, PYTHONPATH=other_root, PORT=str(port)))
+        import psutil
+        sides = {"this": (stack.web_url, stack.web_worker_pids()),
+                 "other": (f"http://127.0.0.1:{port}", [c.pid for c in psutil.Process(other.pid).children()])}
+        out = {k: [] for k in sides}
+        for url, _pids in sides.values():
+            wrk(url + "/api/v1/cases?page=1&per_page=20", connections=32, seconds=3, headers=user.headers)
+        for _ in range(rounds):
+            for name, (url, pids) in sides.items():
+                c0 = _cpu(pids)
+                r = wrk(url + "/api/v1/cases?page=1&per_page=20", connections=32, seconds=seconds,
+                        headers=user.headers)
+                r["web_cpu_ms_per_request"] = round((_cpu(pids) - c0) / max(r["requests"], 1) * 1000, 2)
+                out[name].append(r)
+                log(f"  {name}: {r['rps']:.0f} req/s, p99 {r['p99_ms']} ms, web CPU {r['web_cpu_ms_per_request']} "
+                    f"ms/request, load {os.getloadavg()[0]:.1f}")
+    return out
+
+
+def _up(port: int) -> bool:
+    import httpx
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 if __name__ == "__main__":
     import argparse
     import json
 
     parser = argparse.ArgumentParser(description="Profile GET /api/v1/cases under wrk (py-spy on the web workers)")
-    parser.add_argument("--profile", action="store_true", required=True)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--compare", default=None, help="another checkout to serve the same list beside this one")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--py-spy", default="py-spy")
     parser.add_argument("--json", default=None)
     a = parser.parse_args()
+    if a.compare:
+        res = compare(a.compare, a.seconds)
+        if a.json:
+            open(a.json, "w").write(json.dumps(res, indent=1, default=str))
+        raise SystemExit(0)
     res = profile(a.seconds, pyspy=a.py_spy)
     print(f"wrk: {res['wrk']['rps']:.0f} req/s, p99 {res['wrk']['p99_ms']} ms; /healthz {res['healthz']['rps']:.0f} "
           f"req/s; load {res['loadavg']}; {res['samples']} samples")

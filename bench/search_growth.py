@@ -146,8 +146,13 @@ def run(stack, quick: bool, workdir, log=print) -> list[Figure]:
             log(f"  grown to {load['pages']:,} pages ({load['documents']:,} documents): {load}")
         summary, breakdown = search.measure(stack, user, reps, log)
         log(f"  {pages:,} pages: p50 {summary['p50']} ms, p95 {summary['p95']} ms")
-        details = {"latency_ms": summary, "queries": breakdown, "load": load or seeded}
         slowest = max(breakdown, key=lambda q: breakdown[q]["p95_ms"])
+        explain = stack.app_task("search_explain", as_owner=True, org_id=user.org_id,
+                                 queries=[slowest, search.QUERIES[0], search.QUERIES[-1]])
+        for q, e in explain.items():
+            buffers = [ln.strip() for plan in e["plans"] for ln in plan.splitlines() if "Buffers:" in ln][:1]
+            log(f"    search function alone, {q!r}: {e['ms']} ms {buffers}")
+        details = {"latency_ms": summary, "queries": breakdown, "load": load or seeded, "explain": explain}
         notes = (f"{len(search.QUERIES)} queries x {reps}, one client; p50 {summary['p50']} ms; slowest {slowest!r} "
                  f"p95 {breakdown[slowest]['p95_ms']} ms")
         if first is None:
