@@ -89,11 +89,23 @@ def apply_to_case(doc: Document, result: dict):
         db.session.add(Party(organization_id=doc.organization_id, case_id=doc.case_id, name=name[:300],
                              normalized_name=norm[:300], role=role, source_document_id=doc.id, status="SUGGESTED"))
         existing.add(norm)
-    db.session.execute(sa.delete(Deadline).where(Deadline.source_document_id == doc.id,
-                                                 Deadline.status == "SUGGESTED"))
-    confirmed = {(d.due_date, d.title) for d in db.session.execute(
-        sa.select(Deadline).where(Deadline.case_id == doc.case_id)).scalars()}
-    for item in result.get("deadlines") or []:
+    _replace_suggested_deadlines(doc, result.get("deadlines") or [])
+
+
+def _replace_suggested_deadlines(doc: Document, items: list[dict]):
+    """Re-analysis replaces only the analyzer's own suggestions of this document that nobody touched (no
+    author, still SUGGESTED, never edited: ``updated_at == created_at``, both set once here). A deadline a
+    person added, confirmed, edited or dismissed stays, and the analyzer does not suggest it again."""
+    db.session.execute(sa.delete(Deadline).where(
+        Deadline.source_document_id == doc.id, Deadline.case_id == doc.case_id,
+        Deadline.organization_id == doc.organization_id, Deadline.status == "SUGGESTED",
+        Deadline.created_by_id.is_(None), Deadline.updated_at == Deadline.created_at))
+    kept = db.session.execute(sa.select(Deadline).where(Deadline.case_id == doc.case_id,
+                                                        Deadline.organization_id == doc.organization_id)).scalars().all()
+    confirmed = {(d.due_date, d.title) for d in kept}
+    touched = {" ".join(d.quote.split()) for d in kept if d.quote and d.source_document_id == doc.id}
+    now = utcnow()
+    for item in items:
         due = item.get("due_date")
         if not due:
             continue
@@ -104,11 +116,12 @@ def apply_to_case(doc: Document, result: dict):
         if due_date < date.today():
             continue              # a past date is history, said so in the analysis; never a deadline to remind of
         title = (item.get("label") or "Deadline from document")[:300]
-        if (due_date, title) in confirmed:
-            continue
+        if (due_date, title) in confirmed or " ".join((item.get("quote") or "").split()) in touched:
+            continue              # a person has this one already (confirmed, corrected or dismissed)
         db.session.add(Deadline(organization_id=doc.organization_id, case_id=doc.case_id, title=title,
                                 due_date=due_date, status="SUGGESTED", rule=(item.get("basis") or "")[:300] or None,
-                                source_document_id=doc.id, quote=item.get("quote"), reminders=[7, 3, 1, 0]))
+                                source_document_id=doc.id, quote=item.get("quote"), reminders=[7, 3, 1, 0],
+                                created_at=now, updated_at=now))
         confirmed.add((due_date, title))
 
 

@@ -43,7 +43,9 @@ def _alt(names, loose: bool) -> str:
 
 
 def _names(key: str) -> list[str]:
-    return [n for entry in table().values() for n in entry.get(key, [])]
+    """A key's names, each also in capitals as briefs and opinions set them ('WIS. STAT. § 66.0217')."""
+    names = [n for entry in table().values() for n in entry.get(key, [])]
+    return names + [n.upper() for n in names if n.upper() != n and "." in n] if key in ("codes", "chapter", "after") else names
 
 
 @functools.lru_cache(maxsize=1)

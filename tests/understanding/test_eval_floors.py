@@ -30,7 +30,7 @@ FIELD_FLOORS = {
     "dates": (0.97, 0.94),
     "deadlines": (0.97, 0.87),
     "amounts": (0.95, 0.75),
-    "citations": (0.80, 0.83),
+    "citations": (0.95, 0.89),
 }
 ACCURACY_FLOORS = {"document_type_accuracy": 0.80, "primary_case_number_accuracy": 0.92}
 MAX_PAST_NEXT_STEPS = 0
