@@ -52,8 +52,8 @@ def test_a_judgment_puts_the_appeal_form_first():
     assert s["forms"][0]["id"] == "il_notice_of_appeal" and "appeal" in s["forms"][0]["why"]
 
 
-def test_an_eviction_complaint_in_connecticut_rhode_island_or_south_carolina_suggests_the_courts_answer():
-    a = {"document_type": "complaint", "summary": "Summary process complaint for nonpayment of rent."}
+def test_a_landlords_complaint_in_connecticut_rhode_island_or_south_carolina_suggests_the_courts_answer():
+    a = {"document_type": "complaint", "summary": "Landlord's complaint for possession and unpaid rent."}
     for jurisdiction, answer in (("US-CT", "ct_jdhm5_summary_process_answer"),
                                  ("US-RI", "ri_dc53_answer_defendant_tenant"),
                                  ("US-SC", "sc_scca703_magistrate_answer")):
