@@ -33,11 +33,15 @@ def _details(report: dict) -> None:
         problems = {f: v for f, v in doc.items() if isinstance(v, dict) and (v["missed"] or v["extra"])}
         expected_type, found_type = doc["document_type"]
         primary = doc.get("primary_case_number")
+        court = doc.get("primary_court")
         past = doc.get("past_next_steps", []) + doc.get("past_next_steps_today", [])
-        if problems or expected_type != found_type or past or (primary and primary[0] != primary[1]):
+        if (problems or expected_type != found_type or past or (primary and primary[0] != primary[1])
+                or (court and court[0] != court[1])):
             print(f"\n## {name} (type expected {expected_type}, found {found_type})")
             if primary and primary[0] != primary[1]:
                 print(f"  primary case number: expected {primary[0]}, found {primary[1]}")
+            if court and court[0] != court[1]:
+                print(f"  primary court: expected {court[0]}, found {court[1]}")
             for f, pv in problems.items():
                 print(f"  {f}: missed {pv['missed']} extra {pv['extra']}")
             for step in past:
@@ -54,6 +58,7 @@ def readme_table(dev: dict, blind: dict) -> str:
                     f"| {b['precision']:.2f} | {b['recall']:.2f} | {b['f1']:.2f} |")
     for key, label in (("document_type_accuracy", "document type accuracy"),
                        ("primary_case_number_accuracy", "primary case number accuracy"),
+                       ("primary_court_accuracy", "primary court accuracy"),
                        ("past_next_steps", "past events offered as next steps (reference date)"),
                        ("past_next_steps_today", "past events offered as next steps (today)")):
         fmt = (lambda v: str(v)) if key.startswith("past") else (lambda v: f"{v:.2f}")

@@ -21,6 +21,9 @@ class ValueFound(_Quoted):
 
 class CourtFound(_Quoted):
     name = fields.String(required=True)
+    primary = fields.Boolean(metadata={"description": "True on the court of the paper's own case (at most one per "
+                                                      "analysis); the others are named by the paper (the court below, "
+                                                      "a form's approving court, courts in its text)."})
 
 
 class DateFound(_Quoted):

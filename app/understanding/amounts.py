@@ -11,6 +11,10 @@ from app.understanding.text import MAX_ITEMS, _Doc, _SENT_END_RE, _Taken, _squas
 _AMOUNT_RES = [
     re.compile(r"(?<![\w.])(?:US\s?\$|\$|USD\s?|US\$)\s?(?P<num>\d{1,3}(?:,\d{3}){1,4}+|\d{1,13}+)(?P<cents>\.\d{1,2})?+(?![\d,]*\d)(?!\.\d)"),
     re.compile(r"(?<![\w.$,])(?P<num>\d{1,3}(?:,\d{3}){1,4}+|\d{1,13}+)(?P<cents>\.\d{2})?[ \t]+(?:dollars|USD|d[óo]lares)\b", re.I),
+    # a receipt's or a form's money field without a currency sign ("Billable Pages: 1  Cost: 0.10", "Fee Amount: 505.00")
+    re.compile(r"(?<![\w])(?:cost|fee(?:\s+amount)?|amount(?:\s+(?:due|paid|owed))?|total(?:\s+(?:due|cost|amount))?|"
+               r"balance(?:\s+due)?|charge)[ \t]*:[ \t]*(?P<num>\d{1,3}(?:,\d{3}){1,4}+|\d{1,9}+)(?P<cents>\.\d{2})(?![\d.,]\d|\d)",
+               re.I),
 ]
 _AMOUNT_LABELS = [
     (r"late\s+(?:fee|charge)s?|recargos?\s+por\s+mora", "late fee"),
@@ -89,6 +93,8 @@ def _amounts(doc: _Doc) -> list[dict]:
                 continue
             digits = m.group("num").replace(",", "")
             cents = m.group("cents") or ""
+            if len(cents) == 2 and re.match(r"\s", text[e:e + 1]):
+                cents = ""                           # "$20,000.1 For the reasons": a footnote mark, not ten cents
             try:
                 value = Decimal(digits + cents).quantize(Decimal("0.01"))
             except (InvalidOperation, ValueError):

@@ -377,6 +377,34 @@ def _generic(item: dict) -> bool:
     return item["name"].lower() in _GENERIC or item["_kind"] == "district_only"
 
 
+# a court named as another court's or as the author of a form: the court below, the transferor, the approver
+_OTHER_COURT_BEFORE = re.compile(
+    r"(?:appeal(?:ed)?\s+from|originating|lower|trial|transferor|court\s+below|transferred\s+(?:from|to)|removed\s+from|"
+    r"remanded\s+to|mandate\s+issued\s+to|sent\s+to|forwarded\s+to|approved\s+by|adopted\s+by|promulgated\s+by|"
+    r"review\s+of|certified\s+(?:question\s+)?from)\b[^\n]{0,40}$", re.I)
+_OTHER_COURT_HEADING = re.compile(r"^[ \t]*(?:(?:trial|lower|originating|transferor|prior)\s+court(?:\s+information)?|"
+                                  r"court\s+of\s+appeals\s+information|appeal\s+from)[ \t]*:?[ \t]*$",
+                                  re.I | re.M)
+
+
+def _names_another_court(doc: _Doc, item: dict) -> bool:
+    """A court the paper names as another court's (the court below, a form's approving court)."""
+    text, pos = doc.text, item["_pos"]
+    line_start = text.rfind("\n", 0, pos) + 1
+    if _OTHER_COURT_BEFORE.search(text, max(line_start, pos - 60), pos):
+        return True
+    li = doc.line_index(pos)
+    above = [doc.line_text(k) for k in range(max(0, li - 6), li)]
+    return any(_OTHER_COURT_HEADING.match(line) for line in above)
+
+
+def _mark_primary(doc: _Doc, items: list[dict]) -> None:
+    """The court of the paper's own case: the first court the paper names that is not another court's."""
+    own = next((it for it in items if not _names_another_court(doc, it)), None)
+    for it in items:
+        it["primary"] = it is own
+
+
 def _courts(doc: _Doc, jurisdiction: str | None) -> list[dict]:
     items = _drop_menus(doc, _court_matches(doc))
     for it in items:
@@ -389,4 +417,5 @@ def _courts(doc: _Doc, jurisdiction: str | None) -> list[dict]:
         cid = _courts_db_id(it["_base"], jurisdiction)
         if cid:
             it["courts_db_id"] = cid
+    _mark_primary(doc, out)
     return out

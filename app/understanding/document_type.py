@@ -20,7 +20,14 @@ _TYPE_CUES = [
     ("notice", r"\bnotice\s+to\s+quit\b", 4), ("notice", r"\bnotice\s+of\s+(?!motion)\w+", 2.5),
     ("notice", r"\bnotice\b", 2), ("notice", r"\baviso\b", 3), ("notice", r"notice\s+of\s+electronic\s+filing", 4),
     ("notice", r"clerk'?s\s+notice|docketing\s+notice", 3),
+    # a court's notice of an event ("A Settlement Conference is scheduled for ..."), a court system's e-mailed notice
+    ("notice", r"\b(?:is|has\s+been)\s+(?:re)?scheduled\s+for\b|\bthe\s+following\s+notice\s+is\s+being\s+sent\b|"
+               r"\bnotice\s+has\s+been\s+electronically\s+mailed\s+to\b|\bfor\s+notification\s+purposes\s+only\b", 2, True),
     ("order", r"\border\b", 3), ("order", r"it\s+is\s+(?:hereby\s+|further\s+)?ordered", 3),
+    # the operative words of a court's directive, wherever the layout puts them: "ORDERED that ..." opening a line,
+    # "On order of the Court, ... it is DENIED", a disposition standing alone ("Denied.", "GRANTED *.")
+    ("order", r"^[ \t]*(?-i:ORDERED|IT\s+IS\s+(?:HEREBY\s+)?ORDERED)\b|\bon\s+order\s+of\s+the\s+court\b|"
+              r"\bit\s+is\s+(?-i:DENIED|GRANTED|DISMISSED)\b|^[ \t]*(?:denied|granted|dismissed)[ \t]*\*?[ \t]*[.,]", 4, True),
     ("order", r"\bso\s+ordered\b", 3), ("order", r"\borden\b", 2),
     ("order", r"\bopinion\s+of\s+the\s+court\b|delivered\s+the\s+opinion|\bslip\s+opinion\b|^[ \t]*opinion[ \t]*$|"
               r"\b(?:affirmed|reversed|remanded)\b", 2.5),
@@ -138,6 +145,17 @@ def _score_top(doc: _Doc, scores: dict, body: dict) -> int:
 
 def _document_type(doc: _Doc, ctx: dict) -> tuple[str, float]:
     """Weighted cues: a title line near the top counts most, its leading cue most of all."""
+    scores = _type_scores(doc)
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], DOCUMENT_TYPES.index(kv[0])))
+    (top_t, top), (_sec_t, second) = ranked[0], ranked[1]
+    if top < 1.5:
+        return "other", 0.3
+    conf = (top / (top + second)) * (1 - math.exp(-top / 4))
+    return top_t, round(max(0.05, min(0.99, conf)), 2)
+
+
+def _type_scores(doc: _Doc) -> dict[str, float]:
+    """Each document type's score from the cues of the title block, the body and the paper's furniture."""
     text = doc.text
     scores = {t: 0.0 for t in DOCUMENT_TYPES}
     body = {t: 0.0 for t in DOCUMENT_TYPES}
@@ -158,9 +176,4 @@ def _document_type(doc: _Doc, ctx: dict) -> tuple[str, float]:
     blanks = len(_BLANK_RE.findall(sample))
     density = blanks * 1000 / max(len(sample), 1)          # a form is mostly blanks; an opinion has a few "___"
     scores["form"] += min(14.0, 0.6 * blanks) * min(1.0, density / 2)
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], DOCUMENT_TYPES.index(kv[0])))
-    (top_t, top), (_sec_t, second) = ranked[0], ranked[1]
-    if top < 1.5:
-        return "other", 0.3
-    conf = (top / (top + second)) * (1 - math.exp(-top / 4))
-    return top_t, round(max(0.05, min(0.99, conf)), 2)
+    return scores

@@ -26,7 +26,8 @@ Match rules (each expected item matches at most one found item, and the reverse)
 
 Fields are micro-averaged over the documents (true and false positives summed). Also reported:
 document type accuracy (and what each wrong type was), the accuracy of the primary case number
-(the paper's own case: the item marked ``primary``, else the first one found), language accuracy,
+(the paper's own case: the item marked ``primary``, else the first one found) and of the primary
+court (the court of the paper's own case, matched like courts), language accuracy,
 party-role and date-label accuracy over matched items, and **past next steps**: next steps that
 name a date already past when the paper is read on its reference date and when it is read today.
 """
@@ -204,7 +205,22 @@ def score_document(labels: dict, result: dict) -> dict:
     if expected_primary:
         want = _norm_case(expected_primary[0]["number"])
         report["primary_case_number"] = [want, _primary(result.get("case_numbers") or [])]
+    expected_court = [c for c in labels.get("courts", []) if isinstance(c, dict) and c.get("primary")]
+    if expected_court:
+        want, got = _norm_court(expected_court[0]["name"]), _primary_court(result.get("courts") or [])
+        report["primary_court"] = [want, got if got is None or not _court_match(want, got) else want]
     return report
+
+
+def _primary_court(items: list) -> str | None:
+    """The court found as the paper's own: the one marked ``primary`` (none when the analyzer marks courts but
+    none as primary), else the first one found (an analysis that does not mark courts)."""
+    flagged = [it for it in items if isinstance(it, dict) and it.get("primary")]
+    marks = any(isinstance(it, dict) and "primary" in it for it in items)
+    first = flagged[0] if flagged else (items[0] if items and not marks else None)
+    if first is None:
+        return None
+    return _norm_court(first["name"] if isinstance(first, dict) else first)
 
 
 def _summarise(per_doc: dict[str, dict]) -> dict:
@@ -218,6 +234,7 @@ def _summarise(per_doc: dict[str, dict]) -> dict:
         fields[f] = {**t, "precision": p, "recall": r, "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
     docs = list(per_doc.values())
     primaries = [d["primary_case_number"] for d in docs if "primary_case_number" in d]
+    primary_courts = [d["primary_court"] for d in docs if "primary_court" in d]
     wrong_types = Counter(f"{e}->{g}" for d in docs for e, g in [d["document_type"]] if e != g)
     matched = lambda f: sum(d[f]["tp"] for d in docs if f in d)  # noqa: E731
     return {
@@ -226,6 +243,7 @@ def _summarise(per_doc: dict[str, dict]) -> dict:
         "document_type_accuracy": _ratio(sum(e == g for d in docs for e, g in [d["document_type"]]), len(docs)),
         "document_type_errors": dict(wrong_types.most_common()),
         "primary_case_number_accuracy": _ratio(sum(e == g for e, g in primaries), len(primaries)),
+        "primary_court_accuracy": _ratio(sum(e == g for e, g in primary_courts), len(primary_courts)),
         "language_accuracy": _ratio(sum(e == g for d in docs for e, g in [d["language"]]), len(docs)),
         "party_role_accuracy": _ratio(matched("parties_roles"), matched("parties")),
         "date_label_accuracy": _ratio(matched("dates_labels"), matched("dates")),
@@ -284,6 +302,7 @@ def format_table(report: dict) -> str:
     rows.append(f"documents: {report['documents']} (read by {report['readers']}); "
                 f"document type accuracy: {report['document_type_accuracy']:.3f}; "
                 f"primary case number accuracy: {report['primary_case_number_accuracy']:.3f}; "
+                f"primary court accuracy: {report['primary_court_accuracy']:.3f}; "
                 f"language accuracy: {report['language_accuracy']:.3f}; party role accuracy: "
                 f"{report['party_role_accuracy']:.3f}; date label accuracy: {report['date_label_accuracy']:.3f}")
     rows.append(f"past events offered as next steps: {report['past_next_steps']} on the reference date, "

@@ -58,7 +58,7 @@ def _shape(result: dict) -> tuple:
 
 # Fields the local analyzer adds beyond the model contract (ANALYSIS_SCHEMA); the API serves `rule`
 # (AnalysisOut) and drops `courts_db_id`.
-LOCAL_EXTENSIONS = {"deadlines": ("rule",), "courts": ("courts_db_id",), "case_numbers": ("primary",)}
+LOCAL_EXTENSIONS = {"deadlines": ("rule",), "courts": ("courts_db_id", "primary"), "case_numbers": ("primary",)}
 # served by the API (AnalysisOut), not asked of a model: judges (local analyzer), suggestions (forms to fill)
 LOCAL_FIELDS = {"judges", "suggestions", "summary_messages", "issue_messages", "next_step_messages"}
 

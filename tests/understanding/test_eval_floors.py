@@ -29,10 +29,10 @@ FIELD_FLOORS = {
     "courts": (0.93, 0.87),
     "dates": (0.97, 0.94),
     "deadlines": (0.97, 0.87),
-    "amounts": (0.95, 0.75),
+    "amounts": (0.96, 0.96),
     "citations": (0.95, 0.89),
 }
-ACCURACY_FLOORS = {"document_type_accuracy": 0.80, "primary_case_number_accuracy": 0.92}
+ACCURACY_FLOORS = {"document_type_accuracy": 0.86, "primary_case_number_accuracy": 0.92, "primary_court_accuracy": 0.86}
 MAX_PAST_NEXT_STEPS = 0
 
 

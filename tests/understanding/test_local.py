@@ -58,7 +58,8 @@ def assert_contract_shape(result):
         assert set(c) == {"value", "quote", "primary"}
     assert sum(c["primary"] for c in result["case_numbers"]) == (1 if result["case_numbers"] else 0)
     for c in result["courts"]:
-        assert set(c) - {"courts_db_id"} == {"name", "quote"}
+        assert set(c) - {"courts_db_id"} == {"name", "quote", "primary"}
+    assert sum(c["primary"] for c in result["courts"]) <= 1
     for j in result["judges"]:
         assert set(j) == {"name", "quote"}
     for d in result["dates"]:
