@@ -16,6 +16,7 @@ turnaround p50/p95 and the time until the last one is readable.
 """
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -31,6 +32,9 @@ from bench.env import PY, SCRUB, Stack
 from bench.report import Figure, not_measurable, percentile
 
 OVERHEAD_GOAL_S = 0.3
+# A shorter run (a before/after comparison on a busy machine): uploads per kind and growth levels.
+ROUNDS = int(os.environ.get("BENCH_TURNAROUND_ROUNDS", "12"))
+GROWTH = tuple(int(n) for n in os.environ.get("BENCH_TURNAROUND_GROWTH", "1,10,100").split(","))
 KINDS = (("bd1", "1-page PDF"), ("bd10", "10-page PDF"), ("scan1", "1-page scan"))
 MODES = (("embedded", "embedded"), ("full", "full"))  # SQLite + SQLite broker; PostgreSQL + Redis + S3
 
@@ -168,12 +172,50 @@ def upload_and_wait(stack: Stack, user, data: bytes, name: str, clients: int, ti
         time.sleep(0.01)
         done = finished(stack, ids)
     out = []
+    steps = job_steps(stack, ids)
     for doc_id, t0, accepted in sent:
         status, t_end = done[doc_id]
         if status != "PROCESSED":
             raise RuntimeError(f"a benchmark document ended {status}")
-        out.append({"seconds": t_end - t0, "accepted_s": accepted})
+        out.append({"seconds": t_end - t0, "accepted_s": accepted,
+                    "phases": phases(t0, accepted, t_end, steps.get(doc_id, []))})
     return out
+
+
+def job_steps(stack: Stack, doc_ids: list[str]) -> dict[str, list[dict]]:
+    """{document id: its processing job's steps (name, started_at, finished_at)}."""
+    if isinstance(stack, EmbeddedStack):
+        conn = sqlite3.connect(f"file:{os.path.join(stack.var, 'caseos.db')}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = conn.execute("SELECT document_id, steps FROM jobs WHERE kind = 'document.process'").fetchall()
+        finally:
+            conn.close()
+        wanted = {uuid.UUID(d) for d in doc_ids}
+        return {str(uuid.UUID(str(r[0]))): json.loads(r[1]) for r in rows
+                if r[0] is not None and uuid.UUID(str(r[0])) in wanted}
+    rows = stack.sql("SELECT document_id::text, steps::text FROM jobs WHERE document_id = ANY(%s::uuid[]) "
+                     "AND kind = 'document.process'", (doc_ids,), fetch=True)
+    return {r[0]: json.loads(r[1]) for r in rows}
+
+
+def phases(t0: float, accepted: float, t_end: float, steps: list[dict]) -> dict:
+    """Where one upload's turnaround went: the request until its 202, from the 202 until the first
+    step started (the broker's hand-off), the steps' own time, the time between steps, and after the
+    last step. Seconds."""
+    ran = [(s["name"], _epoch(s.get("started_at")), _epoch(s.get("finished_at"))) for s in steps
+           if s.get("started_at") and s.get("finished_at")]
+    if not ran:
+        return {}
+    first, last = min(r[1] for r in ran), max(r[2] for r in ran)
+    inside = sum(r[2] - r[1] for r in ran)
+    return {"request": round(accepted, 4), "to_first_step": round(first - (t0 + accepted), 4),
+            "steps": round(inside, 4), "between_steps": round(last - first - inside, 4),
+            "after_last_step": round(t_end - last, 4), **{f"step_{r[0]}": round(r[2] - r[1], 4) for r in ran}}
+
+
+def phase_p50(runs: list[dict]) -> dict:
+    keys = sorted({k for r in runs for k in r.get("phases", {})})
+    return {k: _p([r["phases"][k] for r in runs if k in r.get("phases", {})], 50) for k in keys}
 
 
 def bare(stack: Stack, files: dict[str, Path], repeat: int) -> dict[str, list[float]]:
@@ -200,7 +242,7 @@ def measure_mode(stack: Stack, mode: str, files: dict[str, Path], quick: bool, l
     data = {k: p.read_bytes() for k, p in files.items()}
     # every worker process imports, connects and loads the analyzer
     upload_and_wait(stack, user, data["bd1"], "warm.pdf", 2)
-    n = 1 if quick else 12
+    n = 1 if quick else ROUNDS
     base = bare(stack, files, 1 if quick else 8)
     runs: dict[str, list[dict]] = {k: [] for k in files}
     for i in range(n):  # interleaved kinds: all three see the same machine load
@@ -213,8 +255,9 @@ def measure_mode(stack: Stack, mode: str, files: dict[str, Path], quick: bool, l
         bare_s = base[kind] + base2[kind]
         p50, bare50 = _p(secs, 50), _p(bare_s, 50)
         overhead = round(p50 - bare50, 3)
+        where = phase_p50(runs[kind])
         log(f"  {mode} {what}: turnaround p50 {p50} s p95 {_p(secs, 95)} s; bare work p50 {bare50} s; "
-            f"overhead {overhead} s")
+            f"overhead {overhead} s; p50 by phase {where}")
         figures.append(Figure(
             f"turnaround_{mode}_{kind}", label(mode, f"{what}, upload -> analysis, p50"),
             p50, "s", f"overhead <= {OVERHEAD_GOAL_S:g} s", "bare work, one process, p50",
@@ -224,13 +267,13 @@ def measure_mode(stack: Stack, mode: str, files: dict[str, Path], quick: bool, l
             f"time; 202 answered in p50 {_p([r['accepted_s'] for r in runs[kind]], 50)} s",
             {"turnaround_s": [round(s, 3) for s in secs], "bare_s": [round(s, 3) for s in bare_s],
              "p95_s": _p(secs, 95), "bare_p95_s": _p(bare_s, 95), "overhead_p50_s": overhead,
-             "bare_last_steps_s": base2[f"{kind}_steps"]}))
+             "bare_last_steps_s": base2[f"{kind}_steps"], "phases_p50_s": where}))
     figures.append(growth(stack, mode, user, data["bd1"], quick, log))
     return figures
 
 
 def growth(stack: Stack, mode: str, user, data: bytes, quick: bool, log) -> Figure:
-    levels = (1, 2) if quick else (1, 10, 100)
+    levels = (1, 2) if quick else GROWTH
     table = {}
     for clients in levels:
         t0 = time.time()

@@ -15,6 +15,7 @@ from celery.signals import import_modules, worker_init, worker_process_init, wor
 import celeryconfig
 from app import create_app
 from app.extensions import celery
+from app.documents import extraction
 from app.platform import celery_app, monitoring
 from app.understanding import local
 from config import Config
@@ -65,6 +66,17 @@ def _warm_up(**_kwargs):
     except ImportError as exc:  # the analyzer's data is optional at start-up; the step reports its own errors
         logging.getLogger(__name__).warning("analyzer warm-up skipped", extra={"error": type(exc).__name__})
     gc.freeze()
+
+
+@worker_process_init.connect
+def _warm_sandbox(**_kwargs):
+    """Start the pool process's warm document sandbox (app/documents/sandbox.py) before its first
+    document, so no upload waits for it; if it cannot start, the first document starts it (or a
+    cold sandbox) itself."""
+    try:
+        extraction.warm_up()
+    except Exception as exc:  # never stop a pool process from starting
+        logging.getLogger(__name__).warning("sandbox warm-up skipped", extra={"error": type(exc).__name__})
 
 
 @worker_ready.connect

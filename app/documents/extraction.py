@@ -48,13 +48,15 @@ from contextlib import closing
 from dataclasses import asdict
 from typing import Callable, Iterable, Iterator
 
-from app.documents import reader
+from app.documents import reader, sandbox
 from app.documents.filetypes import SNIFF_BYTES, sniff
 from app.documents.reader.common import ERROR_CODES, IMAGE_TYPES, PDF, Limits, PageText, ProcessingError, text_needs_ocr
 from app.documents.reader.ops import _OPS, _impl_ocr_pages
 
 # The sandbox child's entry point (it imports the reader package alone, without the app).
 CHILD_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(reader.__file__)), "child.py")
+_FORK_SERVER = sandbox.ForkServer(CHILD_SCRIPT, lambda home: _child_env(home))
+sandbox.at_exit(_FORK_SERVER)
 
 
 __all__ = [
@@ -348,11 +350,7 @@ def _sandbox_stream(op: str, limits: Limits, idle_timeout: float, cpu_seconds: f
     with tempfile.TemporaryDirectory(prefix="caseos-extract-", dir=tmp_dir) as tmp:
         err_path = os.path.join(tmp, "stderr.log")
         with open(err_path, "wb") as errf:
-            proc = subprocess.Popen(
-                [sys.executable, "-I", CHILD_SCRIPT, "--sandbox-child"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errf,
-                cwd=tmp, env=_child_env(tmp), start_new_session=True, close_fds=True,
-            )
+            proc = _start_child(limits, tmp, errf)
         outcome = {"final": None, "timed_out": False}
         try:
             try:
@@ -379,6 +377,36 @@ def _sandbox_stream(op: str, limits: Limits, idle_timeout: float, cpu_seconds: f
                 raise ProcessingError("ocr_timeout", "Reading the pages took too long.")
             raise ProcessingError("file_corrupt", "The file took too long to read; it may be damaged.")
         return _child_outcome(op, outcome["final"], proc.returncode, err_path)
+
+
+def _start_child(limits: Limits, tmp: str, errf):
+    """A sandbox child in ``tmp``: forked by the warm fork server, or a new interpreter when
+    ``limits.warm`` is off or no server can be had."""
+    if limits.warm:
+        child = _FORK_SERVER.spawn(tmp, _child_env(tmp), errf.fileno())
+        if child is not None:
+            return child
+    return subprocess.Popen(
+        [sys.executable, "-I", CHILD_SCRIPT, "--sandbox-child"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errf,
+        cwd=tmp, env=_child_env(tmp), start_new_session=True, close_fds=True,
+    )
+
+
+def warm_up() -> None:
+    """Start this process's warm sandbox now (a worker process does before its first document)."""
+    with tempfile.TemporaryDirectory(prefix="caseos-extract-") as tmp, open(os.devnull, "wb") as null:
+        child = _FORK_SERVER.spawn(tmp, _child_env(tmp), null.fileno())
+        if child is not None:  # the child reads an empty request, answers with an error and exits
+            child.stdin.close()
+            child.stdout.read()
+            child.stdout.close()
+            child.wait()
+
+
+def sandbox_server_pid() -> int | None:
+    """The warm sandbox's fork server in this process, if one runs (for tests and diagnostics)."""
+    return _FORK_SERVER.pid
 
 
 def _child_pages(proc: subprocess.Popen, idle_timeout: float, outcome: dict):

@@ -322,11 +322,21 @@ def run_delivery(task, p: Pipeline, task_name: str, job_id) -> str:
         while outcome == "resume":  # each resumption is a later step: this ends
             outcome, nxt = _run_step(task, p, nxt, job_id, scratch, carry, origin=step)
         while outcome == "done" and nxt is not None:
-            # runs here (see _runs_here): now, with what the steps before it left in scratch and carry
+            # runs here (see _runs_here): now, with what the steps before it left in scratch and carry,
+            # usually claimed already by the commit of the step before it (Handoff)
             later, nxt = _run_step(task, p, nxt, job_id, scratch, carry, origin=step, first=False)
             if later != "noop":
                 outcome = later
         return outcome
+
+
+@dataclass
+class Handoff:
+    """The next step, when the commit that finished a step also claimed it for this delivery
+    (jobs.claim_next: one commit between two steps instead of three)."""
+    step: str | None = None
+    attempt: int = 0
+    job: Job | None = None
 
 
 def _step_for(p: Pipeline, task_name: str, job_id) -> str:
@@ -345,8 +355,12 @@ def _run_step(task, p: Pipeline, step: str, job_id, scratch, carry, origin: str,
     delivery's own step (not claimable: retried or resumed as the outcome says); a later one that is
     not claimable belongs to another delivery, so this one just stops."""
     lease = p.lease_seconds or lease_seconds()
+    handoff = carry.pop(_HANDOFF, None)
     try:
-        claimed = jobs.claim_step(job_id, step, lease)
+        if handoff is not None and handoff.step == step:
+            claimed = jobs.ClaimResult(handoff.job, "claimed", attempt=handoff.attempt)
+        else:
+            claimed = jobs.claim_step(job_id, step, lease)
     except Exception as exc:
         _rollback()
         if not is_transient(exc):
@@ -368,8 +382,22 @@ def _run_step(task, p: Pipeline, step: str, job_id, scratch, carry, origin: str,
     try:
         return _run_claimed(task, p, run, hold, origin)
     finally:
+        if hold.pending and _HANDOFF in carry:  # stopping: the next step must not wait out its lease
+            _hand_back(job_id, carry.pop(_HANDOFF))
         hold.release()
         keeper.stop()
+
+
+_HANDOFF = "_engine_handoff"  # carry's key for the Handoff (the step functions never see it set)
+
+
+def _hand_back(job_id, handoff: Handoff) -> None:
+    try:
+        jobs.hand_back(job_id, handoff.step, handoff.attempt)
+        db.session.commit()
+    except Exception as exc:  # its lease lapses instead, and the sweeper or the redelivery goes on
+        _rollback()
+        log.warning("could not hand back the next step", extra={"job_id": job_id, "error": type(exc).__name__})
 
 
 def _not_claimed(task, claimed: jobs.ClaimResult, step: str, job_id) -> str:
@@ -417,17 +445,17 @@ def _shares_delivery(p: Pipeline, step: str, nxt: str) -> bool:
 
 def _runs_here(p: Pipeline, origin: str, nxt: str, run: StepRun) -> bool:
     """Whether the next step runs in this delivery: it is served by the task or the queue of the
-    message being run, or this job does not need its queue (asked after the commit; if the question
-    fails, the step goes to its queue)."""
+    message being run, or this job does not need its queue (asked in the transaction that finishes
+    the step before it, in a savepoint; if the question fails, the step goes to its queue)."""
     if _shares_delivery(p, origin, nxt):
         return True
     there = p.step(nxt)
     if there.needs_queue is None:
         return False
     try:
-        return not there.needs_queue(run)
+        with db.session.begin_nested():
+            return not there.needs_queue(run)
     except Exception as exc:
-        _rollback()
         log.warning("could not tell where the next step runs; it goes to its queue",
                     extra={"step": nxt, "job_id": run.job_id, "error": type(exc).__name__})
         return False
@@ -450,11 +478,17 @@ def _run_claimed(task, p: Pipeline, run: StepRun, hold: "SigtermHold", origin: s
             raise jobs.LeaseLost(f"job {job_id} step {step} attempt {run.attempt}")
         if p.with_document and not document_still_live(run.document_id):
             raise JobFailed("document_deleted", DELETED_MESSAGE)
+        nxt = jobs.next_step(job, after=step)
+        here = nxt is not None and _runs_here(p, origin, nxt, run)
+        handoff = None
+        if here and not hold.pending:  # the next step runs in this delivery: claim it in this commit
+            handoff = Handoff(nxt, jobs.claim_next(job, nxt, run.lease_seconds), job)
         jobs.finish_step(job, step, sum(run.progress), jobs.seal_result(job, result))
-        nxt = jobs.next_step(job)
         if nxt is None:
             jobs.succeed(job)
         db.session.commit()
+        if handoff is not None:
+            run.carry[_HANDOFF] = handoff
     except jobs.LeaseLost:
         _rollback()
         log.warning("step superseded: another attempt owns it", extra={"step": step, "job_id": job_id})
@@ -472,7 +506,7 @@ def _run_claimed(task, p: Pipeline, run: StepRun, hold: "SigtermHold", origin: s
             raise  # the queue and the logs must see a bug
         return _retry_transient(task, p, run, exc)
     log.info("step done", extra={"step": step, "job_id": job_id})
-    if nxt is None or _runs_here(p, origin, nxt, run):
+    if nxt is None or here:
         return "done", nxt
     # Ids captured before the commit: the hand-on needs no database (the sweeper covers a failed send).
     send(p.step(nxt).task, *p.message_args(job_id, run.document_id), job_id=job_id)
@@ -609,6 +643,11 @@ class SigtermHold:
 
     def _note(self, _signum, _frame):
         self._pending = True
+
+    @property
+    def pending(self) -> bool:
+        """A SIGTERM arrived while held: the process stops as soon as the hold ends."""
+        return self._pending
 
     def release(self):
         if not self._active:

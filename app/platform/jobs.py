@@ -175,27 +175,58 @@ def claim_step(job_id, step: str, lease_seconds: int) -> ClaimResult:
         .values(lease_until=now + timedelta(seconds=lease_seconds), status="RUNNING",
                 started_at=sa.func.coalesce(Job.started_at, now))
         .execution_options(synchronize_session=False))
-    db.session.commit()
-    job = db.session.get(Job, job_id, populate_existing=True)
     if res.rowcount != 1:
+        db.session.commit()
+        job = db.session.get(Job, job_id, populate_existing=True)
         if job is None or job.status in FINAL_JOB_STATUSES:
             return ClaimResult(None, "final")
         remaining = 0.0 if job.lease_until is None else max(0.0, (job.lease_until - utcnow()).total_seconds())
         return ClaimResult(None, "busy", remaining=remaining)
+    # The lease is ours and the row stays locked until the commit below (one commit per claim).
+    job = db.session.get(Job, job_id, populate_existing=True)
     outcome = _unclaimable(job, step)
     if outcome:  # the step finished between our look and our claim
         release(job)
         db.session.commit()
         return ClaimResult(None, outcome)
+    attempt = _start_step(job, step, now)
+    _touch(job)
+    db.session.commit()
+    return ClaimResult(job, "claimed", attempt=attempt)
+
+
+def claim_next(job: Job, step: str, lease_seconds: int) -> int:
+    """Claim the job's next step in the transaction that finishes the step before it, for the
+    delivery that runs it next (the caller holds the row locked: holds_lease); the fencing attempt.
+    Call before finish_step, whose event then shows both."""
+    now = utcnow()
+    attempt = _start_step(job, step, now)
+    job.lease_until = now + timedelta(seconds=lease_seconds)
+    return attempt
+
+
+def hand_back(job_id, step: str, attempt: int) -> None:
+    """Undo claim_next for a step that never started (its process is stopping): the step is pending
+    and unleased again, and the claim does not count as an attempt. The caller commits."""
+    if not holds_lease(job_id, step, attempt):
+        return
+    job = db.session.get(Job, job_id, populate_existing=True)
+    st = _step(job, step)
+    st["attempts"], st["status"], st["started_at"] = attempt - 1, "pending", None
+    flag_modified(job, "steps")
+    job.attempts = max(0, job.attempts - 1)
+    release(job)
+    _touch(job)
+
+
+def _start_step(job: Job, step: str, now) -> int:
     st = _step(job, step)
     st["attempts"] = st.get("attempts", 0) + 1
     st["status"], st["started_at"], st["finished_at"] = "running", now.isoformat(), None
     job.attempts += 1
     flag_modified(job, "steps")
-    _touch(job)
-    db.session.commit()
     job._lease_step, job._lease_attempt = step, st["attempts"]
-    return ClaimResult(job, "claimed", attempt=st["attempts"])
+    return st["attempts"]
 
 
 def job_idle_seconds() -> int:
@@ -332,6 +363,7 @@ def release(job: Job):
 
 
 def finish_step(job: Job, step: str, progress: float | None = None, result: dict | None = None):
+    """Mark the step done and release its lease (unless claim_next already leased the next step)."""
     st = _step(job, step)
     st["status"], st["finished_at"] = "done", utcnow().isoformat()
     flag_modified(job, "steps")
@@ -339,7 +371,8 @@ def finish_step(job: Job, step: str, progress: float | None = None, result: dict
         job.progress = max(job.progress or 0, progress)
     if result:
         job.result = {**(job.result or {}), **result}
-    release(job)
+    if getattr(job, "_lease_step", None) in (None, step):
+        release(job)
     _touch(job)
 
 
@@ -372,9 +405,13 @@ def fail(job: Job, code: str, message: str, step: str | None = None):
     _touch(job)
 
 
-def next_step(job: Job) -> str | None:
+def next_step(job: Job, after: str | None = None) -> str | None:
+    """The job's first step not done or skipped (after: counting only the steps after that one)."""
+    seen = after is None
     for st in job.steps:
-        if st["status"] not in ("done", "skipped"):
+        if not seen:
+            seen = st["name"] == after
+        elif st["status"] not in ("done", "skipped"):
             return st["name"]
     return None
 

@@ -101,6 +101,7 @@ def test_no_project_import_inside_a_function():
 # Reads of the environment that are not settings: what a subprocess needs to find its programs.
 ALLOWED_ENVIRON = {
     "app/documents/extraction.py",  # the sandbox child gets PATH, LANG, TESSDATA_PREFIX and nothing else
+    "app/documents/reader/forkserver.py",  # a forked sandbox child takes the environment extraction.py gives it
     "app/documents/reader/ocr.py",  # tesseract gets the process's environment (PATH, TESSDATA_PREFIX)
     "app/platform/backup.py",  # pg_dump/pg_restore get PATH and LANG, never the caller's PG* settings
 }

@@ -18,6 +18,7 @@ from app.documents.extraction import (
     iter_ocr_pages,
     ocr_page,
     ocr_pages_parallel,
+    sandbox_server_pid,
 )
 from devkit.docgen import render_text_image
 
@@ -75,13 +76,16 @@ def left_behind(folder: Path) -> list[str]:
 
 
 def ocr_children() -> list[str]:
+    """tesseract and sandbox children still running (the warm sandbox's fork server stays; the
+    children it forks carry its command line)."""
     out = []
     for child in psutil.Process().children(recursive=True):
         try:
-            out.append(" ".join(child.cmdline()[:3]))
+            if child.pid != sandbox_server_pid():
+                out.append(" ".join(child.cmdline()[:3]))
         except psutil.Error:
             pass
-    return [c for c in out if "tesseract" in c or "--sandbox-child" in c]
+    return [c for c in out if "tesseract" in c or "--sandbox-" in c]
 
 
 # ------------------------------------------------------------------------------ scan resolutions

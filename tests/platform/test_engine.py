@@ -236,6 +236,65 @@ def test_steps_on_the_same_queue_and_a_queue_the_job_does_not_need_run_in_one_de
     assert j.result == {"a_ran": True, "b_ran": True, "c_ran": True}
 
 
+def test_the_commit_that_finishes_a_step_claims_the_next_one_run_here(queued, job3):
+    """Between two steps of one delivery the job is never unleased: the progress events go from one
+    running step to the next (no event shows the job with nothing running), and another delivery of
+    the same job (a duplicate, the sweeper's re-send) finds the next step taken and does nothing."""
+    from app.models import Event
+    tasks, calls, sent, _ = queued
+    seen = {}
+
+    def b(run):
+        calls.append("b")
+        seen["duplicate"] = jobs.claim_step(job3, "b", 60).outcome
+        run.carry["c_needs_queue"] = False
+        return {}
+    p = engine.pipeline(KIND)
+    engine.register({KIND: engine.Pipeline(KIND, task=p.task, steps=(
+        p.steps[0], engine.Step("b", b, weight=0.3), p.steps[2]))})
+    assert tasks["test-engine-q.a"].apply(args=[str(job3)]).get() == "done"
+    assert seen == {"duplicate": "busy"}
+    assert calls == ["a", "b", "c"] and sent == [] and row(job3).status == "SUCCEEDED"
+    shown = [[s["status"] for s in e.data["steps"]] for e in db.session.execute(
+        sa.select(Event).where(Event.job_id == job3).order_by(Event.id)).scalars() if e.data["status"] == "RUNNING"]
+    assert shown == [["running", "pending", "pending"], ["done", "running", "pending"],
+                     ["done", "done", "running"], ["done", "done", "done"]]  # (then SUCCEEDED)
+
+
+class Stopped(BaseException):
+    """What SigtermHold.release does to a process with a SIGTERM pending (here without the signal)."""
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_worker_stopping_after_a_step_leaves_the_next_one_unleased(queued, job3, monkeypatch, when):
+    """A SIGTERM held while a step commits (before: seen before the commit; after: it arrives
+    between the commit and the end of the hold): the process stops after the step, and the next step
+    is not left leased to it, so the redelivered message goes on at once instead of after the lease."""
+    tasks, calls, sent, _ = queued
+    real = engine.SigtermHold.pending, engine.SigtermHold.release
+
+    def pending(hold):
+        hold.asked = getattr(hold, "asked", 0) + 1
+        return when == "before" or hold.asked > 1
+
+    def release(hold):
+        if hold.pending:
+            raise Stopped()
+    monkeypatch.setattr(engine.SigtermHold, "pending", property(pending))
+    monkeypatch.setattr(engine.SigtermHold, "release", release)
+    with pytest.raises(Stopped):
+        tasks["test-engine-q.a"].apply(args=[str(job3)])
+    j = row(job3)
+    assert calls == ["a"] and j.lease_until is None and j.status == "RUNNING"
+    assert {n: (s["status"], s["attempts"]) for n, s in steps_of(job3).items()} == {
+        "a": ("done", 1), "b": ("pending", 0), "c": ("pending", 0)}
+    monkeypatch.setattr(engine.SigtermHold, "pending", real[0])
+    monkeypatch.setattr(engine.SigtermHold, "release", real[1])
+    assert tasks["test-engine-q.a"].apply(args=[str(job3)]).get() == "done"
+    assert calls == ["a", "b", "c"] and row(job3).status == "SUCCEEDED"
+    assert {n: s["attempts"] for n, s in steps_of(job3).items()} == {"a": 1, "b": 1, "c": 1}
+
+
 def test_a_step_whose_queue_the_job_needs_is_sent_to_that_queue(queued, job3):
     tasks, calls, sent, needs = queued
     needs["c"] = True

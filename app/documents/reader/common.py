@@ -74,6 +74,7 @@ class Limits:
     # scan costs tesseract 2.25x fewer pixels than at 300), between this floor and ocr_dpi.
     min_scan_dpi: int = 150
     sandbox: bool = True  # parse in a resource-limited child process
+    warm: bool = True  # that child forked from the warm sandbox (reader/forkserver.py), not a new interpreter
     memory_limit_mb: int = 512  # address-space limit of the sandbox (and of tesseract under it)
     parse_timeout: float = 120  # seconds for counting pages / reading the text layer of one file
     max_chars_per_page: int = 100_000  # text beyond this on one page is dropped
