@@ -238,7 +238,7 @@ def _engine_options(url: str) -> dict:
     # hide_parameters: a database error's message (logged) never carries the values of the statement,
     # which may be a deadline title, a party's contact or a search query.
     if url.startswith("sqlite"):
-        # WAL lets the worker write while the API reads; the timeout rides out short locks.
+        # WAL (app/extensions.py) lets the worker write while the API reads; the timeout rides out short locks.
         return {"connect_args": {"timeout": 30, "check_same_thread": False}, "hide_parameters": True}
     return {"hide_parameters": True, "pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "pool_recycle": 1800,
             "connect_args": {"connect_timeout": 5}}

@@ -129,6 +129,9 @@ def _restore_database(member: str, path: str) -> None:
         target = _sqlite_path(url)
         db.engine.dispose()
         os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+        for leftover in (target + "-wal", target + "-shm"):  # the old database's write-ahead log
+            if os.path.exists(leftover):
+                os.unlink(leftover)
         shutil.copyfile(path, target)
     db.engine.dispose()
 
