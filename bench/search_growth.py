@@ -18,6 +18,7 @@ p95 with the smallest size's p95 beside it (ratio = growth).
 """
 from __future__ import annotations
 
+import os
 import time
 
 from bench import search
@@ -27,7 +28,10 @@ PAGES_PER_DOC = 10
 
 
 def sizes(quick: bool) -> tuple[int, ...]:
-    return (200, 400, 800) if quick else (10_000, 100_000, 1_000_000)
+    """Pages at each step; BENCH_SEARCH_GROWTH_PAGES (e.g. "10000,100000") stops earlier."""
+    full = (200, 400, 800) if quick else (10_000, 100_000, 1_000_000)
+    wanted = os.environ.get("BENCH_SEARCH_GROWTH_PAGES")
+    return tuple(int(p) for p in wanted.split(",")) if wanted and not quick else full
 
 
 def label(pages: int) -> str:
