@@ -35,6 +35,7 @@ OVERHEAD_GOAL_S = 0.3
 # A shorter run (a before/after comparison on a busy machine): uploads per kind and growth levels.
 ROUNDS = int(os.environ.get("BENCH_TURNAROUND_ROUNDS", "12"))
 GROWTH = tuple(int(n) for n in os.environ.get("BENCH_TURNAROUND_GROWTH", "1,10,100").split(","))
+ONLY_MODES = set(filter(None, os.environ.get("BENCH_TURNAROUND_MODES", "").split(",")))  # embedded, full
 KINDS = (("bd1", "1-page PDF"), ("bd10", "10-page PDF"), ("scan1", "1-page scan"))
 MODES = (("embedded", "embedded"), ("full", "full"))  # SQLite + SQLite broker; PostgreSQL + Redis + S3
 
@@ -295,6 +296,8 @@ def growth(stack: Stack, mode: str, user, data: bytes, quick: bool, log) -> Figu
 def run(stack, quick: bool, workdir: Path, log=print) -> list[Figure]:
     files = documents(workdir)
     figures: list[Figure] = []
+    if ONLY_MODES and "embedded" not in ONLY_MODES:
+        return figures + measure_mode(stack, "full", files, quick, log)
     embedded = EmbeddedStack(quick=quick, log=log)
     try:
         embedded.start()
@@ -308,5 +311,6 @@ def run(stack, quick: bool, workdir: Path, log=print) -> list[Figure]:
                     for k, f, u, g in keys() if k.startswith("turnaround_embedded")]
     finally:
         embedded.close()
-    figures += measure_mode(stack, "full", files, quick, log)
+    if not ONLY_MODES or "full" in ONLY_MODES:
+        figures += measure_mode(stack, "full", files, quick, log)
     return figures
