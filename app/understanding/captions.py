@@ -51,7 +51,8 @@ def _side_role(block: str) -> tuple[str, str | None]:
         return block.strip(" ,;†*"), None
     words = [w.lower().rstrip("s") for w in re.findall(r"[A-Za-z]+", m.group("roles"))]
     words = [w for w in words if w not in ("and", "counter", "cross", "third", "party")]
-    role = next((_APPELLATE[w] for w in words if w in _APPELLATE), None) or \
+    role = next((_APPELLATE[w] for w in words if w in ("appellant", "appellee")), None) or \
+        next((_APPELLATE[w] for w in words if w in _APPELLATE), None) or \
         next((_TRIAL[w] for w in words if w in _TRIAL), "OTHER")
     return block[:m.start()].strip(" ,;†*"), role
 
@@ -69,7 +70,8 @@ def _block(doc: _Doc, i: int, step: int) -> list[int]:
             if abs(j - i) > 3:
                 break
             continue
-        if len(line) > 200 or ":" in line or _STOP_LINE.search(line) and not _SIDE_ROLE.search(line) or _SEPARATOR.match(line):
+        long_ = len(line) > (400 if _SIDE_ROLE.search(line) else 200)   # a side of five names on one line ends with its role
+        if long_ or ":" in line or _STOP_LINE.search(line) and not _SIDE_ROLE.search(line) or _SEPARATOR.match(line):
             break
         out.append(j)
         if step > 0 and re.search(r"[.;]\W*$", line) and not re.search(r"\b(?:Inc|Co|Corp|Ltd|Jr|Sr|[A-Z])\.$", line):
@@ -99,11 +101,43 @@ def versus_caption(doc: _Doc, ctx: dict, split_names, default_roles: tuple[str, 
             ra, rb = _appeal_roles(doc.text, a, b, doc.lines[lower[-1]][1]) or default_roles
         ra = ra or _OPPOSITE.get(rb or "", "OTHER")
         rb = rb or _OPPOSITE.get(ra, "OTHER")
-        for part in split_names(a):
+        for part in (p for n in _comma_list(a) for p in split_names(n)):
             yield part, ra, as_, ae
-        for part in split_names(b):
+        for part in (p for n in _comma_list(b) for p in split_names(n)):
             yield part, rb, bs, be
         return                                      # the paper's own caption is the first one
+
+
+_CAPACITY = re.compile(r",?[ \t]+(?:individually(?:[ \t]+and[ \t]+in[ \t]+(?:his|her|its|their))?,?[ \t]+)?(?:in[ \t]+(?:his|her|its|their)[ \t]+)?"
+                       r"official[ \t]+capacity(?:[ \t]+as[ \t]+[^,]+)?|,[ \t]+individually\b", re.I)
+_SUFFIX_PIECE = re.compile(r"^(?:Inc|L\.?L\.?C|L\.?L\.?P|P\.?C|P\.?A|Ltd|Corp|Co|N\.?A|Jr|Sr|II|III|IV|Esq)\.?$", re.I)
+_LIST_PERSON = re.compile(r"^(?:[A-Z][A-Za-z'’\-]+|[A-Z]\.)(?:[ \t]+(?:[A-Z][A-Za-z'’\-]+|[A-Z]\.)){1,4}$")
+
+
+def _comma_list(side: str) -> list[str]:
+    """'Geoffrey N. FIEGER, Fieger, Fieger, Kenny & Johnson, P.C., John L. Barlow, and Nancy Fisher' -> its parties.
+
+    A side is split at its commas only when every piece is then a person's name or a firm (single words join the
+    next piece: a firm's partners' names; a suffix joins the piece before it); otherwise it is left whole."""
+    side = _CAPACITY.sub("", side)
+    if side.count(",") < 2:
+        return [side]
+    pieces = [x.strip() for x in re.split(r",[ \t]*(?:and[ \t]+)?", side) if x.strip()]
+    out: list[str] = []
+    pending: list[str] = []
+    for piece in pieces:
+        if _SUFFIX_PIECE.match(piece) and out and not pending:
+            out[-1] += ", " + piece
+        elif " " not in piece:
+            pending.append(piece)                   # "Fieger, Fieger, Kenny & Johnson, P.C.": partners' names
+        else:
+            out.append(", ".join(pending + [piece]))
+            pending = []
+    if pending:
+        return [side]
+    ok = all(_SUFFIX_PIECE.match(x.split(", ")[-1]) or _LIST_PERSON.match(re.sub(r"[ \t]+(?:and|&)[ \t]+", " ", x))
+             for x in out)
+    return out if ok and len(out) > 1 else [side]
 
 
 def _appeal_roles(text: str, a: str, b: str, start: int) -> tuple[str, str] | None:

@@ -24,7 +24,8 @@ _TITLE = (r"(?:(?:the[ \t]+)?hon(?:orable|\.)?[ \t]+)?(?:(?:chief|senior|presidi
           r"magistrate|bankruptcy|u\.?\s?s\.?|united[ \t]+states)[ \t]+)*(?:judge|justice)?[ \t]*")
 _JUDGE_WORDS = (r"(?:(?:chief|senior|presiding|associate|district|circuit|magistrate|bankruptcy|u\.?\s?s\.?|united\s+states|"
                 r"administrative\s+law|special\s+trial|appellate)\s+)*(?:judges?|justices?)")
-_SUFFIX = rf"(?:,?[ \t]*(?:(?i:{_JUDGE_WORDS})|J\.\s?S\.\s?C\.|[IJ]\.S\.C\.|P\.\s?J\.(?:[ \t]*C[VH]\.)?|C\.\s?J\.|JJ?\.|A\.J\.S\.C\.)\.?)"
+_SUFFIX = (rf"(?:,?[ \t]*(?:(?i:{_JUDGE_WORDS})|J\.\s?S\.\s?C\.|[IJ]\.S\.C\.|P\.\s?J\.(?:[ \t]*C[VH]\.)?|A\.J\.S\.C\.)\.?|"
+           r",[ \t]*(?:C\.\s?J\.|JJ?\.)|[ \t]+(?:C\.\s?J\.|JJ?\.)(?=[ \t]*(?:[,.;:]|$)))")   # not the "J." of "MARILYN J. KELLY"
 _LABELLED = re.compile(
     r"^[ \t]*(?:assigned[ \t]+to|referred[ \t]+to|trial[ \t]+judge|civil[ \t]+proceeding|secondary[ \t]+judge|"
     r"court[ \t]+judge|coa[ \t]+justice|judge\(s\)|presiding[ \t]+judge|judge|justice|(?:the[ \t]+)?hon(?:orable|\.)?|"
@@ -35,7 +36,7 @@ _BEFORE_JUDGE = re.compile(rf"\b(?i:report[ \t]+to|before|appear[ \t]+before)[ \
                            rf"(?i:judge|justice)[ \t]+(?P<name>{_WORD}(?:[ \t]+{_WORD}){{1,4}})")
 _PRESIDING = re.compile(rf"^[ \t]*(?P<name>{_NAME}),[ \t]+(?:presiding|referral)[ \t]*$", re.M)
 _PANEL = re.compile(r"^[ \t]*(?:<[^>]+>[ \t]*)*(?:before|present|panel)[ \t]*:?[ \t]+(?P<rest>[^\r\n<]{3,300})", re.I | re.M)
-_VOTE = re.compile(rf"(?P<names>{_NAME}(?:,[ \t]+(?:C\.[ \t]?J\.|P\.[ \t]?J\.|J\.),?)?(?:(?:,|,?[ \t]+and)[ \t]+{_NAME}"
+_VOTE = re.compile(rf"(?<![A-Za-z'’.])(?P<names>{_NAME}(?:,[ \t]+(?:C\.[ \t]?J\.|P\.[ \t]?J\.|J\.),?)?(?:(?:,|,?[ \t]+and)[ \t]+{_NAME}"
                    rf"(?:,[ \t]+(?:C\.[ \t]?J\.|P\.[ \t]?J\.|J\.),?)?)*),[ \t]+(?:C\.[ \t]?J\.|JJ\.|J\.|P\.[ \t]?J\.)")
 _AUTHOR = re.compile(rf"^[ \t]*(?:<[^>]+>[ \t]*)*(?P<name>{_NAME}),[ \t]+"
                      rf"(?i:(?:(?:chief|senior|presiding|associate|circuit|district|magistrate|bankruptcy)[ \t]+)?(?:judge|justice))\b", re.M)
@@ -70,7 +71,7 @@ def _clean(raw: str) -> str | None:
 
 def _split_panel(rest: str) -> list[str]:
     rest = re.sub(rf",?[ \t]+(?:{_JUDGE_WORDS})\.?", ",", rest, flags=re.I)
-    rest = re.sub(r",?[ \t]*(?:C\.[ \t]?J\.|JJ\.|J\.|P\.[ \t]?J\.)(?=[ \t,.]|$)", ",", rest)
+    rest = re.sub(r",?[ \t]*(?:C\.[ \t]?J\.|JJ\.|J\.|P\.[ \t]?J\.)(?=[ \t]*(?:[,.;:]|$)|[ \t]+and\b)", ",", rest)  # not "MARILYN J. KELLY"
     parts = re.split(r",|[ \t]+and[ \t]+|[ \t]*&[ \t]*", rest)
     return [p for p in (x.strip(" .;:") for x in parts) if p]
 
@@ -92,6 +93,9 @@ def _candidates(doc: _Doc):
             for part in _split_panel(m.group("rest")):
                 yield part, m.start("rest"), m.end("rest")
     for m in _VOTE.finditer(text):
+        before = text[max(0, m.start() - 40):m.start()]
+        if "(" in before and ")" not in before[before.rindex("("):]:
+            continue                                # "(Jackson, J., concurring)": a cited case's justice
         for part in _split_panel(m.group(0)):
             yield part, m.start(), m.end()
     for m in _AUTHOR.finditer(text):
@@ -132,7 +136,7 @@ def _judges(doc: _Doc) -> list[dict]:
     out: list[dict] = []
     for raw, qs, qe in _candidates(doc):
         name = _clean(raw)
-        if not name:
+        if not name or _trial_judge(doc.text, qs, qe):
             continue
         key = _key(name)
         same = next((o for o in out if _key(o["name"]) == key or _same_judge(o["name"], name)), None)
@@ -143,6 +147,13 @@ def _judges(doc: _Doc) -> list[dict]:
             same["name"] = name
     out.sort(key=lambda j: j["_pos"])
     return out
+
+
+def _trial_judge(text: str, start: int, end: int) -> bool:
+    """'Appeal from the Circuit Court of Woodford County; the Hon. T. M. Shaw, Judge, presiding.': the judge below,
+    named in a decision's history, did not sit on the paper."""
+    return bool(re.search(r"\bappeal(?:ed)?[ \t]+from[ \t]+the\b[^:]{0,200}$", text[max(0, start - 200):start], re.I)) and \
+        bool(re.match(r"[^\n]{0,80}?\bpresiding\b", text[start:end + 80], re.I))
 
 
 def _key(name: str) -> str:

@@ -197,7 +197,7 @@ def _parties(doc: _Doc, ctx: dict) -> list[dict]:
     """Parties and lawyers, from captions, labelled fields, notices and signature blocks."""
     found: list[dict] = []
     for finder in (_docket_parties, _caption_block_parties, _versus_parties, _hinted_parties, _caption_line_parties,
-                   _labelled_parties,
+                   _labelled_parties, _form_field_parties,
                    _notice_parties, _body_parties, _lawyer_parties):
         for raw, role, qs, qe in finder(doc, ctx):
             name = _clean_name(raw)
@@ -429,6 +429,70 @@ def _two_column_parties(doc: _Doc):
                 yield cell, _ROLE_WORDS[role.lower()], doc.lines[li][0], doc.lines[li][1]
 
 
+# a form's side-by-side boxes: "Plaintiff's name, address, and telephone no.   Defendant's name, address, and telephone no."
+_NAME_BOX = re.compile(rf"\b(?P<role>{_ROLE_ALT})(?:'s|’s|s'|s’)[ \t]+name\b", re.I)
+_PERSON_IN_LINE = re.compile(r"(?<![\w.])[A-Z][a-z'’\-]+(?:[ \t]+[A-Z]\.)?[ \t]+[A-Z][a-z'’\-]+(?:,?[ \t]+(?:Jr|Sr)\.?)?(?![\w'’\-])")
+_SUBFIELD = re.compile(r"^[ \t]*(?P<part>first|middle|last)[ \t]+name[ \t]*$", re.I)
+
+
+def _form_field_parties(doc: _Doc, ctx: dict):
+    """Names written in a form's boxes: side-by-side 'Plaintiff's name, address...' boxes with the names on the
+    line below (Michigan's SCAO forms), and 'First name' / 'Middle name' / 'Last name' under each value (the federal
+    bankruptcy forms' 'About Debtor 1')."""
+    lines = doc.lines
+    for i in range(min(len(lines), 400)):
+        line = doc.line_text(i)
+        boxes = list(_NAME_BOX.finditer(line))
+        if not boxes or "(" in line.split(boxes[0].group(0))[0]:
+            continue
+        k = next((k for k in range(i + 1, min(len(lines), i + 4))
+                  if doc.line_text(k).strip() and not re.fullmatch(r"[ \t]*v\.?[ \t]*", doc.line_text(k))), None)
+        if k is None or _NAME_BOX.search(doc.line_text(k)):
+            continue
+        value = re.sub(r"^[ \t]*v[ \t]+", "", doc.line_text(k))
+        cells = [c for c in re.split(r"[ \t]{2,}|\t", value.strip()) if c]
+        if len(cells) == len(boxes):                # each box's own cell: the name before the address
+            names = [re.split(r"[ \t]+\d|,", c)[0].strip() for c in cells]
+        elif not re.search(r"\d", value):            # a scan's names side by side: "Keisha L. Morgan Andre T. Morgan"
+            names = [m.group(0) for m in _PERSON_IN_LINE.finditer(value)]
+        else:
+            continue
+        if len(names) != len(boxes) or not all(_PERSON.match(_squash(n)) or COMPANY_END.search(n) for n in names):
+            continue                                # two boxes need exactly two names: never a guess
+        for box, name in zip(boxes, names):
+            yield name, _ROLE_WORDS.get(box.group("role").lower(), "OTHER"), lines[k][0], lines[k][1]
+    yield from _name_parts(doc)
+
+
+def _name_parts(doc: _Doc):
+    lines = doc.lines
+    i = 0
+    while i < min(len(lines), 600):
+        first = _SUBFIELD.match(doc.line_text(i))
+        if not first or first.group("part").lower() != "first":
+            i += 1
+            continue
+        parts, k, start = {}, i, None
+        while k < min(len(lines), i + 6):
+            m = _SUBFIELD.match(doc.line_text(k))
+            if m:
+                above = doc.line_text(k - 1).strip()
+                if above and not _SUBFIELD.match(above) and re.fullmatch(r"[A-Z][A-Za-z'’\-]*\.?(?:[ \t]+[A-Z][A-Za-z'’\-]*\.?)?", above):
+                    parts[m.group("part").lower()] = above
+                    start = lines[k - 1][0] if start is None else start
+                if m.group("part").lower() == "last":
+                    break
+            k += 1
+        i = k + 1
+        if "first" not in parts or "last" not in parts:
+            continue
+        head = doc.text[max(0, lines[i - 1][0] - 1500):lines[i - 1][0]]
+        role = re.findall(r"\b(debtor|plaintiff|defendant|petitioner|respondent)\b", head, re.I)
+        if role:                                    # whose name it is: "About Debtor 1:" above the boxes
+            name = " ".join(parts[p] for p in ("first", "middle", "last") if p in parts)
+            yield name, _ROLE_WORDS[role[-1].lower()], start, lines[k][1]
+
+
 def _filled_below(doc: _Doc, li: int) -> tuple[str, int, int] | None:
     """The first filled blank in the 4 lines under a label whose own blank is empty."""
     for k in range(li + 1, min(len(doc.lines), li + 5)):
@@ -613,9 +677,11 @@ def _drop_surnames(parties: list[dict]) -> list[dict]:
 
 def _drop_truncated(parties: list[dict]) -> list[dict]:
     """'New Jersey Turnpike' (a caption cut to its field's width) when 'New Jersey Turnpike Authority' has the same role."""
-    keys = [(_name_key(p["name"]), p["role"]) for p in parties]
-    return [p for p, (k, r) in zip(parties, keys)
-            if len(k.split()) < 2 or not any(r == r2 and k2.startswith(k + " ") for k2, r2 in keys)]
+    def cut(short: dict, full: dict) -> bool:     # not "John L. Barlow" beside "John L. Barlow & Associates, Inc."
+        a, b = short["name"].lower(), full["name"].lower()
+        return short["role"] == full["role"] and len(a.split()) >= 2 and b.startswith(a + " ") and \
+            not re.match(r"\s*(?:&|and\b|,)", b[len(a):])
+    return [p for p in parties if not any(cut(p, q) for q in parties if q is not p)]
 
 
 def _merge_parties(found: list[dict]) -> list[dict]:

@@ -22,9 +22,9 @@ CACHE = ROOT / "var" / "eval-text"
 
 # field: (precision, recall) floors
 FIELD_FLOORS = {
-    "parties": (0.94, 0.85),
-    "parties_roles": (0.92, 0.83),
-    "judges": (0.90, 0.85),
+    "parties": (0.94, 0.88),
+    "parties_roles": (0.92, 0.86),
+    "judges": (0.94, 0.86),
     "case_numbers": (0.96, 0.91),
     "courts": (0.93, 0.87),
     "dates": (0.97, 0.94),

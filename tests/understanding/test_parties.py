@@ -367,3 +367,52 @@ def test_a_forms_own_words_are_not_parties():
     found = roles(text)
     assert "In the" not in found and "County, Texas" not in found
     assert not any(name.endswith("Print") for name in found)
+
+
+def test_a_caption_side_of_several_people_and_firms_on_one_line():
+    text = ("Dorothy A. KELLERMAN, Kellerman, Kellerman, Pratt & Stone, P.C., Owen R. Lacey, Owen R. Lacey & Partners "
+            "Marketing, Inc., and Ruth Albers, Petitioners-Appellants,\nv.\n"
+            "Harold B. WEXLER, Individually and in his, Official Capacity as Attorney General, Janet Lee Ross, "
+            "Individually and in her Official Capacity as Secretary of State, and Paul Okafor, Respondents-Appellees.\n\n"
+            "Docket No. 140112.\n\nSupreme Court of Michigan.\n")
+    assert roles(text) == {
+        "Dorothy A. KELLERMAN": "APPELLANT", "Kellerman, Kellerman, Pratt & Stone, P.C.": "APPELLANT",
+        "Owen R. Lacey": "APPELLANT", "Owen R. Lacey & Partners Marketing, Inc.": "APPELLANT", "Ruth Albers": "APPELLANT",
+        "Harold B. WEXLER": "APPELLEE", "Janet Lee Ross": "APPELLEE", "Paul Okafor": "APPELLEE"}
+
+
+def test_side_by_side_name_boxes_of_a_filled_form_give_each_box_its_name():
+    filled = ("STATE OF MICHIGAN  CASE NO.\nWayne COUNTY  OBJECTION TO PROPOSED ORDER  25-100417-DM\n"
+              "Plaintiff's name, address, and telephone no.  moving party  Defendant's name, address, and telephone no.  "
+              "[X] moving party\nv\nLatoya M. Greer 88 Birch St. Detroit, MI 48206 (313) 555-0101  Calvin R. Greer 41 "
+              "Fenkell Ave. Detroit, MI 48238 (313) 555-0102\nThird party's name, address, and telephone no.  moving party\n")
+    assert roles(filled) == {"Latoya M. Greer": "PLAINTIFF", "Calvin R. Greer": "DEFENDANT"}
+    scanned = ("Plaintiff's name, address, and telephone no. [_] moving party Defendant's name, address, and telephone no. "
+               "{vy moving party\nLatoya M. Greer Calvin R. Greer\n88 Birch St. v 41 Fenkell Ave.\n")
+    assert roles(scanned) == {"Latoya M. Greer": "PLAINTIFF", "Calvin R. Greer": "DEFENDANT"}
+
+
+def test_a_box_with_one_name_where_two_were_expected_is_not_guessed():
+    text = ("Plaintiff's name, address, and telephone no.  Defendant's name, address, and telephone no.\n"
+            "Latoya M. Greer 88 Birch St. Detroit, MI 48206\n")
+    assert "Latoya M. Greer" not in roles(text)
+
+
+def test_bankruptcy_petition_name_written_above_first_middle_and_last_name():
+    text = ("Part 1: Identify Yourself\nAbout Debtor 1: About Debtor 2 (Spouse Only in a Joint Case):\n"
+            "Your full name\nWrite the name that is on\nyour government-issued\npicture identification\n"
+            "Renata\nFirst name\nMiddle name\nOyelaran\nLast name\nSuffix (Sr., Jr., II, III)\nFirst name\nMiddle name\n"
+            "Last name\n")
+    assert roles(text) == {"Renata Oyelaran": "DEBTOR"}
+
+
+def test_a_justices_middle_initial_is_not_a_title_and_a_cited_cases_justice_is_not_a_judge():
+    text = ("On order of the Court, the application for leave to appeal is DENIED. See Adair v. State, 474 Mich. 1027 "
+            "(2006) (Hale, J., concurring).\n\nMARILYN J. KELLY, J., states as follows:\nI would grant leave.\n")
+    assert judges(text) == ["MARILYN J. KELLY"]
+
+
+def test_the_trial_judge_in_a_decisions_history_did_not_sit_on_it():
+    text = ("Appeal from the Circuit Court of Woodford County; the\nHon. T. M. Shaw, Judge, presiding.\n\n"
+            "Opinion filed May 27, 1887.\n\nBAKER, P.J., delivered the opinion of the court.\n")
+    assert "T. M. Shaw" not in judges(text)
