@@ -14,7 +14,7 @@ from app.cases import counts
 from app.documents import documents
 from app.forms import library
 from app.pipelines import PIPELINES
-from app.platform import celery_app, engine, event_hub, events, jobs, keys, logging_setup, monitoring, rls, runtime
+from app.platform import celery_app, crypto_fields, engine, event_hub, events, jobs, keys, logging_setup, monitoring, rls, runtime
 from app.search import search
 from app.search import keys as search_keys
 from app.understanding import service as understanding
@@ -62,6 +62,8 @@ def register_hooks():
     keys.register(chat.rewrap_chat_messages, chat.chat_messages_under_old_key)
     keys.register(jobs.rewrap_job_results, jobs.results_under_old_key)
     keys.register(search_keys.rewrap_search_keys, search_keys.search_keys_under_old_key)
+    crypto_fields.install()                          # titles, contacts, quotes: sealed columns
+    keys.register(crypto_fields.rewrap_sealed_fields, crypto_fields.fields_under_old_key)
     documents.on_delete(search.remove_document)     # out of the index while its pages still exist
     documents.on_delete(chat.scrub_document)   # its quotes leave the case's chat answers
     engine.register(PIPELINES)

@@ -69,7 +69,7 @@ MODEL_RETRIES = 3  # transient failures of a research step after which it answer
 
 def answer(run: StepRun) -> dict:
     """Job step: answer one research job (the engine stores the answer sealed: it may quote documents)."""
-    inp = gather_research(run.job.params or {})
+    inp = gather_research(jobs.params_of(run.job))
     db.session.commit()  # no transaction held open while the model answers
     return answer_research(inp, allow_model=run.transient_failures < MODEL_RETRIES)
 

@@ -16,6 +16,7 @@ from app.models import AuditEvent, Case, Deadline, Document, Party
 from app.models.base import utcnow
 from app.accounts import audit
 from app.cases import counts as case_counts
+from app.platform import crypto_fields
 from app.platform.errors import ValidationFailed
 from app.accounts.tenancy import Principal, get_visible, scope_ids, scoped, scoped_statement
 from app.search import search
@@ -43,9 +44,11 @@ def _escape_like(q: str) -> str:
 # What a page of the case list shows of a case (app.schemas.case.case_out): read as plain rows,
 # not ORM objects, so a page of 20 builds no identity map entries (a third of the web process's
 # time per list request went to loading and discarding ORM state).
-LIST_COLUMNS = ("id", "organization_id", "title", "description", "case_type", "court_type", "jurisdiction", "county",
-                "case_number", "filing_deadline", "dispute_amount", "status", "created_at", "updated_at")
-DEADLINE_COLUMNS = ("id", "case_id", "title", "due_date", "due_time", "status")
+# The sealed description and deadline title come as their two columns (crypto_fields.read opens them).
+LIST_COLUMNS = ("id", "organization_id", "title", "description_sealed", "description_plain", "case_type", "court_type",
+                "jurisdiction", "county", "case_number", "filing_deadline", "dispute_amount", "status", "created_at",
+                "updated_at")
+DEADLINE_COLUMNS = ("id", "organization_id", "case_id", "title_sealed", "title", "due_date", "due_time", "status")
 
 
 class CaseRow(types.SimpleNamespace):
@@ -95,11 +98,15 @@ def list_cases(principal: Principal, *, status=None, case_type=None, q=None, pag
         params["like"] = _escape_like(q)
     total = case_counts.count(principal.org_id, (status, case_type, q),
                               lambda: db.session.execute(count_stmt, params).scalar())
-    items = [CaseRow(**row._asdict(), next_deadlines=[]) for row in db.session.execute(page_stmt, params)]
+    items = [CaseRow(**row._asdict(), description=crypto_fields.read(row, Case, "description"), next_deadlines=[])
+             for row in db.session.execute(page_stmt, params)]
     if items:
         by_id = {c.id: c for c in items}
         for d in db.session.execute(_summary_statements()[2], {"ids": list(by_id)}):
-            by_id[d.case_id].next_deadlines.append(d)
+            by_id[d.case_id].next_deadlines.append(types.SimpleNamespace(
+                id=d.id, case_id=d.case_id, due_date=d.due_date, due_time=d.due_time, status=d.status,
+                title=d.title if d.title is not None else crypto_fields.open_text(
+                    d.organization_id, d.id, Deadline.title.purpose, d.title_sealed)))
     return items, total
 
 

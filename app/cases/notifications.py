@@ -32,6 +32,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -40,7 +41,7 @@ from app.extensions import db
 from app.models import Case, Deadline, Event, Membership, Notification, Organization, ReminderDelivery, User
 from app.models.base import utcnow
 from app.accounts import audit
-from app.platform import events, runtime
+from app.platform import crypto_fields, events, runtime
 from app.deadlines.reminders import get_zone
 from app.deadlines.service import SKIP_AFTER, user_zone
 from app.deadlines.zones import court_zone, due_instant
@@ -240,9 +241,13 @@ def _deliver_batch(batch: list, claim: datetime, now: datetime, counts: Counter)
 
 def _batch_context(batch: list) -> dict:
     """Everything a batch of reminders needs, in one query per table."""
-    deadlines = _by_id(sa.select(Deadline.id, Deadline.case_id, Deadline.title, Deadline.due_date, Deadline.due_time,
-                                 Deadline.status, Deadline.rule, Deadline.citation)
-                       .where(Deadline.id.in_({r.deadline_id for r in batch})))
+    deadlines = {r.id: SimpleNamespace(**r._asdict(), title=crypto_fields.read(r, Deadline, "title"),
+                                       rule=crypto_fields.read(r, Deadline, "rule")) for r in
+                 db.session.execute(sa.select(Deadline.id, Deadline.organization_id, Deadline.case_id, Deadline.due_date,
+                                              Deadline.due_time, Deadline.status, Deadline.citation,
+                                              *crypto_fields.columns(Deadline, "title"),
+                                              *crypto_fields.columns(Deadline, "rule"))
+                                    .where(Deadline.id.in_({r.deadline_id for r in batch})))}
     cases = _by_id(sa.select(Case.id, Case.organization_id, Case.title, Case.jurisdiction, Case.deleted_at)
                    .where(Case.id.in_({d.case_id for d in deadlines.values()}))) if deadlines else {}
     user_ids = {r.user_id for r in batch}
@@ -259,12 +264,13 @@ def _batch_context(batch: list) -> dict:
 def _insert_notifications(notes: list[dict], created: datetime) -> None:
     if not notes:
         return
-    db.session.execute(sa.insert(Notification.__table__), notes)
+    db.session.execute(sa.insert(Notification.__table__), [crypto_fields.sealed_values(Notification, n) for n in notes])
     inserted = db.session.execute(sa.insert(Event.__table__).returning(Event.id, Event.organization_id), [
         {"organization_id": n["organization_id"], "user_id": n["user_id"], "job_id": None, "type": "notification",
          "created_at": created,
-         "data": {"id": str(n["id"]), "kind": n["kind"], "title": n["title"], "case_id": str(n["case_id"]),
-                  "deadline_id": str(n["deadline_id"])}} for n in notes]).all()
+         "data": events.seal_data(n["organization_id"], "notification", {
+             "id": str(n["id"]), "kind": n["kind"], "title": n["title"], "case_id": str(n["case_id"]),
+             "deadline_id": str(n["deadline_id"])})} for n in notes]).all()
     _publish_on_commit(inserted)
 
 

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.models import Case, Deadline, Document, DocumentAnalysis, DocumentPage, Job, Party, User
 from app.models.base import utcnow
 from app.accounts import audit
-from app.platform import crypto, jobs, keys, runtime
+from app.platform import crypto, crypto_fields, jobs, keys, runtime
 from app.platform.engine import DELETED_MESSAGE, step_names
 from app.documents import filetypes
 from app.platform.errors import Conflict, NotFound, PayloadTooLarge, UnsupportedFileType, ValidationFailed
@@ -203,7 +203,7 @@ def _insert_unless_duplicate(values: dict) -> Document | None:
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        stmt = (insert(Document).values(**values)
+        stmt = (insert(Document).values(**crypto_fields.sealed_values(Document, values))
                 .on_conflict_do_nothing(index_elements=["case_id", "sha256"]).returning(Document))
         return db.session.execute(stmt).scalar_one_or_none()
     doc = Document(**values)

@@ -234,7 +234,7 @@ def prepare(job: Job) -> FilledDocument:
     case = db.session.get(Case, doc.case_id)
     if case is None or case.deleted_at is not None:
         raise FormFillFailed("case_deleted", "The case was deleted before the form was filled.")
-    params = job.params or {}
+    params = jobs.params_of(job)
     form_id = params.get("form_id", "")
     user = db.session.get(User, job.user_id) if job.user_id else None
     today = date.fromisoformat(params["today"]) if params.get("today") else today_for(user)

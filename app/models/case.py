@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.base import Timestamps, UTCDateTime, UUIDPk, enum_column
+from app.models.base import SealedText, Timestamps, UTCDateTime, UUIDPk, enum_column
 
 CASE_TYPES = ("CIVIL_LITIGATION", "FAMILY_LAW", "CRIMINAL_DEFENSE", "PERSONAL_INJURY",
               "BANKRUPTCY", "LANDLORD_TENANT", "SMALL_CLAIMS", "OTHER")
@@ -36,7 +36,10 @@ class Case(UUIDPk, Timestamps, db.Model):
     organization_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organizations.id"), nullable=False)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(sa.String(300), nullable=False)
-    description: Mapped[str | None] = mapped_column(sa.Text)
+    # Sealed (migration 0023): never filtered or sorted in SQL. The title stays readable: the list's ?q= filters on it.
+    description = SealedText("case.description")
+    description_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    description_plain: Mapped[str | None] = mapped_column("description", sa.Text)
     case_type: Mapped[str] = enum_column(CASE_TYPES, "case_type", nullable=False)
     court_type: Mapped[str] = enum_column(COURT_TYPES, "court_type", nullable=False)
     jurisdiction: Mapped[str] = mapped_column(sa.String(16), nullable=False)
@@ -56,7 +59,10 @@ class Party(UUIDPk, Timestamps, db.Model):
     name: Mapped[str] = mapped_column(sa.String(300), nullable=False)
     normalized_name: Mapped[str] = mapped_column(sa.String(300), nullable=False)
     role: Mapped[str] = enum_column(PARTY_ROLES, "party_role", nullable=False)
-    contact: Mapped[str | None] = mapped_column(sa.Text)
+    # Sealed (migration 0023). The name stays readable: normalized_name is matched in SQL by the conflict check.
+    contact = SealedText("party.contact")
+    contact_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    contact_plain: Mapped[str | None] = mapped_column("contact", sa.Text)
     source_document_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("documents.id", ondelete="SET NULL"))
     status: Mapped[str] = enum_column(PARTY_STATUSES, "party_status", default="CONFIRMED", server_default="CONFIRMED",
                                       nullable=False)

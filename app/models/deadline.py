@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.base import Timestamps, UTCDateTime, UUIDPk, enum_column
+from app.models.base import SealedText, Timestamps, UTCDateTime, UUIDPk, enum_column
 
 DEADLINE_STATUSES = ("SUGGESTED", "PENDING", "COMPLETED", "MISSED", "DISMISSED")
 
@@ -20,15 +20,23 @@ class Deadline(UUIDPk, Timestamps, db.Model):
     organization_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organizations.id"), nullable=False)
     case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    title: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    # Sealed (migration 0023): the title and the basis (``rule``: both may come from a document) and
+    # the sentence quoted from it. Citation and explanation come from the rule sets (public law).
+    title = SealedText("deadline.title")
+    title_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    title_plain: Mapped[str | None] = mapped_column("title", sa.String(300))
     due_date: Mapped[date] = mapped_column(sa.Date, nullable=False)
     due_time: Mapped[time | None] = mapped_column(sa.Time)
     status: Mapped[str] = enum_column(DEADLINE_STATUSES, "deadline_status", default="PENDING", nullable=False)
-    rule: Mapped[str | None] = mapped_column(sa.String(300))
+    rule = SealedText("deadline.rule")
+    rule_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    rule_plain: Mapped[str | None] = mapped_column("rule", sa.String(300))
     citation: Mapped[str | None] = mapped_column(sa.String(300))
     explanation: Mapped[list | None] = mapped_column(sa.JSON)
     source_document_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("documents.id", ondelete="SET NULL"))
-    quote: Mapped[str | None] = mapped_column(sa.Text)
+    quote = SealedText("deadline.quote")
+    quote_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    quote_plain: Mapped[str | None] = mapped_column("quote", sa.Text)
     reminders: Mapped[list] = mapped_column(sa.JSON, default=lambda: [7, 3, 1, 0], nullable=False)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -61,8 +69,13 @@ class Notification(UUIDPk, db.Model):
     user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     organization_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
     kind: Mapped[str] = mapped_column(sa.String(32), nullable=False)
-    title: Mapped[str] = mapped_column(sa.String(300), nullable=False)
-    body: Mapped[str | None] = mapped_column(sa.Text)
+    # Sealed (migration 0023): a reminder's title and body quote the deadline's and the case's titles.
+    title = SealedText("notification.title")
+    title_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    title_plain: Mapped[str | None] = mapped_column("title", sa.String(300))
+    body = SealedText("notification.body")
+    body_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    body_plain: Mapped[str | None] = mapped_column("body", sa.Text)
     case_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     deadline_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.base import Timestamps, UTCDateTime, UUIDPk, enum_column
+from app.models.base import SealedText, Timestamps, UTCDateTime, UUIDPk, enum_column
 
 DOCUMENT_TYPES = ("PLEADING", "MOTION", "ORDER", "BRIEF", "EVIDENCE", "CORRESPONDENCE", "NOTICE", "FORM", "OTHER")
 DOCUMENT_STATUSES = ("QUEUED", "PROCESSING", "PROCESSED", "FAILED")
@@ -25,8 +25,13 @@ class Document(UUIDPk, Timestamps, db.Model):
     organization_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organizations.id"), nullable=False)
     case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
     uploaded_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    title: Mapped[str] = mapped_column(sa.String(300), nullable=False)
-    filename: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    # Sealed (migration 0023): never filtered or sorted in SQL (search matches the title's blind tokens).
+    title = SealedText("document.title")
+    title_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    title_plain: Mapped[str | None] = mapped_column("title", sa.String(300))
+    filename = SealedText("document.filename")
+    filename_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    filename_plain: Mapped[str | None] = mapped_column("filename", sa.String(200))
     document_type: Mapped[str | None] = enum_column(DOCUMENT_TYPES, "document_type")
     document_type_source: Mapped[str] = mapped_column(sa.String(16), default="user", nullable=False)
     status: Mapped[str] = enum_column(DOCUMENT_STATUSES, "document_status", default="QUEUED", nullable=False)

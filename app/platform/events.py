@@ -12,6 +12,7 @@ Who sees what is one rule with two forms: `events_after` in SQL (a stream's back
 """
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import uuid
@@ -24,17 +25,53 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.models import Event
 from app.models.base import utcnow
-from app.platform import runtime
+from app.platform import crypto, runtime
 
 log = logging.getLogger(__name__)
 CHANNEL = "caseos:events:{org}"
 _PENDING_KEY = "caseos_pending_publish"
 
 
+# Fields of an event that quote what people wrote (a notification's title names a deadline and a
+# case): sealed in the stored log under the organization and the event's subject id (data["id"]),
+# opened when the event's frame is rendered.
+SEALED_FIELDS = {"notification": ("title",)}
+
+
+def _field_aad(organization_id, type_: str, data: dict, name: str) -> bytes:
+    return crypto.make_aad(organization_id, data["id"], f"event.{type_}.{name}")
+
+
+def seal_data(organization_id, type_: str, data: dict) -> dict:
+    """The event's data as stored: its SEALED_FIELDS sealed into ``<name>_sealed``."""
+    names = [n for n in SEALED_FIELDS.get(type_, ()) if data.get(n) is not None]
+    if not names:
+        return data
+    out = dict(data)
+    for name in names:
+        blob = crypto.seal_bytes(runtime.current().keyring, str(out.pop(name)).encode(),
+                                 _field_aad(organization_id, type_, data, name))
+        out[f"{name}_sealed"] = base64.b64encode(blob).decode()
+    return out
+
+
+def open_data(organization_id, type_: str, data: dict) -> dict:
+    """The event's data as clients receive it (seal_data undone)."""
+    names = [n for n in SEALED_FIELDS.get(type_, ()) if f"{n}_sealed" in data]
+    if not names:
+        return data
+    out = dict(data)
+    for name in names:
+        blob = base64.b64decode(out.pop(f"{name}_sealed"))
+        out[name] = crypto.open_bytes(runtime.current().keyring, blob,
+                                      _field_aad(organization_id, type_, data, name)).decode()
+    return out
+
+
 def emit(organization_id, type_: str, data: dict, *, user_id=None, job_id=None) -> Event:
     """Record an event in the caller's transaction; it is published when that transaction commits."""
-    ev = Event(organization_id=organization_id, user_id=user_id, job_id=job_id, type=type_, data=data,
-               created_at=utcnow())
+    ev = Event(organization_id=organization_id, user_id=user_id, job_id=job_id, type=type_,
+               data=seal_data(organization_id, type_, data), created_at=utcnow())
     db.session.add(ev)
     db.session.flush()
     publish_on_commit(organization_id, ev.id or 0)
@@ -166,7 +203,8 @@ class Record:
 
     @classmethod
     def of(cls, ev: Event) -> "Record":
-        return cls(ev.id, ev.organization_id, ev.user_id, ev.job_id, ev.type, ev.data, sse(ev.id, ev.type, ev.data))
+        data = open_data(ev.organization_id, ev.type, ev.data)
+        return cls(ev.id, ev.organization_id, ev.user_id, ev.job_id, ev.type, data, sse(ev.id, ev.type, data))
 
 
 def sse(event_id, type_: str, data: dict) -> str:

@@ -61,6 +61,36 @@ def seal_result(job: Job, result: dict) -> dict:
     return {"sealed": base64.b64encode(blob).decode()}
 
 
+# Kinds whose parameters are what a person typed (a research topic, a form's field values): stored
+# sealed; the job's steps read them with params_of().
+SEALED_PARAMS_KINDS = ("research", "form.fill")
+
+
+def params_aad(job: Job) -> bytes:
+    return crypto.make_aad(job.organization_id, job.id, "job-params")
+
+
+def _seal_params(job: Job) -> None:
+    if job.kind in SEALED_PARAMS_KINDS and job.params:
+        blob = crypto.seal_bytes(runtime.current().keyring, json.dumps(job.params, ensure_ascii=False).encode(),
+                                 params_aad(job))
+        job.params = {"sealed": base64.b64encode(blob).decode()}
+
+
+def _params_blob(job: Job) -> bytes | None:
+    if job.kind in SEALED_PARAMS_KINDS and isinstance(job.params, dict) and set(job.params) == {"sealed"}:
+        return base64.b64decode(job.params["sealed"])
+    return None
+
+
+def params_of(job: Job) -> dict:
+    """The job's parameters as its step reads them (sealed ones opened; plaintext from an older release)."""
+    blob = _params_blob(job)
+    if blob is None:
+        return job.params or {}
+    return json.loads(crypto.open_bytes(runtime.current().keyring, blob, params_aad(job)))
+
+
 def sealed_blob(job: Job) -> bytes | None:
     if job.kind in SEALED_RESULT_KINDS and isinstance(job.result, dict) and "sealed" in job.result:
         return base64.b64decode(job.result["sealed"])
@@ -85,14 +115,28 @@ def rewrap_job_results(keyring: crypto.Keyring, batch_size: int = 500) -> dict:
         if blob is not None and crypto.blob_key_id(blob) != keyring.current_key_id:
             job.result = {"sealed": base64.b64encode(crypto.rewrap_blob(keyring, blob, result_aad(job))).decode()}
             n += 1
-    return {"job_results": n}
+    p = 0
+    rows = db.session.execute(sa.select(Job).where(Job.kind.in_(SEALED_PARAMS_KINDS), Job.params.is_not(None))
+                              .execution_options(yield_per=batch_size)).scalars()
+    for job in rows:
+        blob = _params_blob(job)
+        if blob is None:  # written in plaintext by an older release
+            _seal_params(job)
+            p += 1
+        elif crypto.blob_key_id(blob) != keyring.current_key_id:
+            job.params = {"sealed": base64.b64encode(crypto.rewrap_blob(keyring, blob, params_aad(job))).decode()}
+            p += 1
+    return {"job_results": n, "job_params": p}
 
 
 def results_under_old_key(keyring: crypto.Keyring) -> int:
     """Sealed job results still under an old master key."""
     rows = db.session.execute(sa.select(Job).where(Job.kind.in_(SEALED_RESULT_KINDS), Job.result.is_not(None))).scalars()
-    return sum(1 for job in rows if (blob := sealed_blob(job)) is not None
-               and crypto.blob_key_id(blob) != keyring.current_key_id)
+    n = sum(1 for job in rows if (blob := sealed_blob(job)) is not None
+            and crypto.blob_key_id(blob) != keyring.current_key_id)
+    rows = db.session.execute(sa.select(Job).where(Job.kind.in_(SEALED_PARAMS_KINDS), Job.params.is_not(None))).scalars()
+    return n + sum(1 for job in rows if job.params and ((blob := _params_blob(job)) is None
+                                                        or crypto.blob_key_id(blob) != keyring.current_key_id))
 
 
 def snapshot(job: Job) -> dict:
@@ -123,6 +167,7 @@ def create(*, organization_id, user_id, kind: str, steps: list[str], document_id
                                     "attempts": 0} for s in steps],
               document_id=document_id, case_id=case_id, params=params, idempotency_key=idempotency_key,
               created_at=utcnow(), updated_at=utcnow())
+    _seal_params(job)
     try:
         with db.session.begin_nested():
             db.session.add(job)
