@@ -197,6 +197,44 @@ def compare(other_root: str, seconds: int = 15, rounds: int = 3, log=print) -> d
     return out
 
 
+_CPU_PER_REQUEST = """
+import json, sys, time
+from app import create_app
+app = create_app(); c = app.test_client(); h = {"Authorization": "Bearer " + sys.argv[1]}
+for _ in range(10):
+    assert c.get("/api/v1/cases?page=1&per_page=20", headers=h).status_code == 200
+n = int(sys.argv[2]); t0 = time.process_time()
+for _ in range(n):
+    c.get("/api/v1/cases?page=1&per_page=20", headers=h)
+print(json.dumps((time.process_time() - t0) / n * 1000))
+"""
+
+
+def compare_cpu(other_root: str, requests: int = 200, rounds: int = 4, log=print) -> dict:
+    """CPU-ms per case-list request of the app process itself, this checkout against another, on one
+    database of 100,000 cases (Flask test client: no HTTP server, no wrk), rounds interleaved.
+    ``python -m bench.case_list --compare-cpu /path/to/other/checkout``."""
+    import json
+    import subprocess
+
+    from bench.env import PY, ROOT, Stack
+    with Stack(log=log) as stack:
+        stack.start_web()
+        user = stack.new_user("Case list CPU A/B")
+        seed_cases(stack, user.org_id, user.user_id, 100_000)
+        stack.web.stop()
+        out: dict = {"this": [], "other": []}
+        for _ in range(rounds):
+            for name, root in (("other", other_root), ("this", str(ROOT))):
+                res = subprocess.run([PY, "-c", _CPU_PER_REQUEST, user.token, str(requests)], cwd=root,
+                                     env=dict(stack.env, PYTHONPATH=root), capture_output=True, text=True)
+                if res.returncode != 0:
+                    raise RuntimeError(res.stderr[-2000:])
+                out[name].append(round(json.loads(res.stdout.strip().splitlines()[-1]), 2))
+                log(f"  {name}: {out[name][-1]} CPU-ms per request")
+    return out
+
+
 def _up(port: int) -> bool:
     import httpx
     try:
@@ -212,10 +250,14 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Profile GET /api/v1/cases under wrk (py-spy on the web workers)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--compare", default=None, help="another checkout to serve the same list beside this one")
+    parser.add_argument("--compare-cpu", default=None, help="another checkout: CPU per request in-process, A/B")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--py-spy", default="py-spy")
     parser.add_argument("--json", default=None)
     a = parser.parse_args()
+    if a.compare_cpu:
+        print(json.dumps(compare_cpu(a.compare_cpu)))
+        raise SystemExit(0)
     if a.compare:
         res = compare(a.compare, a.seconds)
         if a.json:
