@@ -97,7 +97,8 @@ def _clean_name(raw: str) -> str | None:
     s = re.sub(r"^in\s+(?:re:?|the\s+(?:matter|interest|estate)\s+of)\s+", "", s, flags=re.I)   # "In re J.W." names J.W.
     s = re.sub(r",\s+(?:an?\s+)?(?:minor\s+)?child(?:ren)?\.?$", "", s, flags=re.I)
     s = re.sub(r",?\s+et\s+al\.?.*$", "", s, flags=re.I)
-    s = re.sub(rf"(?<!\bof),?\s+(?:the\s+)?(?:{_ROLE_ALT})(?:\(s\)|s)?\.?\s*$", "", s, flags=re.I)   # not "Board of Trustees"
+    if not re.search(r"\b(?:U\.?\s?S\.?|United\s+States)\s+Trustee$", s, re.I):     # the U.S. Trustee is a party's name
+        s = re.sub(rf"(?<!\bof),?\s+(?:the\s+)?(?:{_ROLE_ALT})(?:\(s\)|s)?\.?\s*$", "", s, flags=re.I)   # not "Board of Trustees"
     s = re.sub(r",\s+(?:an?|the)\s+[a-z][^,]*$", "", s)       # ", a Delaware corporation"
     s = re.sub(r",?\s+(?:individually|personally|pro\s+se)\b.*$", "", s, flags=re.I)
     s = re.sub(r"\s+(?:and|y)\s+(?:all\s+)?(?:other\s+|todos\s+los\s+dem[áa]s\s+)?(?:occupants|ocupantes|tenants).*$", "", s, flags=re.I)

@@ -199,7 +199,7 @@ def _title_caption(doc: _Doc):
 def _pacer_blocks(doc: _Doc):
     lines = doc.lines
     role = None
-    after_block_end = False
+    after_block_end = prev_header = False
     for i in range(min(len(lines), 6000)):
         ls, le = lines[i]
         line = doc.line_text(i).strip()
@@ -209,6 +209,10 @@ def _pacer_blocks(doc: _Doc):
             role = None
             continue
         header = _HEADER.match(line)
+        if header and prev_header:                  # "U.S. Trustee" / "US Trustee": the party named after its role
+            prev_header = False
+            continue
+        prev_header = bool(header)
         if header:
             role = _role(header.group("role"))
             k = next((k for k in range(i + 1, min(len(lines), i + 4)) if doc.line_text(k).strip()), None)

@@ -416,3 +416,12 @@ def test_the_trial_judge_in_a_decisions_history_did_not_sit_on_it():
     text = ("Appeal from the Circuit Court of Woodford County; the\nHon. T. M. Shaw, Judge, presiding.\n\n"
             "Opinion filed May 27, 1887.\n\nBAKER, P.J., delivered the opinion of the court.\n")
     assert "T. M. Shaw" not in judges(text)
+
+
+def test_the_us_trustee_named_after_its_role_heading_is_one_party():
+    text = ("Bankruptcy Petition #: 11-30417\n\nDebtor\nHollow Creek Energy Corp.\n1200 Main St\n"
+            "represented by\tMarta L Quince\n\nTrustee\nOwen P Reyes\n\nU.S. Trustee\nUS Trustee\nOffice of the US Trustee\n"
+            "515 Rusk Ave\nHouston, TX 77002\n\nFiling Date\t#\tDocket Text\n")
+    r = roles(text)
+    assert r.get("US Trustee") == "TRUSTEE" and r.get("Owen P Reyes") == "TRUSTEE"
+    assert "Office of the US Trustee" not in r and "Office of the US" not in r
