@@ -42,7 +42,7 @@ _DATE_REFUSE_BEFORE = re.compile(
     r"(?:\b(?:case|docket|dkt|doc|document|no|nos|number|num|index|file|action|claim|receipt|account|acct|"
     r"invoice|ref|reference|id|bar|tel|telephone|phone|fax|page|rule|form|code|chapter|ch|c|section|sec|art|"
     r"article|exhibit|ex|ecf|incident|report|policy|loan|license|serial|badge|unit|apt|suite|order|item)\b\.?|[#§])"
-    r"\s*[:#.]?\s*$", re.I)
+    r"[ \t]*[:#.]?[ \t]*$", re.I)          # on the same line: a table's "Document" column heading is no label
 _DASH_DATE_CUE = re.compile(r"\b(?:date[ds]?|on|filed|entered|signed|served|issued|fecha|el)\s*:?\s*$", re.I)
 
 
@@ -108,9 +108,12 @@ def _find_dates(doc: _Doc, language: str, jurisdiction: str | None) -> list[dict
 
 # label cues; the one nearest before the date wins
 _LABEL_CUES = [
+    ("decided", r"decided|decision\s+date|date\s+of\s+decision|opinion\s+(?:filed|issued|delivered)"),
+    ("argued", r"argued|oral\s+argument\s+(?:held|heard)"),
+    ("submitted", r"submitted(?!\s+to\b)"),
     ("hearing", r"hearing|trial|conference|meeting\s+of\s+creditors|argument|appear(?:ance)?|court[ \t]+date|set\s+for|scheduled\s+for|"
                 r"will\s+be\s+held|held\s+on|audiencia|juicio|comparecer|comparezca"),
-    ("filed", r"filed|date\s+filed|file-stamped|claim\s+filed|presentad[oa]|radicad[oa]"),
+    ("filed", r"filed\s*(?:&|and)\s*entered|docketed|filed|date\s+filed|file-stamped|claim\s+filed|presentad[oa]|radicad[oa]"),
     ("served", r"served|service|mailed|delivered|entregad[oa]|notificad[oa]"),
     ("entered", r"entered|entry|ordered|enter\s*:|dictad[oa]"),
     ("issued", r"issued|date\s+of\s+(?:this\s+)?notice|notice\s+date|date\s*:|(?<!due\s)date[ \t]+$|"
@@ -129,7 +132,40 @@ _DUE_IMMEDIATE = re.compile(
     re.I)
 _ROW_DUE = re.compile(r"[ \t]+[A-Za-z][^\n]{0,80}?\bdue(?:[ \t]+(?:in|at|with)[ \t]+(?:the[ \t]+)?[A-Z][^\n]{0,60})?[ \t]*$",
                       re.I)
-_LABEL_PRIORITY = {"hearing": 0, "due": 1, "served": 2, "entered": 3, "filed": 4, "issued": 5, "signed": 6, "other": 7}
+# a date given twice takes its most telling label: a docket row's filing before the clerk's entry of it
+_LABEL_PRIORITY = {"hearing": 0, "due": 1, "decided": 2, "served": 3, "filed": 4, "entered": 5, "issued": 6,
+                   "argued": 7, "submitted": 8, "signed": 9, "other": 10}
+# a docket's row: the date first on its line, then the event ("02/29/2024<tab>Memorandum opinion issued<tab>Affirmed")
+_ROW_START = re.compile(r"[ \t]*(?:\t|[ ]{2,}|\s+\d{1,4}\s*\t)")
+_PACER_ROW = re.compile(r"^\s*\d{1,4}\s*\t|[(\[]Entered:", re.I)
+_ROW_LABELS = [
+    ("other", r"distributed\s+for\s+conference|set\s+for\s+submission|submission\s+set"),
+    ("decided", r"disposed|\bdenied\b|\bgranted\b|\bdismissed\b|\baffirmed\b|\breversed\b|\bremanded\b|"
+                r"opinion\s+issued|judgment\s+issued|(?:order|judgment)\s+entered|\bmoot\b"),
+    ("filed", r"\bfiled\b|\breceived\b|\bdocketed\b|\blodged\b"),
+    ("argued", r"\bargued\b|oral\s+argument\s+(?:held|heard)"),
+    ("submitted", r"\bsubmitted\b"),
+    ("hearing", r"hearing\s+(?:held|set|scheduled)|set\s+for\s+hearing"),
+    ("issued", r"\bissued\b"),
+]
+_ROW_LABEL_RES = [(name, re.compile(rx, re.I)) for name, rx in _ROW_LABELS]
+# an e-filing stamp: "ATL-L-002869-25  10/17/2025 4:48:12 AM  Pg 1 of 1  Trans ID: LCV20252811176"
+_STAMP_AFTER = re.compile(r"[ \t]*(?:\d{1,2}:\d{2}(?::\d{2})?\s*[AP]M[ \t]*)?Pg\s+\d+\s+of\s+\d+", re.I)
+
+
+def _row_label(text: str, start: int, end: int) -> str | None:
+    """The label of a docket row's own date, from the row's event: a PACER entry (a number column or an
+    "[Entered: ...]" stamp) is filed; elsewhere a ruling is decided, a filing filed, anything else other."""
+    ls = text.rfind("\n", 0, start) + 1
+    if text[ls:start].strip() or not _ROW_START.match(text, end):
+        return None
+    eol = text.find("\n", end)
+    row = text[end:eol if eol != -1 else len(text)]
+    if not re.search(r"[A-Za-z]{3}", row):
+        return None
+    if _PACER_ROW.search(row):
+        return "filed"
+    return next((name for name, rx in _ROW_LABEL_RES if rx.search(row)), "other")
 
 
 def _date_label(doc: _Doc, start: int, end: int) -> str:
@@ -141,6 +177,14 @@ def _date_label(doc: _Doc, start: int, end: int) -> str:
     before = text[cut:start]
     if _DUE_IMMEDIATE.search(before):
         return "due"
+    eol = text.find("\n", end)
+    if _ROW_DUE.match(text, end, eol if eol != -1 else len(text)):
+        return "due"                  # a docket's calendar row: "03/08/2024<tab>Motion for rehearing due"
+    row = _row_label(text, start, end)
+    if row is not None:
+        return row
+    if _STAMP_AFTER.match(text, end):
+        return "filed"
     best = None
     for m in _LABEL_RE.finditer(before):
         if m.lastgroup == "due":

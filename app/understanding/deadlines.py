@@ -49,6 +49,9 @@ _ANCHORS = [
     ("mailing", r"(?:the\s+)?(?:date\s+of\s+)?mailing\b|(?:it\s+|this\s+\w+\s+)?(?:was|is)\s+mailed"),
     ("docketing", r"(?:the\s+)?(?:date\s+of\s+)?docketing\b"),
 ]
+# a filing still to come, someone's own ("the filing of your pleading"), not the paper's filing date
+_OWN_FILING = re.compile(r"\s*(?:the\s+)?(?:date\s+of\s+)?(?:the\s+)?filing\s+of\s+(?:your|its|their|his|her|an?\b|"
+                         r"the\s+(?:answer|response|reply|pleading|motion|appeal|notice|first))", re.I)
 _THIS_ORDERS_ENTRY = re.compile(r"\s*(?:its\s+entry|(?:the\s+)?(?:date\s+of\s+)?entry\s+(?:of\s+)?(?:this|hereof)\b)", re.I)
 _ANCHOR_RES = [(name, re.compile(rf"\s*(?:{rx})", re.I)) for name, rx in _ANCHORS]
 # "Plaintiff shall serve Defendant with a copy of this order within 7 days." - counted from the order's date
@@ -192,6 +195,8 @@ def _relative_deadlines(doc: _Doc, known: dict[str, date | None]) -> list[dict]:
                 continue
             label = _act_label(sentence, text[max(0, ss - 300):ss])
             anchor_date = known.get(anchor)
+            if anchor == "filing" and _OWN_FILING.match(m.group("anchor")):
+                anchor_date = None            # "within 30 days of the filing of your pleading": not yet filed
             if anchor == "entry" and anchor_date is None and _THIS_ORDERS_ENTRY.match(m.group("anchor")):
                 anchor_date = known.get("notice")     # "within seven (7) days of its entry": the order's own date
             rule = {"period": period, "unit": unit, "direction": direction, "anchor": anchor}

@@ -116,7 +116,7 @@ def _anchors(text: str, raw_dates: list[dict]) -> tuple[date | None, date | None
         return None
 
     doc_date = (first("issued", max(len(text) // 3, 3000)) or first("entered") or first("filed")
-                or first("signed") or first("issued"))
+                or first("signed") or first("issued") or first("decided"))
     served = first("served")
     # "within 90 days after the complaint is filed" counts from the complaint's filing, not an e-filing stamp
     filing = next((d["date"] for d in raw_dates if d["label"] == "filed" and re.search(
@@ -125,7 +125,8 @@ def _anchors(text: str, raw_dates: list[dict]) -> tuple[date | None, date | None
              "entry": first("entered") or (None if first("filed") else first("signed")), "hearing": first("hearing"),
              "filing": filing, "docketing": None}
     # the last event the paper reports: a period that ended before it is history the paper recites
-    reported = max((d["date"] for d in raw_dates if d["label"] in ("filed", "entered", "issued", "signed")), default=None)
+    reported = max((d["date"] for d in raw_dates if d["label"] in ("filed", "entered", "issued", "signed", "decided")),
+                   default=None)
     return doc_date, served, known, reported
 
 

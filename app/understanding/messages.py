@@ -131,6 +131,7 @@ TASKS = (
 DATE_LABELS = {  # what happens on a date the paper gives (app/understanding/dates.py)
     "hearing": N_("Hearing"), "due": N_("Due"), "served": N_("Served"), "entered": N_("Entered by the court"),
     "filed": N_("Filed"), "issued": N_("Issued"), "signed": N_("Signed"), "other": N_("Date in the paper"),
+    "decided": N_("Decided by the court"), "argued": N_("Argued"), "submitted": N_("Submitted for decision"),
 }
 AMOUNT_LABELS = (
     N_("amount"), N_("amount claimed"), N_("amount demanded"), N_("amount in controversy"), N_("amount owed"), N_("attorney's fees"),
