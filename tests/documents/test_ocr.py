@@ -128,6 +128,42 @@ def test_pages_are_rendered_at_the_scan_resolution(tmp_path):
     assert got == [200, 300, 150, 300, 300]
 
 
+def test_a_page_that_is_one_scan_is_read_from_the_scans_own_pixels(tmp_path):
+    """White-box: tesseract gets exactly the scanned pixels (black and white stays black and white,
+    not resampled to grey); a page with anything else on it is drawn by PDFium as before."""
+    import pypdfium2 as pdfium
+
+    from app.documents.reader.pdf import _render_pdf_page
+
+    bilevel, grey = scan(PAGE_A, 300), scan(PAGE_B, 200).convert("L")
+    path = image_pdf(tmp_path / "scans.pdf", [bilevel, grey], 300)
+    stamped = tmp_path / "stamped.pdf"
+    pdf = FPDF(unit="pt", format="letter")
+    pdf.add_page()
+    pdf.image(scan(PAGE_A, 200), x=0, y=0, w=612, h=792)
+    pdf.set_font("helvetica", size=14)
+    pdf.text(400, 60, "RECEIVED")  # a stamp over the scan: must be in the page image too
+    pdf.output(str(stamped))
+    doc, doc2 = pdfium.PdfDocument(str(path)), pdfium.PdfDocument(str(stamped))
+    try:
+        out1, dpi1 = _render_pdf_page(doc, 1, Limits(), str(tmp_path / "p1"))
+        out2, dpi2 = _render_pdf_page(doc, 2, Limits(), str(tmp_path / "p2"))
+        out3, dpi3 = _render_pdf_page(doc2, 1, Limits(), str(tmp_path / "p3"))
+    finally:
+        doc.close()
+        doc2.close()
+    assert (out1.endswith(".pbm"), dpi1) == (True, 300)
+    with Image.open(out1) as got:
+        assert got.size == bilevel.size and got.tobytes() == bilevel.convert("1").tobytes()
+    with Image.open(out2) as got:  # a grey scan stays grey, pixel for pixel
+        assert got.size == grey.size and got.convert("L").tobytes() == grey.tobytes()
+    assert dpi3 == 200
+    stamp_box = (400 * 200 // 72, 60 * 200 // 72 - 45, 400 * 200 // 72 + 260, 60 * 200 // 72 + 5)
+    assert scan(PAGE_A, 200).convert("L").crop(stamp_box).getextrema() == (255, 255)  # blank in the scan
+    with Image.open(out3) as got:
+        assert got.convert("L").crop(stamp_box).getextrema()[0] < 128
+
+
 # ----------------------------------------------------------------------------------- orientation
 
 

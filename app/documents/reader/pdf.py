@@ -245,26 +245,93 @@ def _render_pdf_page(pdf, page_number: int, limits: Limits, base: str) -> tuple[
                 "page_too_large",
                 f"Page {page_number} is {width:.0f} x {height:.0f} points; the limit is "
                 f"{limits.max_page_points:.0f} points a side.")
-        dpi = _fit_dpi(width / 72.0, height / 72.0, limits, _ocr_dpi(page, limits))
-        bitmap = page.render(scale=dpi / 72.0, grayscale=True, force_bitmap_format=raw.FPDFBitmap_Gray,
-                             may_draw_forms=False, draw_annots=True)
-        try:
-            image = bitmap.to_pil()
-            colors = image.getcolors(2)
-            if colors is not None and all(value in (0, 255) for _, value in colors):
-                # A bilevel scan at its own resolution renders to pure black and white: hand it to
-                # tesseract as 1 bit (lossless, 8x smaller, no thresholding of a grey image).
-                image = image.convert("1", dither=0)
-                out_path = base + ".pbm"
-            else:
-                out_path = base + ".pgm"
-            image.save(out_path, format="PPM")
-            del image
-        finally:
-            bitmap.close()
+        scan = _whole_page_scan(page, width, height, limits)
+        if scan is not None:
+            image, dpi = scan
+        else:
+            dpi = _fit_dpi(width / 72.0, height / 72.0, limits, _ocr_dpi(page, limits))
+            bitmap = page.render(scale=dpi / 72.0, grayscale=True, force_bitmap_format=raw.FPDFBitmap_Gray,
+                                 may_draw_forms=False, draw_annots=True)
+            try:
+                image = bitmap.to_pil().copy()
+            finally:
+                bitmap.close()
+        colors = image.getcolors(2)
+        if colors is not None and all(value in (0, 255) for _, value in colors):
+            # A bilevel scan at its own resolution is pure black and white: hand it to tesseract as
+            # 1 bit (lossless, 8x smaller, no thresholding of a grey image).
+            image = image.convert("1", dither=0)
+            out_path = base + ".pbm"
+        else:
+            out_path = base + ".pgm"
+        image.save(out_path, format="PPM")
+        del image
     finally:
         page.close()
     return out_path, dpi
+
+
+# A page that is nothing but one upright scan covering it is read from the scan's own pixels (decoded,
+# not rendered): rendering resamples them (a 300 dpi page cost ~0.13 CPU-s against ~0.014 to decode),
+# and an off-by-one page height turned a black-and-white scan grey. Only plain colour spaces qualify
+# (no stencil masks, separations or patterns, which need PDFium's drawing); anything else is rendered.
+_SCAN_FIT_POINTS = 1.5  # the image's edges within this of the page's (scanners round page sizes)
+_PLAIN_COLORSPACES = ("FPDF_COLORSPACE_DEVICEGRAY", "FPDF_COLORSPACE_CALGRAY", "FPDF_COLORSPACE_DEVICERGB",
+                      "FPDF_COLORSPACE_CALRGB", "FPDF_COLORSPACE_ICCBASED", "FPDF_COLORSPACE_INDEXED")
+
+
+def _whole_page_scan(page, width: float, height: float, limits: Limits):
+    """``(grey PIL image, dpi)``: the pixels of the scan that is the whole page, or None."""
+    import pypdfium2.raw as raw
+
+    try:
+        if page.get_rotation() % 360 or raw.FPDFPage_CountObjects(page) != 1 or raw.FPDFPage_GetAnnotCount(page) > 0:
+            return None
+        obj = raw.FPDFPage_GetObject(page, 0)
+        if not obj or raw.FPDFPageObj_GetType(obj) != raw.FPDF_PAGEOBJ_IMAGE:
+            return None
+        m = raw.FS_MATRIX()
+        if not raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(m)):
+            return None
+        if abs(m.b) > 1e-6 or abs(m.c) > 1e-6 or m.a <= 0 or m.d <= 0:  # upright, not mirrored
+            return None
+        left0, bottom0, right0, top0 = page.get_bbox()
+        if not (abs(m.e - left0) <= _SCAN_FIT_POINTS and abs(m.f - bottom0) <= _SCAN_FIT_POINTS
+                and abs(m.e + m.a - right0) <= _SCAN_FIT_POINTS and abs(m.f + m.d - top0) <= _SCAN_FIT_POINTS):
+            return None
+        pw, ph = ctypes.c_uint(), ctypes.c_uint()
+        if not raw.FPDFImageObj_GetImagePixelSize(obj, ctypes.byref(pw), ctypes.byref(ph)):
+            return None
+        meta = raw.FPDF_IMAGEOBJ_METADATA()
+        if not raw.FPDFImageObj_GetImageMetadata(obj, page, ctypes.byref(meta)):
+            return None
+        if meta.colorspace not in {getattr(raw, name) for name in _PLAIN_COLORSPACES}:
+            return None
+        if pw.value <= 0 or ph.value <= 0 or pw.value * ph.value > limits.max_pixels_per_page:
+            return None
+        dpi_x, dpi_y = pw.value * 72.0 / m.a, ph.value * 72.0 / m.d
+        if abs(dpi_x - dpi_y) > 0.02 * dpi_x:
+            return None
+        dpi = int(round((dpi_x + dpi_y) / 2))
+        if dpi != _ocr_dpi(page, limits) or dpi != _fit_dpi(width / 72.0, height / 72.0, limits, dpi):
+            return None  # to be resampled (a finer scan than ocr_dpi, a coarser one than min_scan_dpi)
+        bitmap = raw.FPDFImageObj_GetBitmap(obj)
+        if not bitmap:
+            return None
+        import pypdfium2 as pdfium
+
+        bitmap = pdfium.PdfBitmap.from_raw(bitmap)
+        bitmap.warn_on_close = False  # safe: the pixels are copied out before it is closed
+        try:
+            if (bitmap.width, bitmap.height) != (pw.value, ph.value):
+                return None
+            image = bitmap.to_pil()
+            image = image.convert("L") if image.mode != "L" else image.copy()
+        finally:
+            bitmap.close()
+        return image, dpi
+    except Exception:  # anything unexpected: render the page instead
+        return None
 
 
 def _ocr_dpi(page, limits: Limits) -> int:
