@@ -50,11 +50,12 @@ def case_insights(principal: Principal, case_id, *, now: datetime | None = None)
 
 
 INSIGHTS = Catalogue({  # the sentences below, as messages (app/platform/messages.py)
-    "insights.response_not_filed": N_("'{title}' is due {date} (in {count} days) and is not marked as done. File "
+    "insights.response_not_filed": N_("'{title}' is due {date} ({when}) and is not marked as done. File "
                                       "your response with the court, then mark the deadline completed."),
-    "insights.response_not_filed_form": N_("'{title}' is due {date} (in {count} days) and is not marked as done. "
+    "insights.response_not_filed_form": N_("'{title}' is due {date} ({when}) and is not marked as done. "
                                            "File your response with the court, then mark the deadline completed. "
                                            "A form that may fit: {form}."),
+    "insights.due_today": N_("today"), "insights.due_tomorrow": N_("tomorrow"), "insights.due_in_days": N_("in {count} days"),
     "insights.deadline_passed": N_("'{title}' was due {date} and is not marked as done. Ask the court clerk or a "
                                    "legal aid office what you can still do."),
     "insights.no_documents": N_("No papers are uploaded yet. Upload the notice, summons or letter you received: "
@@ -85,7 +86,9 @@ def _missing(case: Case, today: date, deadlines, docs, parties, answer_due, form
     out = []
     answer_forms = [f["title"] for f in forms["forms"] if re.search(r"answer|appearance", f["title"], re.I)]
     for d in answer_due:
-        said = {"title": d.title, "date": d.due_date.isoformat(), "count": (d.due_date - today).days}
+        left = (d.due_date - today).days
+        when = M("insights.due_today") if left <= 0 else M("insights.due_tomorrow") if left == 1 else M("insights.due_in_days", count=left)
+        said = {"title": d.title, "date": d.due_date.isoformat(), "count": left, "when": when}
         message = (M("insights.response_not_filed_form", **said, form=answer_forms[0]) if answer_forms
                    else M("insights.response_not_filed", **said))
         out.append(_item("response_not_filed", message, M("why.deadline_open", title=d.title), deadline_id=d.id))

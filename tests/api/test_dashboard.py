@@ -205,6 +205,12 @@ def test_a_courts_due_time_is_also_said_on_the_persons_clock_and_counted_on_the_
         person = principal_for(db.session.get(User, uuid.UUID(east.id)), None)
         missing = {m["code"]: m for m in insights.case_insights(person, ca["id"], now=la_evening)["missing"]}
         assert "deadline_passed" not in missing and str(missing["response_not_filed"]["deadline_id"]) == answer["id"]
-        assert "(in 0 days)" in missing["response_not_filed"]["message"]  # the court's last day
+        said = missing["response_not_filed"]["message"]
+        due = TODAY + timedelta(days=3)
+        assert f"is due {due:%B} {due.day}, {due.year} (today)" in said and "0 days" not in said  # the court's last day
+        def when(at):
+            return next(m for m in insights.case_insights(person, ca["id"], now=at)["missing"]
+                        if m["code"] == "response_not_filed")["message"]
+        assert "(tomorrow)" in when(la_evening - timedelta(days=1)) and "(in 2 days)" in when(la_evening - timedelta(days=2))
         later = insights.case_insights(person, ca["id"], now=la_evening + timedelta(hours=3))["missing"]
         assert {str(m["deadline_id"]) for m in later if m["code"] == "deadline_passed"} == {ca_day["id"], answer["id"]}
