@@ -66,12 +66,16 @@ _COURT_RES = [
         r"(?![\w'’])(?!\s+(?:of\s+Appeals|OF\s+APPEALS|Act|Rules?)\b)")),
     # PACER's names for a district court ("District of Nebraska", "Appeal From: Southern District of Florida")
     ("district_only", re.compile(rf"(?<![\w.])(?:(?:{_DIRS_TITLE})\s+)?District\s+of\s+(?:{_STATE_NO_DC})\b")),
+    # a circuit named by its number, as Michigan's court forms name it: "3rd JUDICIAL CIRCUIT / Wayne COUNTY"
+    ("judicial_circuit", re.compile(rf"(?<![\w])(?P<num>(?:{_ORDINALS}|\d{{1,2}}(?:st|nd|rd|th))\s+Judicial\s+Circuit)\b"
+                                    rf"(?:[^\n]{{0,80}}\n[ \t]*(?P<county>(?-i:[A-Z][A-Za-z.'’\-]+(?:[ \t][A-Z][A-Za-z.'’\-]+)?))"
+                                    rf"[ \t]+(?-i:COUNTY|County)\b)?", re.I)),
     ("tribunal", re.compile(
         rf"Tribunal\s+(?P<kind>Superior|de\s+Distrito|Municipal|de\s+Reclamos\s+Menores|Supremo)\s+(?:de|del)\s+"
         rf"(?P<place>{_STATE_RX}|[A-ZÁÉÍÓÚ][\wáéíóúñ]+(?:\s+[A-ZÁÉÍÓÚ][\wáéíóúñ]+){{0,2}})"
         rf"(?P<county>,\s+Condado\s+de\s+[A-ZÁÉÍÓÚ][\wáéíóúñ]+(?:\s+[A-ZÁÉÍÓÚ][\wáéíóúñ]+){{0,2}})?")),
 ]
-_COURT_TRIGGER = re.compile(r"\bcourts?\b|\bct\b|\btribunal\b|\bpanel\b|\bDistrict\s+of\b", re.I)
+_COURT_TRIGGER = re.compile(r"\bcourts?\b|\bct\b|\btribunal\b|\bpanel\b|\bDistrict\s+of\b|\bjudicial\s+circuit\b", re.I)
 _AS_WRITTEN = {"caption_bare", "state_of", "numbered_app", "criminal_app", "at_law", "named_supreme", "appellate_of", "district_only"}
 _BARE_DISTINCT = {"municipal", "housing", "probate and family", "juvenile", "land", "small claims"}
 _BARE_STOP = {"the", "in", "of", "for", "and", "a", "an", "this", "that", "said", "any", "each", "to", "at", "by",
@@ -178,6 +182,9 @@ def _court_name(kind: str, m: re.Match) -> str | None:
             return None
         dept = " Department" if g.get("dept") else ""
         return _title(" ".join(pre + [g["kind"], "Court"])) + dept
+    if kind == "judicial_circuit":
+        county = f", {_title(g['county'])} County" if g.get("county") else ""
+        return _title(g["num"]) + county
     if kind == "tribunal":
         name = f"Tribunal {_squash(g['kind'])} de {_squash(g['place'])}"
         if g.get("county"):
@@ -317,6 +324,10 @@ def _not_this_papers(text: str, start: int) -> bool:
     return bool(_NOT_NAMED_BEFORE.search(text, max(0, start - 30), start))
 
 
+# a form's prompt under the blank its court's place was written in: "(County where court is located.)"
+_COUNTY_PROMPT = re.compile(r"[ \t]*\(\s*county\s+(?:where|in\s+which)\b", re.I)
+
+
 def _court_matches(doc: _Doc) -> list[dict]:
     text = doc.text
     taken = _Taken(len(text))
@@ -327,7 +338,8 @@ def _court_matches(doc: _Doc) -> list[dict]:
             s, e = m.span()
             if taken.overlaps(s, e) or _not_this_papers(text, s):
                 continue
-            if kind not in ("bare", "tribunal") and not _cap_ok(m.group(0), ("court", "appeals", "panel", "supreme")):
+            if kind not in ("bare", "tribunal") and not _cap_ok(m.group(0), ("court", "appeals", "panel", "supreme",
+                                                                            "judicial", "circuit")):
                 continue
             name = _court_name(kind, m)
             if not name:
@@ -335,6 +347,10 @@ def _court_matches(doc: _Doc) -> list[dict]:
             taken.take(s, e)
             items.append({"name": name, "quote": doc.quote(s, e), "_pos": s, "_end": e, "_kind": kind,
                           "_matched": m.group(0)})
+            if kind == "state" and 0 < (nl := text.find("\n", e) + 1) and _COUNTY_PROMPT.match(text, nl):
+                place = _title(_trim_place(m.group("place")))     # a form's blank filled with the county's name
+                if place and not place.lower().endswith("county"):
+                    items[-1]["name"] = name.replace(place, place + " County", 1)
     items.sort(key=lambda x: x["_pos"])
     return items
 

@@ -38,6 +38,10 @@ _TYPE_CUES = [
     ("judgment", r"ordered\s+and\s+adjudged|judgment\s+is\s+(?:hereby\s+)?entered", 3), ("judgment", r"\bsentencia\b", 3),
     ("form", r"\bform\b", 2), ("form", r"\((?:select|check)\s+(?:one|all\s+that\s+apply)\)", 2, True),
     ("form", r"\bformulario\b", 3),
+    # a court form's own furniture: who approved it and when ("Approved, SCAO", "Form Approved by the Supreme Court
+    # of Texas", "1201DCJ Approved May 21, 2018")
+    ("form", r"\bapproved,\s+scao\b|\bform\s+approved\s+by\b|^[ \t]*[A-Z0-9]{3,10}[ \t]+approved[ \t]+[A-Z][a-z]+[ \t]+\d{1,2},[ \t]+\d{4}",
+             4, True),
     ("instructions", r"\binstructions?\b", 3), ("instructions", r"\bhow\s+to\b", 2.5),
     ("instructions", r"self[\s-]help|\bstep\s+\d\b", 2), ("instructions", r"what\s+(?:to\s+do|you\s+need\s+to\s+know)", 2),
     ("instructions", r"\binstrucciones\b", 3),

@@ -123,3 +123,33 @@ def test_a_court_systems_emailed_notice_with_a_docket_text_field_is_a_notice():
             "Notice has been electronically mailed to:\nDefendant  DOE, JOHN\n"
             "This communication is for notification purposes only.\n")
     assert doc_type(text) == "notice"
+
+
+def test_a_court_forms_approval_line_makes_it_a_form_though_its_title_names_a_judgment():
+    utah = ("1201DCJ Approved May 21, 2018 /\nRevised September 19, 2019\n"
+            "Acknowledgement of Satisfaction of Judgment Page 1 of 3\nName\nAddress\n"
+            "I am [ ] Plaintiff/Petitioner [ ] Defendant/Respondent\n"
+            "Acknowledgement of Satisfaction of\nJudgment\n_______________\nCase Number\n"
+            "1. A judge of this court signed the judgment in this case on ___________ (date).\n"
+            "3. The judgment has been fully satisfied.\n")
+    assert doc_type(utah) == "form"
+
+
+# ------------------------------------------------------------------------------------ courts on forms
+
+def court_names(text: str) -> list[str]:
+    return [c["name"] for c in local.analyze(text)["courts"]]
+
+
+def test_a_michigan_form_names_its_numbered_circuit_with_the_county_below():
+    text = ("Approved, SCAO  1st copy - Plaintiff\nSTATE OF MICHIGAN  ORDER EXEMPTING CASE FROM  CASE NO.\n"
+            "6th JUDICIAL CIRCUIT  FRIEND OF THE COURT SERVICES\nOakland COUNTY  (PAGE 1)  2025-712345-DM\n"
+            "Court address  Telephone no.\n")
+    assert court_names(text) == ["6th Judicial Circuit, Oakland County"]
+    assert court_names("The sixth judicial circuit of the state heard it.") == []
+
+
+def test_a_form_blank_filled_with_the_county_names_a_county():
+    text = ("IN THE CIRCUIT COURT OF Greene , MISSOURI\n(County where court is located. City of Saint Louis is "
+            "considered a county.)\nIn re:\nJane Doe\nNotice of Hearing\n")
+    assert court_names(text) == ["Circuit Court of Greene County, Missouri"]

@@ -26,14 +26,14 @@ FIELD_FLOORS = {
     "parties_roles": (0.92, 0.86),
     "judges": (0.94, 0.86),
     "case_numbers": (0.96, 0.91),
-    "courts": (0.93, 0.87),
+    "courts": (0.95, 0.90),
     "dates": (0.98, 0.98),
     "dates_labels": (0.82, 0.82),
     "deadlines": (0.97, 0.87),
     "amounts": (0.96, 0.96),
     "citations": (0.95, 0.89),
 }
-ACCURACY_FLOORS = {"document_type_accuracy": 0.86, "primary_case_number_accuracy": 0.92, "primary_court_accuracy": 0.86}
+ACCURACY_FLOORS = {"document_type_accuracy": 0.89, "primary_case_number_accuracy": 0.92, "primary_court_accuracy": 0.91}
 MAX_PAST_NEXT_STEPS = 0
 
 
