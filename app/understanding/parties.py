@@ -463,6 +463,29 @@ def _form_field_parties(doc: _Doc, ctx: dict):
         for box, name in zip(boxes, names):
             yield name, _ROLE_WORDS.get(box.group("role").lower(), "OTHER"), lines[k][0], lines[k][1]
     yield from _name_parts(doc)
+    yield from _value_rows(doc)
+
+
+_ROW_LABEL = re.compile(rf"(?P<role>{_ROLE_ALT})(?:[ \t]*/[ \t]*(?:{_ROLE_ALT}))*|judge|case[ \t]+number|commissioner", re.I)
+
+
+def _value_rows(doc: _Doc):
+    """A form's row of values above its row of labels: 'Brent A. Halvorsen Kelly R. Dunmore' over
+    'Defendant/Respondent Judge' (each name over its own label; only when names and labels pair one to one)."""
+    lines = doc.lines
+    for i in range(1, min(len(lines), 400)):
+        row = doc.line_text(i).strip()
+        labels = list(_ROW_LABEL.finditer(row))
+        if len(labels) < 2 or not any(m.group("role") for m in labels) or \
+                re.sub(r"[ \t]+", "", _ROW_LABEL.sub("", row)):
+            continue                                # the whole line must be labels
+        above = doc.line_text(i - 1).strip()
+        names = list(_PERSON_IN_LINE.finditer(above))
+        if len(names) != len(labels) or re.sub(r"[ \t]+", "", _PERSON_IN_LINE.sub("", above)):
+            continue
+        for label, name in zip(labels, names):
+            if label.group("role"):
+                yield name.group(0), _ROLE_WORDS.get(label.group("role").lower(), "OTHER"), lines[i - 1][0], lines[i][1]
 
 
 def _name_parts(doc: _Doc):

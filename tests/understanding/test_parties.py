@@ -425,3 +425,12 @@ def test_the_us_trustee_named_after_its_role_heading_is_one_party():
     r = roles(text)
     assert r.get("US Trustee") == "TRUSTEE" and r.get("Owen P Reyes") == "TRUSTEE"
     assert "Office of the US Trustee" not in r and "Office of the US" not in r
+
+
+def test_a_forms_row_of_names_over_its_row_of_labels():
+    text = ("In the [ ] District [ ] Justice Court of Utah\nJudicial District County\n\n"
+            "Vv. Case Number\nMarcus D. Ellery Joan T. Whitby\nDefendant/Respondent Judge\n\nCommissioner (domestic cases)\n")
+    r = roles(text)
+    assert r.get("Marcus D. Ellery") == "DEFENDANT" and "Joan T. Whitby" not in r   # the judge is not a party
+    two_names_three_labels = "Marcus D. Ellery Joan T. Whitby\nPlaintiff/Petitioner Defendant/Respondent Judge\n"
+    assert "Marcus D. Ellery" not in roles(two_names_three_labels)   # names and labels that do not pair: no guess
