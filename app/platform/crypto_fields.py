@@ -13,6 +13,8 @@ re-wraps the blobs and seals any plaintext value left too.
 """
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -33,7 +35,15 @@ def seal_text(org_id, row_id, purpose: str, text: str | None) -> bytes | None:
 def open_text(org_id, row_id, purpose: str, blob) -> str | None:
     if blob is None:
         return None
-    return crypto.open_bytes(runtime.current().keyring, bytes(blob), aad(org_id, row_id, purpose)).decode("utf-8")
+    return _open(runtime.current().keyring, str(org_id), str(row_id), purpose, bytes(blob))
+
+
+# A page of the case list opens up to 80 values (~50 us each: unwrap, then decrypt); the same
+# blobs come back page after page. Keyed by the exact blob, its associated data and the keyring
+# (its master keys), so a hit is what an authenticated decryption gave (a failure is not kept).
+@functools.lru_cache(maxsize=20_000)
+def _open(keyring, org_id: str, row_id: str, purpose: str, blob: bytes) -> str:
+    return crypto.open_bytes(keyring, blob, aad(org_id, row_id, purpose)).decode("utf-8")
 
 
 def read(row, model, field: str):
