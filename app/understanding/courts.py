@@ -182,6 +182,11 @@ def _court_name(kind: str, m: re.Match) -> str | None:
             return None
         dept = " Department" if g.get("dept") else ""
         return _title(" ".join(pre + [g["kind"], "Court"])) + dept
+    return _court_name_more(kind, g)
+
+
+def _court_name_more(kind: str, g: dict) -> str | None:
+    """The names of a numbered circuit and of a Spanish-language court."""
     if kind == "judicial_circuit":
         county = f", {_title(g['county'])} County" if g.get("county") else ""
         return _title(g["num"]) + county
