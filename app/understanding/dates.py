@@ -150,7 +150,10 @@ _ROW_LABELS = [
 ]
 _ROW_LABEL_RES = [(name, re.compile(rx, re.I)) for name, rx in _ROW_LABELS]
 # an e-filing stamp: "ATL-L-002869-25  10/17/2025 4:48:12 AM  Pg 1 of 1  Trans ID: LCV20252811176"
-_STAMP_AFTER = re.compile(r"[ \t]*(?:\d{1,2}:\d{2}(?::\d{2})?\s*[AP]M[ \t]*)?Pg\s+\d+\s+of\s+\d+", re.I)
+_STAMP_AFTER = re.compile(r"[ \t]*(?:\d{1,2}:\d{2}(?::\d{2})?\s*[AP]M[ \t]*)?Pg\s*\d+\s*of\s*\d+", re.I)
+# a PACER transaction receipt's time stamp: "Transaction Receipt / 06/06/2017 10:18:44" (when the report was run)
+_RECEIPT_BEFORE = re.compile(r"Transaction\s+Receipt[ \t]*(?:\n\s*)+[^\n]{0,60}$", re.I)
+_SECONDS_AFTER = re.compile(r"[ \t]+\d{1,2}:\d{2}:\d{2}\b")
 
 
 def _row_label(text: str, start: int, end: int) -> str | None:
@@ -185,6 +188,8 @@ def _date_label(doc: _Doc, start: int, end: int) -> str:
         return row
     if _STAMP_AFTER.match(text, end):
         return "filed"
+    if _SECONDS_AFTER.match(text, end) and _RECEIPT_BEFORE.search(text[max(0, start - 120):start]):
+        return "issued"
     best = None
     for m in _LABEL_RE.finditer(before):
         if m.lastgroup == "due":

@@ -60,9 +60,12 @@ def test_opinion_and_docket_headings_and_filing_stamps():
     text = ("IN RE J.W.\nNo. 12-FS-1771.\nDistrict of Columbia Court of Appeals.\nArgued May 13, 2014.\n"
             "Decided Oct. 9, 2014.\n\nDocket No. 09-8612\nDocketed:\tJanuary 19, 2010\n"
             "Decision Date:\tJune 30, 2009\nFiled & Entered: \t12/07/2017\n\n"
-            "ATL-L-002869-25 10/17/2025 4:48:12 AM Pg 1 of 1 Trans ID: LCV20252811176\n")
+            "ATL-L-002869-25 10/17/2025 4:48:12 AM Pg 1 of 1 Trans ID: LCV20252811176\n"
+            "ATL-DC-007956-25 10/27/2025 Pg1of3 Trans ID: SCP20254571047\n\n"
+            "PACER Service Center\n\nTransaction Receipt\n\nBAP for the Ninth Circuit - 01/24/2018 18:21:09\n")
     assert labels(text) == {"2014-05-13": "argued", "2014-10-09": "decided", "2010-01-19": "filed",
-                            "2009-06-30": "decided", "2017-12-07": "filed", "2025-10-17": "filed"}
+                            "2009-06-30": "decided", "2017-12-07": "filed", "2025-10-17": "filed",
+                            "2025-10-27": "filed", "2018-01-24": "issued"}
 
 
 def test_a_period_from_the_readers_own_filing_gets_no_date_from_the_papers_stamp():

@@ -28,7 +28,7 @@ FIELD_FLOORS = {
     "case_numbers": (0.96, 0.91),
     "courts": (0.95, 0.90),
     "dates": (0.98, 0.98),
-    "dates_labels": (0.82, 0.82),
+    "dates_labels": (0.84, 0.84),
     "deadlines": (0.97, 0.87),
     "amounts": (0.96, 0.96),
     "citations": (0.95, 0.89),
