@@ -12,13 +12,16 @@ from app.accounts.tenancy import principal_for
 from app.assistant import insights
 from app.cases import dashboard
 from app.cases.cases import normalize_name
+from app.deadlines.service import FALLBACK_ZONE
 from app.extensions import db
 from app.models import Notification, Party, User
 from app.models.base import utcnow
 from app.platform import engine
 from tests.factories import join
 
-TODAY = date.today()
+# The person's own day: test users keep the default zone, and the dashboard counts days from their day
+# (between 00:00 UTC and their midnight the machine's date is already tomorrow).
+TODAY = datetime.now(ZoneInfo(FALLBACK_ZONE)).date()
 
 
 def day(n: int) -> str:
