@@ -308,7 +308,7 @@ def format_table(report: dict) -> str:
     rows.append(f"past events offered as next steps: {report['past_next_steps']} on the reference date, "
                 f"{report['past_next_steps_today']} today; slowest document: "
                 f"{report['max_seconds_per_document'] * 1000:.0f} ms")
-    if report["document_type_errors"]:
+    if report.get("document_type_errors"):
         rows.append("document types (expected->found): " + ", ".join(
             f"{k} x{v}" for k, v in report["document_type_errors"].items()))
     return "\n".join(rows)
