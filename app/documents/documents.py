@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Case, Deadline, Document, DocumentAnalysis, DocumentPage, Job, Party, User
 from app.models.base import utcnow
+from app.models.deadline import untouched_suggestions
 from app.accounts import audit
 from app.platform import crypto, crypto_fields, jobs, keys, runtime
 from app.platform.engine import DELETED_MESSAGE, step_names
@@ -419,8 +420,8 @@ def delete(principal: Principal, document_id):
     if doc.status in ("QUEUED", "PROCESSING"):
         doc.status, doc.error_code, doc.error_message = "FAILED", "document_deleted", DELETED_MESSAGE
     db.session.execute(sa.update(Party).where(Party.source_document_id == doc.id).values(source_document_id=None))
-    db.session.execute(sa.delete(Deadline).where(Deadline.source_document_id == doc.id,
-                                                 Deadline.status == "SUGGESTED"))
+    db.session.execute(sa.delete(Deadline).where(untouched_suggestions(doc.id),
+                                                 Deadline.organization_id == doc.organization_id))
     doc.deleted_at = utcnow()
     audit.record("document.delete", "document", doc.id, user=principal.user,
                  organization_id=doc.organization_id, case_id=doc.case_id)

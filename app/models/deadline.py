@@ -41,6 +41,14 @@ class Deadline(UUIDPk, Timestamps, db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+def untouched_suggestions(document_id):
+    """The analyzer's own suggestions from a document that nobody touched (no author, still SUGGESTED, never
+    edited: ``updated_at == created_at``, both set once when suggested): what re-reading or deleting the
+    document may remove. A deadline a person added, confirmed, edited or dismissed is never among them."""
+    return sa.and_(Deadline.source_document_id == document_id, Deadline.status == "SUGGESTED",
+                   Deadline.created_by_id.is_(None), Deadline.updated_at == Deadline.created_at)
+
+
 class ReminderDelivery(UUIDPk, db.Model):
     """One row per (deadline, offset, channel): claimed before sending, so it is sent once."""
 

@@ -12,6 +12,7 @@ from app.cases.cases import normalize_name
 from app.documents import documents, extraction
 from app.models import AICache, Case, Deadline, Document, DocumentAnalysis, Organization, Party
 from app.models.base import utcnow
+from app.models.deadline import untouched_suggestions
 from app.platform import crypto, keys, runtime
 from app.platform.engine import StepRun
 from app.understanding import local, providers
@@ -96,10 +97,8 @@ def _replace_suggested_deadlines(doc: Document, items: list[dict]):
     """Re-analysis replaces only the analyzer's own suggestions of this document that nobody touched (no
     author, still SUGGESTED, never edited: ``updated_at == created_at``, both set once here). A deadline a
     person added, confirmed, edited or dismissed stays, and the analyzer does not suggest it again."""
-    db.session.execute(sa.delete(Deadline).where(
-        Deadline.source_document_id == doc.id, Deadline.case_id == doc.case_id,
-        Deadline.organization_id == doc.organization_id, Deadline.status == "SUGGESTED",
-        Deadline.created_by_id.is_(None), Deadline.updated_at == Deadline.created_at))
+    db.session.execute(sa.delete(Deadline).where(untouched_suggestions(doc.id), Deadline.case_id == doc.case_id,
+                                                 Deadline.organization_id == doc.organization_id))
     kept = db.session.execute(sa.select(Deadline).where(Deadline.case_id == doc.case_id,
                                                         Deadline.organization_id == doc.organization_id)).scalars().all()
     confirmed = {(d.due_date, d.title) for d in kept}

@@ -121,3 +121,24 @@ def test_reanalysis_replaces_the_analyzers_untouched_suggestions(setting):
     service.apply_to_case(doc, changed)          # a better reading no longer finds the answer deadline
     after = _deadlines(case)
     assert [(d.due_date, d.status) for d in after] == [(date(2099, 4, 14), "SUGGESTED")]
+
+
+def test_deleting_the_document_removes_only_the_analyzers_untouched_suggestions(setting):
+    """Deleting a document takes away what the analyzer suggested from it, never what a person made or kept."""
+    from app.deadlines import service as deadlines
+    from app.documents import documents
+    from app.understanding import service
+
+    principal, case, doc = setting
+    service.apply_to_case(doc, _analysis())
+    found = {d.due_date: d for d in _deadlines(case)}
+    deadlines.update_deadline(principal, found[date(2099, 3, 3)].id, {"status": "PENDING"})
+    own_suggestion = deadlines.create_deadline(principal, case.id, {
+        "title": "Ask for an extension", "due_date": date(2099, 2, 20), "status": "SUGGESTED",
+        "source_document_id": doc.id})
+
+    documents.delete(principal, doc.id)
+
+    after = {d.id: d for d in _deadlines(case)}
+    assert set(after) == {found[date(2099, 3, 3)].id, own_suggestion.id}   # the untouched 04-14 suggestion is gone
+    assert after[own_suggestion.id].status == "SUGGESTED" and after[own_suggestion.id].title == "Ask for an extension"
