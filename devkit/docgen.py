@@ -144,3 +144,14 @@ def make_scanned_pdf(path, pages: list[str]) -> list[str]:
         _add_scanned_page(pdf, text)
     pdf.output(str(Path(path)))
     return list(pages)
+
+
+def make_text_pdf(path, pages: list[str]) -> list[str]:
+    """Write a born-digital PDF (a real text layer), one page per string of ``pages``."""
+    if not pages:
+        raise ValueError("at least one page is needed")
+    pdf = _new_pdf()
+    for text in pages:
+        _add_text_page(pdf, text)
+    pdf.output(str(Path(path)))
+    return list(pages)

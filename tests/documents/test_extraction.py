@@ -31,7 +31,7 @@ from app.documents.extraction import (
     text_needs_ocr,
 )
 from app.documents.filetypes import sniff
-from devkit.docgen import MIXED_PAGE_1, MIXED_PAGE_2, make_mixed_pdf, make_scanned_pdf
+from devkit.docgen import MIXED_PAGE_1, MIXED_PAGE_2, make_mixed_pdf, make_scanned_pdf, make_text_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures"
@@ -191,10 +191,15 @@ def test_empty_and_unsupported(tmp_path):
     assert exc.value.code == "unsupported_type"
 
 
-def test_parse_timeout_kills_the_sandbox():
+def test_parse_timeout_kills_the_sandbox(tmp_path):
+    # A file that takes far longer to read than its budget (400 pages of text in 10 ms; a one-page
+    # notice is read within 10 ms by the warm sandbox, so it would not show the limit).
+    long = tmp_path / "long.pdf"
+    make_text_pdf(long, [f"Page {n} of the record.\n" + "The tenant shall answer. " * 40 for n in range(400)])
     with pytest.raises(ProcessingError) as exc:
-        count_pages(FIX / "born_digital" / "ca2_clerk_notice_1-1.pdf", PDF, Limits(parse_timeout=0.01))
+        extract_text_layer(long, PDF, Limits(parse_timeout=0.01))
     assert exc.value.code == "file_corrupt"
+    assert len(extract_text_layer(long, PDF)) == 400  # with its normal budget the same file is read
 
 
 def test_image_over_pixel_budget():

@@ -14,13 +14,12 @@ import pytest
 from app.documents.extraction import (
     Limits,
     ProcessingError,
-    count_pages,
     extract_text_layer,
     iter_ocr_pages,
     sandbox_server_pid,
     warm_up,
 )
-from devkit.docgen import make_scanned_pdf
+from devkit.docgen import make_scanned_pdf, make_text_pdf
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 PDF = "application/pdf"
@@ -43,13 +42,15 @@ def test_warm_and_cold_children_read_every_file_alike(name):
     assert sandbox_server_pid() is not None
 
 
-def test_each_document_is_read_by_a_fresh_child_with_the_limits():
+def test_each_document_is_read_by_a_fresh_child_with_the_limits(tmp_path):
+    long = tmp_path / "long.pdf"  # 400 pages of text: far more than 10 ms of reading
+    make_text_pdf(long, [f"Page {n} of the record.\n" + "The tenant shall answer. " * 40 for n in range(400)])
     warm_up()
     server = psutil.Process(sandbox_server_pid())
     assert extract_text_layer(NOTICE, PDF)[0].text
     assert server.children() == []  # the child that read it is gone
     with pytest.raises(ProcessingError) as exc:  # the wall-clock limit kills the child, not the server
-        count_pages(NOTICE, PDF, Limits(parse_timeout=0.01))
+        extract_text_layer(long, PDF, Limits(parse_timeout=0.01))
     assert exc.value.code == "file_corrupt"
     with pytest.raises(ProcessingError) as exc:  # the address-space limit is the child's own
         extract_text_layer(FIX / "hostile" / "pixel_flood_54mp.webp", "image/webp",
