@@ -139,17 +139,25 @@ class Stream:
                     break
                 after = rows[-1].id
             job_id = self.audience.job_id
-            if job_id is not None and not any(it.type == "job" and it.data.get("status") in FINAL_JOB_STATUSES
-                                              for it in items):
+            if job_id is not None and not _has_final(items):
                 job = db.session.get(Job, job_id, populate_existing=True)
                 if job is not None and job.status in FINAL_JOB_STATUSES:
-                    items.append(jobs.snapshot(job))
+                    # The job ended after the events were read: its final event (committed with it) is
+                    # there now; only when it is not (lost) is the job's state said on its own.
+                    items += [events.Record.of(ev) for ev in
+                              self.audience.events_after(items[-1].id if items else after, limit=CATCH_UP_LIMIT)]
+                    if not _has_final(items):
+                        items.append(jobs.snapshot(job))
         finally:
             db.session.remove()
         return items
 
     def close(self) -> None:
         self.hub.unregister(self)
+
+
+def _has_final(items) -> bool:
+    return any(it.type == "job" and it.data.get("status") in FINAL_JOB_STATUSES for it in items)
 
 
 class Hub:
