@@ -10,7 +10,6 @@ interpreter per document: the way before the warm sandbox) and in this process (
 seconds are this process's, its children's and the warm sandbox's (its fork server and the children
 it forked), so a machine loaded by other work moves them little; wall-clock pages/s are printed too.
 """
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -20,18 +19,7 @@ import psutil
 from app.documents import extraction
 from bench import corpus
 from bench.born_digital import pypdfium2_file
-
-
-def cpu() -> float:
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        u = resource.getrusage(who)
-        total += u.ru_utime + u.ru_stime
-    pid = extraction.sandbox_server_pid()
-    if pid:
-        t = psutil.Process(pid).cpu_times()
-        total += t.user + t.system + t.children_user + t.children_system
-    return total
+from bench.ocr_cpu import cpu  # this process, its children and the warm sandbox
 
 
 def main() -> None:

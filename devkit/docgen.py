@@ -137,21 +137,19 @@ def make_mixed_pdf(path) -> list[str]:
 def make_scanned_pdf(path, pages: list[str]) -> list[str]:
     """Write an image-only PDF, one page per string of ``pages`` (each must fit on one page at about
     11.5 pt: roughly 25 lines of 60 characters). Returns the expected text of each page."""
-    if not pages:
-        raise ValueError("at least one page is needed")
-    pdf = _new_pdf()
-    for text in pages:
-        _add_scanned_page(pdf, text)
-    pdf.output(str(Path(path)))
-    return list(pages)
+    return _make_pdf(path, pages, _add_scanned_page)
 
 
 def make_text_pdf(path, pages: list[str]) -> list[str]:
     """Write a born-digital PDF (a real text layer), one page per string of ``pages``."""
+    return _make_pdf(path, pages, _add_text_page)
+
+
+def _make_pdf(path, pages: list[str], add_page) -> list[str]:
     if not pages:
         raise ValueError("at least one page is needed")
     pdf = _new_pdf()
     for text in pages:
-        _add_text_page(pdf, text)
+        add_page(pdf, text)
     pdf.output(str(Path(path)))
     return list(pages)
