@@ -22,6 +22,9 @@ def test_sigterm_with_jobs_in_flight_finishes_or_requeues_them(stack, truth, tmp
     stack.ready()
     user = stack.user(web)
     scan_doc, scan_job = user.upload_ok(scanned_pdf(tmp_path, 3, "term"), filename="t.pdf", title="term-scan")
+    # A second scan keeps the other process busy too, so work stays reserved while the first is read
+    # (one-page letters alone are read, each in one delivery, before the first OCR page is done).
+    other_scan = user.upload_ok(scanned_pdf(tmp_path, 3, "term-other"), filename="u.pdf", title="term-scan-2")
     letters = [user.upload_ok(text_doc(f"term-{i}"), title=f"term-{i}") for i in range(5)]
     r = stack.redis_client()
     wait_until(lambda: truth.job(scan_job)["result"].get("ocr_pages_done", 0) >= 1 and r.hlen("unacked") >= 2, 90,
@@ -34,9 +37,10 @@ def test_sigterm_with_jobs_in_flight_finishes_or_requeues_them(stack, truth, tmp
     assert r.hlen("unacked") == 0, "a stopped worker must not keep messages reserved"
 
     stack.worker(name="next", concurrency=2)
-    for doc, job in [(scan_doc, scan_job), *letters]:
+    for doc, job in [(scan_doc, scan_job), other_scan, *letters]:
         wait_until(lambda doc=doc: truth.doc_is_final(doc), 90, f"document {doc} final after the restart")
     truth.assert_processed_once(user.org_id, scan_doc, scan_job, pages=3)
+    truth.assert_processed_once(user.org_id, *other_scan, pages=3)
     for doc, job in letters:
         truth.assert_processed_once(user.org_id, doc, job, pages=1)
     if target == "main":
