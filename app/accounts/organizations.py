@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import Invitation, Membership, Organization, User
@@ -197,6 +198,28 @@ def delete_organization(org_id, *, by: str = "operator", user=None) -> dict:
         raise NotFound("Organization not found.")
     if org.personal:
         raise Conflict("A personal organization goes with its account; delete the account instead.")
+    for attempt in range(DELETE_ATTEMPTS):
+        try:
+            counts = _delete_rows(org_id)
+            break
+        except OperationalError as exc:
+            # A worker still finishing a step of the organization's documents locks those rows in
+            # another order; PostgreSQL ends one of the two transactions: ours is simply run again.
+            db.session.rollback()
+            if getattr(exc.orig, "pgcode", None) != "40P01" or attempt == DELETE_ATTEMPTS - 1:
+                raise
+    audit.record("organization.delete", "organization", org_id, user=user, organization_id=org_id,
+                 details={"by": by, "rows": counts})
+    db.session.commit()
+    blobs = runtime.current().storage.delete_prefix(organization_prefix(org_id))
+    return {"rows": counts, "blobs": blobs}
+
+
+DELETE_ATTEMPTS = 3
+
+
+def _delete_rows(org_id) -> dict:
+    """Delete every row that carries or reaches the organization's id, children first (not committed)."""
     tables = db.metadata.sorted_tables  # parents before children
     org_tables = {t.name: t for t in tables if "organization_id" in t.c and t.name not in _KEEP_TABLES}
     counts: dict = {}
@@ -207,8 +230,4 @@ def delete_organization(org_id, *, by: str = "operator", user=None) -> dict:
             if n:
                 counts[table.name] = n
     db.session.execute(sa.delete(Organization.__table__).where(Organization.id == org_id))
-    audit.record("organization.delete", "organization", org_id, user=user, organization_id=org_id,
-                 details={"by": by, "rows": counts})
-    db.session.commit()
-    blobs = runtime.current().storage.delete_prefix(organization_prefix(org_id))
-    return {"rows": counts, "blobs": blobs}
+    return counts

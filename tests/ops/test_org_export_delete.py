@@ -109,3 +109,32 @@ def test_a_personal_organization_is_not_deleted_on_its_own(app, make_user):
     r = run(app, "orgs", "delete", u.org_id, "--confirm", u.get("/api/v1/auth/me").get_json()["organizations"][0]["name"])
     assert r.exit_code != 0 and "personal" in r.output
     assert u.get("/api/v1/cases").status_code == 200
+
+
+def test_delete_that_loses_a_deadlock_to_a_worker_is_run_again(app, make_user, monkeypatch):
+    """A worker finishing a step of the organization's documents can deadlock with the deletion;
+    PostgreSQL ends one transaction. When it ends the deletion's, the deletion runs again and completes."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.accounts import organizations
+
+    class Deadlock(Exception):
+        pgcode = "40P01"
+
+    u = make_user()
+    org_id, case, ids = _shared_org_with_documents(u, "Racing Clinic")
+    real, calls = organizations._delete_rows, []
+
+    def loses_once(org):
+        calls.append(org)
+        if len(calls) == 1:
+            real(org)  # the rows are deleted in the transaction that is then chosen as the victim
+            raise OperationalError("DELETE FROM documents", {}, Deadlock())
+        return real(org)
+
+    monkeypatch.setattr(organizations, "_delete_rows", loses_once)
+    r = run(app, "orgs", "delete", org_id, "--confirm", "Racing Clinic")
+    assert r.exit_code == 0, r.output
+    assert len(calls) == 2
+    assert u.get(f"/api/v1/cases/{case['id']}").status_code == 404
+    assert all(u.get(f"/api/v1/documents/{i}").status_code == 404 for i in ids)
