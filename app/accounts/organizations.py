@@ -215,7 +215,7 @@ def delete_organization(org_id, *, by: str = "operator", user=None) -> dict:
     return {"rows": counts, "blobs": blobs}
 
 
-DELETE_ATTEMPTS = 3
+DELETE_ATTEMPTS = 5
 
 
 def _delete_rows(org_id) -> dict:
